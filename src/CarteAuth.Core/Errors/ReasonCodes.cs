@@ -1,0 +1,98 @@
+namespace CarteAuth;
+
+/// <summary>
+/// Every stable reason code CarteAuth reports, in one place. Codes are lower-case, dot-separated
+/// (<c>area.what</c>) and never change meaning once released; docs/reason-codes.md describes each one.
+/// </summary>
+public static class ReasonCodes
+{
+    // ---- identity ----
+    /// <summary>The national identifier (idNat) is empty, has an unknown type prefix or a wrong length or character.</summary>
+    public const string InvalidNationalId = "identity.invalid-national-id";
+    /// <summary>An RPPS number fails its Luhn check digit.</summary>
+    public const string RppsCheckDigit = "identity.rpps-check-digit";
+    /// <summary>A structure identifier (FINESS, SIREN, SIRET, RPPS rang) is malformed or fails its check digit.</summary>
+    public const string InvalidStructureId = "identity.invalid-structure-id";
+    /// <summary>A required identity field (for example the family name) is missing.</summary>
+    public const string MissingIdentityField = "identity.missing-field";
+
+    // ---- authentication (generic; method packages add their own, e.g. cert.*, webauthn.*, psc.*) ----
+    /// <summary>No registered authenticator accepts this kind of credential.</summary>
+    public const string NoAuthenticator = "auth.no-authenticator";
+    /// <summary>The authenticator failed unexpectedly; the attempt is refused (fail closed).</summary>
+    public const string AuthenticatorError = "auth.authenticator-error";
+    /// <summary>The evidence document is malformed (unknown AMR value, wrong type, missing field).</summary>
+    public const string InvalidEvidence = "auth.invalid-evidence";
+    /// <summary>An AMR value is not one of RFC 8176's registered values nor a configured custom value.</summary>
+    public const string UnknownAmr = "auth.unknown-amr";
+    /// <summary>An assurance level or ACR value is not recognised.</summary>
+    public const string UnknownAssurance = "auth.unknown-assurance";
+
+    // ---- policy ----
+    /// <summary>The policy allows the request.</summary>
+    public const string PolicyAllow = "policy.allow";
+    /// <summary>The policy allows the request only through break-glass (reason recorded, always audited).</summary>
+    public const string PolicyBreakGlass = "policy.break-glass";
+    /// <summary>A stronger or fresher authentication would satisfy the policy; the decision says what is missing.</summary>
+    public const string StepUpRequired = "policy.step-up-required";
+    /// <summary>There is no authenticated professional and the policy needs one.</summary>
+    public const string AuthenticationRequired = "policy.authentication-required";
+    /// <summary>The request comes from a network zone the policy does not allow.</summary>
+    public const string ZoneNotAllowed = "policy.zone-not-allowed";
+    /// <summary>The professional's profession is not among those the policy allows.</summary>
+    public const string ProfessionNotAllowed = "policy.profession-not-allowed";
+    /// <summary>The professional holds none of the roles the policy allows.</summary>
+    public const string RoleNotAllowed = "policy.role-not-allowed";
+    /// <summary>The professional works in none of the structures the policy allows.</summary>
+    public const string StructureNotAllowed = "policy.structure-not-allowed";
+    /// <summary>Break-glass was requested without a reason, or with one shorter than the policy's minimum.</summary>
+    public const string BreakGlassReasonRequired = "policy.break-glass-reason-required";
+    /// <summary>Break-glass was requested on a policy that does not allow it.</summary>
+    public const string BreakGlassNotAllowed = "policy.break-glass-not-allowed";
+    /// <summary>No policy with that name is configured.</summary>
+    public const string UnknownPolicy = "policy.unknown-policy";
+    /// <summary>A policy definition or policy file is invalid (unknown key, wrong type, contradictory settings).</summary>
+    public const string InvalidPolicy = "policy.invalid";
+
+    // ---- session tokens ----
+    /// <summary>The token is not a well-formed compact JWS (three base64url parts, JSON header and payload).</summary>
+    public const string TokenMalformed = "token.malformed";
+    /// <summary>The token is larger than the configured maximum size.</summary>
+    public const string TokenTooLarge = "token.too-large";
+    /// <summary>The token's <c>alg</c> is not allowed (including <c>none</c>), or does not match the key.</summary>
+    public const string TokenAlgorithmNotAllowed = "token.algorithm-not-allowed";
+    /// <summary>The token's <c>kid</c> is missing or names no known key.</summary>
+    public const string TokenUnknownKey = "token.unknown-key";
+    /// <summary>The token's signature does not verify.</summary>
+    public const string TokenBadSignature = "token.bad-signature";
+    /// <summary>The token has expired (beyond the allowed clock skew).</summary>
+    public const string TokenExpired = "token.expired";
+    /// <summary>The token is not valid yet (<c>nbf</c> or <c>iat</c> in the future beyond the allowed clock skew).</summary>
+    public const string TokenNotYetValid = "token.not-yet-valid";
+    /// <summary>The token's issuer is not the expected one.</summary>
+    public const string TokenBadIssuer = "token.bad-issuer";
+    /// <summary>The token's audience does not include this service.</summary>
+    public const string TokenBadAudience = "token.bad-audience";
+    /// <summary>A required claim is missing or has the wrong type.</summary>
+    public const string TokenMissingClaim = "token.missing-claim";
+    /// <summary>The token's <c>jti</c> was already used (replay).</summary>
+    public const string TokenReplayed = "token.replayed";
+    /// <summary>The subject signed out everywhere after this token was issued (revocation epoch).</summary>
+    public const string TokenRevoked = "token.revoked";
+    /// <summary>A signing key is unusable (wrong type or size for its algorithm, unreadable PEM, no private part).</summary>
+    public const string InvalidKey = "token.invalid-key";
+
+    // ---- audit ----
+    /// <summary>The audit store cannot be read: not a database, missing table, wrong schema.</summary>
+    public const string AuditStoreCorrupt = "audit.store-corrupt";
+    /// <summary>The audit store cannot be written (disk full, read-only, locked beyond the timeout).</summary>
+    public const string AuditStoreUnavailable = "audit.store-unavailable";
+    /// <summary>An audit event's hash does not match its content: the event was altered.</summary>
+    public const string AuditHashMismatch = "audit.hash-mismatch";
+    /// <summary>An audit event does not link to the previous event's hash: an event was removed, inserted or reordered.</summary>
+    public const string AuditBrokenLink = "audit.broken-link";
+    /// <summary>The sequence numbers of the audit events have a gap: an event was removed.</summary>
+    public const string AuditSequenceGap = "audit.sequence-gap";
+    /// <summary>The chain ends before the expected head: events were removed from its end.</summary>
+    public const string AuditTruncated = "audit.truncated";
+}
