@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# CarteAuth: install what the tests need (idempotently) and run every test.
+# Usage: ./test.sh            (CI calls exactly this through .ci/run)
+# Env:   CARTEAUTH_SKIP_INSTALL=1 skips the apt-get/npm step (already installed).
+#        CARTEAUTH_SKIP_BENCH_SMOKE=1 skips the benchmark dry run.
+set -euo pipefail
+cd "$(dirname "$0")"
+root=$(pwd)
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+# ---- 1. prerequisites (Debian packages, npm packages), installed only when missing ----
+# Debian packages the tests start or call (later issues add nginx, redis-server, postgresql, softhsm2…).
+apt_packages=()
+need_apt=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$p")
+done
+if [ "${CARTEAUTH_SKIP_INSTALL:-0}" != 1 ] && [ ${#need_apt[@]} -gt 0 ]; then
+  echo "== installing Debian packages: ${need_apt[*]}"
+  sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+# npm packages of samples that tests start (e.g. the PSC simulator), each with its lock file
+if [ "${CARTEAUTH_SKIP_INSTALL:-0}" != 1 ]; then
+  while IFS= read -r lock; do
+    dir=$(dirname "$lock")
+    if [ ! -d "$dir/node_modules" ] || [ "$lock" -nt "$dir/node_modules/.package-lock.json" ]; then
+      echo "== npm ci in $dir"
+      (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    fi
+  done < <(find samples -name package-lock.json -not -path '*/node_modules/*' 2>/dev/null)
+fi
+
+# ---- 2. build everything, warnings are errors ----
+echo "== dotnet build"
+dotnet build CarteAuth.sln -c Release -warnaserror -nologo -v:q
+
+# ---- 3. run every test project ----
+results="$root/artifacts/test-results"
+rm -rf "$results"; mkdir -p "$results"
+status=0
+echo "== dotnet test"
+dotnet test CarteAuth.sln -c Release --no-build -nologo \
+  --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results" \
+  --blame-hang-timeout 5m || status=$?
+
+# ---- 4. benchmarks still run (dry job: one iteration, no measurement) ----
+if [ "${CARTEAUTH_SKIP_BENCH_SMOKE:-0}" != 1 ]; then
+  echo "== benchmark smoke run (dry job)"
+  timeout 900 dotnet run -c Release --project benchmarks/CarteAuth.Benchmarks --no-build -- \
+    --filter '*' --job Dry --artifacts "$root/artifacts/benchmarks-dry" >"$root/artifacts/benchmarks-dry.log" 2>&1 \
+    || { echo "benchmark smoke run failed, see artifacts/benchmarks-dry.log"; tail -30 "$root/artifacts/benchmarks-dry.log"; status=1; }
+fi
+
+# ---- 5. one summary line over all test projects ----
+sum_counter() { ( set +o pipefail; cat "$results"/*.trx 2>/dev/null | grep -o "<Counters [^>]*" | grep -o " $1=\"[0-9]*\"" | grep -o "[0-9]*" | awk "{s+=\$1} END {print s+0}" ); }
+passed=$(sum_counter passed); failed=$(( $(sum_counter failed) + $(sum_counter error) + $(sum_counter timeout) )); skipped=$(sum_counter notExecuted)
+echo "Total: ${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
+[ "${passed:-0}" -gt 0 ] || { echo "no test ran"; status=1; }
+exit $status
