@@ -27,7 +27,7 @@ internal static class CliApp
     internal static readonly JsonSerializerOptions JsonOutput = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>The reason code of a usage error (unknown command, missing option, unparsable value).</summary>
-    public const string UsageReasonCode = "cli.usage";
+    public const string UsageReasonCode = ReasonCodes.CliUsage;
 
     public static readonly Option<bool> Json = new("--json")
     {
@@ -82,7 +82,7 @@ internal sealed class CliContext(TextWriter stdout, TextWriter stderr)
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                result = CliResult.Error("cli.io-error", e.Message);
+                result = CliResult.Error(ReasonCodes.CliIoError, e.Message);
             }
 
             Write(parse, result);
@@ -117,7 +117,7 @@ internal sealed class CliContext(TextWriter stdout, TextWriter stderr)
         var full = Path.GetFullPath(path);
         if (!File.Exists(full))
         {
-            throw new CarteAuthException("cli.file-not-found", $"The {what} file '{full}' does not exist.");
+            throw new CarteAuthException(ReasonCodes.CliFileNotFound, $"The {what} file '{full}' does not exist.");
         }
 
         return File.ReadAllText(full);

@@ -21,6 +21,8 @@ public static class ReasonCodes
     public const string NoAuthenticator = "auth.no-authenticator";
     /// <summary>The authenticator failed unexpectedly; the attempt is refused (fail closed).</summary>
     public const string AuthenticatorError = "auth.authenticator-error";
+    /// <summary>The caller cancelled the authentication before it completed (recorded, then the cancellation propagates).</summary>
+    public const string AuthenticationCancelled = "auth.cancelled";
     /// <summary>The evidence document is malformed (unknown AMR value, wrong type, missing field).</summary>
     public const string InvalidEvidence = "auth.invalid-evidence";
     /// <summary>An AMR value is not one of RFC 8176's registered values nor a configured custom value.</summary>
@@ -53,6 +55,14 @@ public static class ReasonCodes
     public const string UnknownPolicy = "policy.unknown-policy";
     /// <summary>A policy definition or policy file is invalid (unknown key, wrong type, contradictory settings).</summary>
     public const string InvalidPolicy = "policy.invalid";
+
+    // ---- command line ----
+    /// <summary>The command line is wrong: unknown command, missing or unparsable option.</summary>
+    public const string CliUsage = "cli.usage";
+    /// <summary>A file named on the command line does not exist.</summary>
+    public const string CliFileNotFound = "cli.file-not-found";
+    /// <summary>A file named on the command line cannot be read or written.</summary>
+    public const string CliIoError = "cli.io-error";
 
     // ---- session tokens ----
     /// <summary>The token is not a well-formed compact JWS (three base64url parts, JSON header and payload).</summary>

@@ -1,0 +1,116 @@
+using CarteAuth.Audit;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace CarteAuth.Authentication;
+
+/// <summary>
+/// Runs the authenticator that handles a credential and records exactly one audit event per attempt. Fails closed:
+/// an authenticator that throws, or an audit trail that cannot record the attempt, gives a failure, never evidence.
+/// </summary>
+public sealed partial class AuthenticationService : IAuthenticationService
+{
+    private readonly IAuthenticator[] _authenticators;
+    private readonly IAuditTrail _audit;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates the service.</summary>
+    public AuthenticationService(IEnumerable<IAuthenticator> authenticators, IAuditTrail audit, ILogger<AuthenticationService>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(authenticators);
+        ArgumentNullException.ThrowIfNull(audit);
+        _authenticators = [.. authenticators];
+        _audit = audit;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<AuthenticationResult> AuthenticateAsync(AuthenticationRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var authenticator = Array.Find(_authenticators, a => a.CanAuthenticate(request));
+        AuthenticationResult result;
+        if (authenticator is null)
+        {
+            result = AuthenticationResult.Fail(
+                ReasonCodes.NoAuthenticator,
+                $"No authenticator is registered for {request.GetType().Name} credentials; register the method's package (e.g. AddSmartCard(), AddFido2(), AddProSanteConnect()).");
+        }
+        else
+        {
+            try
+            {
+                result = await authenticator.AuthenticateAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                await RecordAsync(request, authenticator.Name, AuthenticationResult.Fail(ReasonCodes.AuthenticationCancelled, "The authentication was cancelled by the caller.")).ConfigureAwait(false);
+                throw;
+            }
+            catch (Exception e)
+            {
+                Log.AuthenticatorFailed(_logger, e, authenticator.Name, request.Context.CorrelationId);
+                result = AuthenticationResult.Fail(
+                    ReasonCodes.AuthenticatorError,
+                    $"The {authenticator.Name} authenticator failed ({e.GetType().Name}); the attempt is refused. Correlation id: {request.Context.CorrelationId ?? "none"}.");
+            }
+        }
+
+        return await RecordAsync(request, authenticator?.Name, result).ConfigureAwait(false);
+    }
+
+    private async ValueTask<AuthenticationResult> RecordAsync(AuthenticationRequest request, string? authenticator, AuthenticationResult result)
+    {
+        var entry = new AuditEntry
+        {
+            Kind = AuditEventKinds.Authentication,
+            Result = result.Succeeded ? AuditResults.Success : AuditResults.Failure,
+            Subject = result.AttemptedSubject,
+            Methods = result.Evidence is { } e ? string.Join(' ', Amr.ToValues(e.Methods)) : null,
+            Authenticator = authenticator,
+            ReasonCode = result.ReasonCode,
+            ClientAddress = request.Context.ClientAddress,
+            CorrelationId = request.Context.CorrelationId,
+            Detail = result.FailureMessage,
+        };
+        try
+        {
+            // Not cancellable: an attempt that happened is recorded even if the caller has gone.
+            await _audit.AppendAsync(entry, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (CarteAuthException e)
+        {
+            Log.AuditFailed(_logger, e, authenticator, result.AttemptedSubject, result.ReasonCode ?? "success");
+            return AuthenticationResult.Fail(
+                e.ReasonCode,
+                "The authentication cannot be recorded in the audit trail, so it is refused (traceability is mandatory): " + e.Message,
+                result.AttemptedSubject);
+        }
+
+        if (result.Succeeded)
+        {
+            Log.Succeeded(_logger, authenticator, result.AttemptedSubject, request.Context.CorrelationId);
+        }
+        else
+        {
+            Log.Failed(_logger, authenticator, result.ReasonCode, result.AttemptedSubject, request.Context.CorrelationId);
+        }
+
+        return result;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1000, Level = LogLevel.Information, Message = "Authentication succeeded with {Authenticator} for {Subject} (correlation {CorrelationId}).")]
+        public static partial void Succeeded(ILogger logger, string? authenticator, string? subject, string? correlationId);
+
+        [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Authentication failed with {Authenticator}: {ReasonCode} (subject {Subject}, correlation {CorrelationId}).")]
+        public static partial void Failed(ILogger logger, string? authenticator, string? reasonCode, string? subject, string? correlationId);
+
+        [LoggerMessage(EventId = 1002, Level = LogLevel.Error, Message = "The {Authenticator} authenticator threw; the attempt is refused (correlation {CorrelationId}).")]
+        public static partial void AuthenticatorFailed(ILogger logger, Exception exception, string authenticator, string? correlationId);
+
+        [LoggerMessage(EventId = 1003, Level = LogLevel.Critical, Message = "The audit trail could not record an authentication by {Authenticator} for {Subject} ({Outcome}); the attempt is refused.")]
+        public static partial void AuditFailed(ILogger logger, Exception exception, string? authenticator, string? subject, string outcome);
+    }
+}
