@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Diagnostics.CodeAnalysis;
+using CarteAuth.Identity;
 
 namespace CarteAuth.Authentication;
 
@@ -42,7 +43,7 @@ public static class Amr
             {
                 throw new CarteAuthException(
                     ReasonCodes.UnknownAmr,
-                    $"'{value}' is not an RFC 8176 amr value. Use one of: {string.Join(", ", RegisteredValues)}.");
+                    $"'{NationalId.Printable(value ?? string.Empty)}' is not an RFC 8176 amr value. Use one of: {string.Join(", ", RegisteredValues)}.");
             }
 
             result |= m;

@@ -1,3 +1,5 @@
+using CarteAuth.Identity;
+
 namespace CarteAuth.Authentication;
 
 /// <summary>Level of assurance of an authentication, after eIDAS (Regulation (EU) 910/2014, art. 8). Ordered.</summary>
@@ -66,15 +68,27 @@ public static class Acr
 
         throw new CarteAuthException(
             ReasonCodes.UnknownAssurance,
-            $"'{value}' is not an assurance level. Use low, substantial or high (or an eIDAS LoA URI, or PSC's eidas1).");
+            $"'{NationalId.Printable(value ?? string.Empty)}' is not an assurance level. Use low, substantial or high (or an eIDAS LoA URI, or PSC's eidas1).");
     }
 
+    // Only the three names, in any letter case. Not Enum.TryParse: it also accepts numbers ("3") and
+    // comma-separated lists, which it ORs together ("low,substantial" would read as High).
     private static bool TryParseName(string? value, out AssuranceLevel level)
     {
         level = AssuranceLevel.None;
-        return value is not null &&
-            Enum.TryParse(value, ignoreCase: true, out level) &&
-            Enum.IsDefined(level) &&
-            level != AssuranceLevel.None;
+        if (string.Equals(value, "low", StringComparison.OrdinalIgnoreCase))
+        {
+            level = AssuranceLevel.Low;
+        }
+        else if (string.Equals(value, "substantial", StringComparison.OrdinalIgnoreCase))
+        {
+            level = AssuranceLevel.Substantial;
+        }
+        else if (string.Equals(value, "high", StringComparison.OrdinalIgnoreCase))
+        {
+            level = AssuranceLevel.High;
+        }
+
+        return level != AssuranceLevel.None;
     }
 }

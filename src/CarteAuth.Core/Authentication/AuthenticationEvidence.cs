@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using CarteAuth.Identity;
 
 namespace CarteAuth.Authentication;
@@ -8,7 +9,7 @@ namespace CarteAuth.Authentication;
 /// </summary>
 public sealed class AuthenticationEvidence
 {
-    private static readonly IReadOnlyDictionary<string, string> NoProperties = new Dictionary<string, string>();
+    private static readonly IReadOnlyDictionary<string, string> NoProperties = ReadOnlyDictionary<string, string>.Empty;
 
     /// <summary>Creates evidence.</summary>
     /// <param name="identity">The authenticated professional.</param>
@@ -70,6 +71,15 @@ public sealed class AuthenticationEvidence
     /// <summary>How many distinct factor kinds were combined (2 or more is multi-factor).</summary>
     public int FactorCount => System.Numerics.BitOperations.PopCount((uint)Factors);
 
-    /// <summary>Extra facts the authenticator wants kept (AAGUID, certificate issuer…). Never used for decisions by Core.</summary>
-    public IReadOnlyDictionary<string, string> Properties { get; init => field = value ?? NoProperties; } = NoProperties;
+    /// <summary>
+    /// Extra facts the authenticator wants kept (AAGUID, certificate issuer…). Never used for decisions by Core.
+    /// A read-only copy of what was set: later changes to the caller's dictionary do not show here.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Properties
+    {
+        get;
+        init => field = value is null || value.Count == 0
+            ? NoProperties
+            : new ReadOnlyDictionary<string, string>(new Dictionary<string, string>(value, StringComparer.Ordinal));
+    } = NoProperties;
 }

@@ -1,4 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Text;
 
 namespace CarteAuth.Identity;
 
@@ -7,8 +9,10 @@ namespace CarteAuth.Identity;
 /// <list type="bullet">
 /// <item><c>8</c> + RPPS (11 digits whose last is a Luhn check digit), e.g. <c>810002813839</c>.</item>
 /// <item><c>0</c> + ADELI (9 characters: department, then 7 digits), e.g. <c>0751234567</c>.</item>
-/// <item>structure type digit (1 FINESS, 2 SIREN, 3 SIRET, 4 RPPS rang, 5 FINESS EJ) + structure identifier
-/// + <c>/</c> + internal identifier, for establishment staff (CPA/CPE), e.g. <c>300000000029751/CPAT0001</c>.</item>
+/// <item>for establishment staff (CPA/CPE): a type digit naming the structure identifier (1 ADELI cabinet, 3 FINESS,
+/// 4 SIREN, 5 SIRET, 6 RPPS cabinet; ANS idNat_PS nomenclature, which differs from the idNat_Struct digits of
+/// <see cref="StructureIdKind"/>) + structure identifier + <c>/</c> + internal identifier,
+/// e.g. <c>500000000029751/CPAT0001</c> (SIRET 00000000029751).</item>
 /// </list>
 /// Values are compared ordinally. Parse with <see cref="Parse"/> or <see cref="TryParse(string?, out NationalId?)"/>.
 /// </summary>
@@ -85,19 +89,44 @@ public sealed class NationalId : IEquatable<NationalId>
             return false;
         }
 
+        bool ok;
         switch (value[0])
         {
             case '8':
-                return TryRpps(value, out id, ref reasonCode, out message);
+                ok = TryRpps(value, out id, ref reasonCode, out message);
+                break;
             case '0':
-                return TryAdeli(value, out id, out message);
-            case >= '1' and <= '5':
-                return TryStaff(value, out id, out message);
+                ok = TryAdeli(value, out id, out message);
+                break;
+            case '1' or '3' or '4' or '5' or '6':
+                ok = TryStaff(value, out id, out message);
+                break;
             default:
-                message = $"The national identifier '{Printable(value)}' starts with '{Printable(value[..1])}', which is not an idNat type: use 8 (RPPS), 0 (ADELI) or 1-5 (establishment staff, structure/identifier).";
+                message = $"The national identifier '{Printable(value)}' starts with '{Printable(value[..1])}', which is not an idNat type: use 8 (RPPS), 0 (ADELI) or, for establishment staff (structure id/internal id), 1 (ADELI cabinet), 3 (FINESS), 4 (SIREN), 5 (SIRET) or 6 (RPPS cabinet).";
                 return false;
         }
+
+        if (ok)
+        {
+            reasonCode = string.Empty;
+        }
+
+        return ok;
     }
+
+    /// <summary>
+    /// The structure identifier kind of an establishment-staff idNat, from its type digit (ANS idNat_PS:
+    /// 1 ADELI cabinet, 3 FINESS, 4 SIREN, 5 SIRET, 6 RPPS cabinet). These digits are not the idNat_Struct digits.
+    /// </summary>
+    private static StructureIdKind StaffStructureKind(char typeDigit) => typeDigit switch
+    {
+        '1' => StructureIdKind.AdeliCabinet,
+        '3' => StructureIdKind.Finess,
+        '4' => StructureIdKind.Siren,
+        '5' => StructureIdKind.Siret,
+        '6' => StructureIdKind.RppsRang,
+        _ => throw new ArgumentOutOfRangeException(nameof(typeDigit), typeDigit, "Not an establishment-staff idNat type digit."),
+    };
 
     private static bool TryRpps(string value, out NationalId? id, ref string reasonCode, out string message)
     {
@@ -146,11 +175,11 @@ public sealed class NationalId : IEquatable<NationalId>
         var slash = value.IndexOf('/', StringComparison.Ordinal);
         if (slash < 0)
         {
-            message = $"The establishment-staff idNat '{Printable(value)}' must have the form <type digit><structure id>/<internal id>, e.g. 3XXXXXXXXXXXXXX/CPAT0001.";
+            message = $"The establishment-staff idNat '{Printable(value)}' must have the form <type digit><structure id>/<internal id>, e.g. 500000000029751/CPAT0001.";
             return false;
         }
 
-        var structureKind = (StructureIdKind)(value[0] - '0');
+        var structureKind = StaffStructureKind(value[0]);
         var structure = value.AsSpan(1, slash - 1);
         var internalId = value.AsSpan(slash + 1);
         if (structure.Length is < 9 or > 14 || !IsAlphanumeric(structure))
@@ -183,18 +212,45 @@ public sealed class NationalId : IEquatable<NationalId>
         return true;
     }
 
-    /// <summary>Makes a user-supplied value safe to echo in a message (control characters replaced, length capped).</summary>
+    /// <summary>
+    /// Makes a user-supplied value safe to echo in a message: control, format (e.g. bidirectional overrides) and
+    /// line/paragraph separator characters and lone surrogates become <c>?</c>; the length is capped at 80 UTF-16
+    /// characters (followed by an ellipsis) without cutting a surrogate pair.
+    /// </summary>
     internal static string Printable(string value)
     {
-        var capped = value.Length > 80 ? string.Concat(value.AsSpan(0, 80), "…") : value;
-        return string.Create(capped.Length, capped, static (span, s) =>
+        const int Cap = 80;
+        var builder = new StringBuilder(Math.Min(value.Length, Cap + 1));
+        var length = 0;
+        foreach (var rune in value.EnumerateRunes())
         {
-            for (var i = 0; i < s.Length; i++)
+            if (length + rune.Utf16SequenceLength > Cap)
             {
-                span[i] = char.IsControl(s[i]) ? '?' : s[i];
+                return builder.Append('…').ToString();
             }
-        });
+
+            length += rune.Utf16SequenceLength;
+            if (IsUnsafeToEcho(rune))
+            {
+                builder.Append('?');
+            }
+            else if (rune.IsBmp)
+            {
+                builder.Append((char)rune.Value);
+            }
+            else
+            {
+                builder.Append(rune.ToString());
+            }
+        }
+
+        return builder.ToString();
     }
+
+    private static bool IsUnsafeToEcho(Rune rune) =>
+        rune == Rune.ReplacementChar || // lone surrogates enumerate as U+FFFD
+        Rune.GetUnicodeCategory(rune) is UnicodeCategory.Control or UnicodeCategory.Format
+            or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator;
 
     /// <inheritdoc/>
     public bool Equals(NationalId? other) => other is not null && string.Equals(Value, other.Value, StringComparison.Ordinal);

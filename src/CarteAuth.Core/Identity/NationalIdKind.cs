@@ -10,8 +10,9 @@ public enum NationalIdKind
     Adeli = 0,
 
     /// <summary>
-    /// Establishment staff (CPA/CPE cards): a structure identifier type digit (1 FINESS, 2 SIREN, 3 SIRET,
-    /// 4 RPPS rang, 5 FINESS EJ), the structure identifier, <c>/</c>, and the person's identifier inside the structure.
+    /// Establishment staff (CPA/CPE cards): a type digit naming the kind of structure identifier (ANS idNat_PS:
+    /// 1 ADELI cabinet, 3 FINESS, 4 SIREN, 5 SIRET, 6 RPPS cabinet), the structure identifier, <c>/</c>, and the
+    /// person's identifier inside the structure.
     /// </summary>
     StructureStaff = 3,
 }

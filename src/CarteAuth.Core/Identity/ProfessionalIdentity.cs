@@ -7,8 +7,8 @@ namespace CarteAuth.Identity;
 /// </summary>
 public sealed class ProfessionalIdentity
 {
-    private static readonly IReadOnlyList<StructureAffiliation> NoStructures = [];
-    private static readonly IReadOnlyList<string> NoRoles = [];
+    private static readonly IReadOnlyList<StructureAffiliation> NoStructures = Array.AsReadOnly(Array.Empty<StructureAffiliation>());
+    private static readonly IReadOnlyList<string> NoRoles = Array.AsReadOnly(Array.Empty<string>());
 
     /// <summary>Creates an identity.</summary>
     /// <param name="nationalId">The idNat; required.</param>
@@ -63,11 +63,19 @@ public sealed class ProfessionalIdentity
     /// <summary>Specialty code (savoir-faire, e.g. <c>SM26</c> Qualifié en médecine générale), when known.</summary>
     public string? SpecialtyCode { get; init; }
 
-    /// <summary>Structures where the professional practises.</summary>
-    public IReadOnlyList<StructureAffiliation> Structures { get; init => field = value ?? NoStructures; } = NoStructures;
+    /// <summary>Structures where the professional practises (a read-only copy of what was set).</summary>
+    public IReadOnlyList<StructureAffiliation> Structures
+    {
+        get;
+        init => field = value is null || value.Count == 0 ? NoStructures : Array.AsReadOnly(value.ToArray());
+    } = NoStructures;
 
-    /// <summary>Roles (PSC <c>SubjectRole</c>, local roles), compared ordinally.</summary>
-    public IReadOnlyList<string> Roles { get; init => field = value ?? NoRoles; } = NoRoles;
+    /// <summary>Roles (PSC <c>SubjectRole</c>, local roles), compared ordinally (a read-only copy of what was set).</summary>
+    public IReadOnlyList<string> Roles
+    {
+        get;
+        init => field = value is null || value.Count == 0 ? NoRoles : Array.AsReadOnly(value.ToArray());
+    } = NoRoles;
 
     /// <inheritdoc/>
     public override string ToString() => $"{DisplayName} ({NationalId})";
