@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+global using CarteAuth.Testing;
 
 namespace CarteAuth.Cli.Tests;
 
@@ -13,46 +14,5 @@ internal sealed record CliRun(int ExitCode, string Stdout, string Stderr)
         using var stderr = new StringWriter();
         var code = await CliApp.RunAsync(args, stdout, stderr);
         return new CliRun(code, stdout.ToString(), stderr.ToString());
-    }
-}
-
-/// <summary>Locates files of the repository (samples) from the test's output folder.</summary>
-internal static class Repo
-{
-    public static string Root { get; } = FindRoot();
-
-    public static string Path(params string[] parts) => System.IO.Path.Combine([Root, .. parts]);
-
-    private static string FindRoot() =>
-        typeof(Repo).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
-            .Cast<System.Reflection.AssemblyMetadataAttribute>()
-            .Single(a => a.Key == "RepositoryRoot").Value!;
-}
-
-/// <summary>A temporary directory removed on dispose.</summary>
-internal sealed class TempDir : IDisposable
-{
-    public string Path { get; } = Directory.CreateTempSubdirectory("carteauth-cli-").FullName;
-
-    public string File(string name, string? content = null)
-    {
-        var path = System.IO.Path.Combine(Path, name);
-        if (content is not null)
-        {
-            System.IO.File.WriteAllText(path, content);
-        }
-
-        return path;
-    }
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(Path, true);
-        }
-        catch (IOException)
-        {
-        }
     }
 }

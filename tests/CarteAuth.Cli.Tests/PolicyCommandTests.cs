@@ -2,10 +2,10 @@ namespace CarteAuth.Cli.Tests;
 
 public sealed class PolicyCommandTests
 {
-    private static readonly string Policies = Repo.Path("samples", "policies", "hospital-policies.json");
-    private static readonly string Card = Repo.Path("samples", "evidence", "cps-card-doctor.json");
-    private static readonly string Fido2NoUv = Repo.Path("samples", "evidence", "fido2-no-uv-pharmacist.json");
-    private static readonly string Psc = Repo.Path("samples", "evidence", "psc-ecps-nurse.json");
+    private static readonly string Policies = RepositoryPaths.Of("samples", "policies", "hospital-policies.json");
+    private static readonly string Card = RepositoryPaths.Of("samples", "evidence", "cps-card-doctor.json");
+    private static readonly string Fido2NoUv = RepositoryPaths.Of("samples", "evidence", "fido2-no-uv-pharmacist.json");
+    private static readonly string Psc = RepositoryPaths.Of("samples", "evidence", "psc-ecps-nurse.json");
     private const string At = "2026-11-23T09:00:00Z";
 
     [Fact]
@@ -87,7 +87,7 @@ public sealed class PolicyCommandTests
     [Fact]
     public async Task Malformed_policy_file_is_bad_input_naming_the_key()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         var file = dir.File("p.json", """{ "Policies": { "p": { "MinimumAssurence": "High" } } }""");
 
         var run = await CliRun.RunAsync("policy", "check", "-p", file, "-e", Card, "--json");
@@ -108,7 +108,7 @@ public sealed class PolicyCommandTests
     [InlineData("""not json""", "auth.invalid-evidence")]
     public async Task Malformed_evidence_is_bad_input_with_its_reason_code(string evidence, string reasonCode)
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         var file = dir.File("e.json", evidence);
 
         var run = await CliRun.RunAsync("policy", "check", "-p", Policies, "-n", "dossier-patient", "-e", file, "--json");

@@ -1,4 +1,5 @@
 using CarteAuth.Authentication;
+using CarteAuth.Core.Tests.TestSupport;
 
 namespace CarteAuth.Core.Tests.Authentication;
 
@@ -9,21 +10,21 @@ public sealed class AuthenticationEvidenceTests
     [Fact]
     public void Constructor_KeepsWhatTheAuthenticatorProved()
     {
-        var identity = TestEvidence.Identity();
+        var identity = Evidence.Doctor();
 
-        var evidence = new AuthenticationEvidence(identity, CpsCard, AssuranceLevel.High, TestEvidence.AuthTime, "smartcard");
+        var evidence = new AuthenticationEvidence(identity, CpsCard, AssuranceLevel.High, Evidence.Now, "smartcard");
 
         Assert.Same(identity, evidence.Identity);
         Assert.Equal(CpsCard, evidence.Methods);
         Assert.Equal(AssuranceLevel.High, evidence.Assurance);
-        Assert.Equal(TestEvidence.AuthTime, evidence.AuthenticatedAt);
+        Assert.Equal(Evidence.Now, evidence.AuthenticatedAt);
         Assert.Equal("smartcard", evidence.Authenticator);
     }
 
     [Fact]
     public void OptionalFields_ByDefault_AreUnsetAndNotPhishingResistant()
     {
-        var evidence = TestEvidence.Create();
+        var evidence = Evidence.Create();
 
         Assert.Null(evidence.Acr);
         Assert.Null(evidence.CredentialId);
@@ -36,7 +37,7 @@ public sealed class AuthenticationEvidenceTests
     public void PhishingResistance_IsNeverInferredFromMethods()
     {
         // Even a card with PIN and hardware key is not phishing-resistant unless the authenticator says so.
-        var evidence = TestEvidence.Create(CpsCard);
+        var evidence = Evidence.Create(CpsCard);
 
         Assert.False(evidence.IsPhishingResistant);
     }
@@ -44,7 +45,7 @@ public sealed class AuthenticationEvidenceTests
     [Fact]
     public void OptionalFields_WhenSet_AreKept()
     {
-        var evidence = new AuthenticationEvidence(TestEvidence.Identity(), AuthenticationMethods.Swk | AuthenticationMethods.Mfa, AssuranceLevel.Substantial, TestEvidence.AuthTime, "psc")
+        var evidence = new AuthenticationEvidence(Evidence.Doctor(), AuthenticationMethods.Swk | AuthenticationMethods.Mfa, AssuranceLevel.Substantial, Evidence.Now, "psc")
         {
             Acr = Acr.ProSanteConnect,
             CredentialId = "cred-1",
@@ -61,7 +62,7 @@ public sealed class AuthenticationEvidenceTests
     [Fact]
     public void Properties_SetToNull_BecomeEmpty()
     {
-        var evidence = new AuthenticationEvidence(TestEvidence.Identity(), CpsCard, AssuranceLevel.High, TestEvidence.AuthTime, "smartcard")
+        var evidence = new AuthenticationEvidence(Evidence.Doctor(), CpsCard, AssuranceLevel.High, Evidence.Now, "smartcard")
         {
             Properties = null!,
         };
@@ -75,7 +76,7 @@ public sealed class AuthenticationEvidenceTests
     {
         // Evidence is documented as immutable: it must not share the caller's mutable dictionary.
         var properties = new Dictionary<string, string> { ["aaguid"] = "00000000-0000-0000-0000-000000000000" };
-        var evidence = new AuthenticationEvidence(TestEvidence.Identity(), AuthenticationMethods.Hwk, AssuranceLevel.High, TestEvidence.AuthTime, "fido2")
+        var evidence = new AuthenticationEvidence(Evidence.Doctor(), AuthenticationMethods.Hwk, AssuranceLevel.High, Evidence.Now, "fido2")
         {
             Properties = properties,
         };
@@ -91,20 +92,20 @@ public sealed class AuthenticationEvidenceTests
     public void Properties_ByDefault_CannotBeModifiedThroughACast()
     {
         // The default empty dictionary is shared by every evidence: writing into it would leak into all of them.
-        var first = TestEvidence.Create();
+        var first = Evidence.Create();
 
         var writable = Assert.IsAssignableFrom<IDictionary<string, string>>(first.Properties);
         Assert.True(writable.IsReadOnly);
         Assert.Throws<NotSupportedException>(() => writable.Add("leak", "yes"));
 
-        Assert.Empty(TestEvidence.Create().Properties);
+        Assert.Empty(Evidence.Create().Properties);
     }
 
     [Fact]
     public void Constructor_NullIdentity_ThrowsArgumentNullException()
     {
         var ex = Assert.Throws<ArgumentNullException>(() =>
-            new AuthenticationEvidence(null!, CpsCard, AssuranceLevel.High, TestEvidence.AuthTime, "smartcard"));
+            new AuthenticationEvidence(null!, CpsCard, AssuranceLevel.High, Evidence.Now, "smartcard"));
 
         Assert.Equal("identity", ex.ParamName);
     }
@@ -113,7 +114,7 @@ public sealed class AuthenticationEvidenceTests
     public void Constructor_NullAuthenticator_ThrowsArgumentNullException()
     {
         var ex = Assert.Throws<ArgumentNullException>(() =>
-            new AuthenticationEvidence(TestEvidence.Identity(), CpsCard, AssuranceLevel.High, TestEvidence.AuthTime, null!));
+            new AuthenticationEvidence(Evidence.Doctor(), CpsCard, AssuranceLevel.High, Evidence.Now, null!));
 
         Assert.Equal("authenticator", ex.ParamName);
     }
@@ -124,7 +125,7 @@ public sealed class AuthenticationEvidenceTests
     public void Constructor_BlankAuthenticator_ThrowsArgumentException(string authenticator)
     {
         var ex = Assert.Throws<ArgumentException>(() =>
-            new AuthenticationEvidence(TestEvidence.Identity(), CpsCard, AssuranceLevel.High, TestEvidence.AuthTime, authenticator));
+            new AuthenticationEvidence(Evidence.Doctor(), CpsCard, AssuranceLevel.High, Evidence.Now, authenticator));
 
         Assert.Equal("authenticator", ex.ParamName);
     }
@@ -136,7 +137,7 @@ public sealed class AuthenticationEvidenceTests
     public void Constructor_UndefinedAssuranceLevel_ThrowsArgumentOutOfRange(int level)
     {
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() =>
-            new AuthenticationEvidence(TestEvidence.Identity(), CpsCard, (AssuranceLevel)level, TestEvidence.AuthTime, "smartcard"));
+            new AuthenticationEvidence(Evidence.Doctor(), CpsCard, (AssuranceLevel)level, Evidence.Now, "smartcard"));
 
         Assert.Equal("assurance", ex.ParamName);
     }
@@ -147,7 +148,7 @@ public sealed class AuthenticationEvidenceTests
     [InlineData(AssuranceLevel.High)]
     public void Constructor_EveryDefinedLevel_IsAccepted(AssuranceLevel level)
     {
-        var evidence = TestEvidence.Create(assurance: level);
+        var evidence = Evidence.Create(assurance: level);
 
         Assert.Equal(level, evidence.Assurance);
     }
@@ -155,7 +156,7 @@ public sealed class AuthenticationEvidenceTests
     [Fact]
     public void Factors_FollowTheMethods()
     {
-        var evidence = TestEvidence.Create(AuthenticationMethods.Otp | AuthenticationMethods.Pwd);
+        var evidence = Evidence.Create(AuthenticationMethods.Otp | AuthenticationMethods.Pwd);
 
         Assert.Equal(AuthenticationFactors.Possession | AuthenticationFactors.Knowledge, evidence.Factors);
         Assert.Equal(2, evidence.FactorCount);

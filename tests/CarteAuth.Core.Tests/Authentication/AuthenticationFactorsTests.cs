@@ -1,4 +1,5 @@
 using CarteAuth.Authentication;
+using CarteAuth.Core.Tests.TestSupport;
 
 namespace CarteAuth.Core.Tests.Authentication;
 
@@ -51,7 +52,7 @@ public sealed class AuthenticationFactorsTests
     [Fact]
     public void CpsCardWithPin_IsPossessionAndKnowledge_TwoFactors()
     {
-        var evidence = TestEvidence.Create(CpsCard);
+        var evidence = Evidence.Create(CpsCard);
 
         Assert.Equal(AuthenticationFactors.Possession | AuthenticationFactors.Knowledge, evidence.Factors);
         Assert.Equal(2, evidence.FactorCount);
@@ -60,7 +61,7 @@ public sealed class AuthenticationFactorsTests
     [Fact]
     public void Fido2KeyWithFingerprint_IsPossessionAndInherence_TwoFactors()
     {
-        var evidence = TestEvidence.Create(AuthenticationMethods.Hwk | AuthenticationMethods.Fpt, AssuranceLevel.High, "fido2");
+        var evidence = Evidence.Create(AuthenticationMethods.Hwk | AuthenticationMethods.Fpt, AssuranceLevel.High, "fido2");
 
         Assert.Equal(AuthenticationFactors.Possession | AuthenticationFactors.Inherence, evidence.Factors);
         Assert.Equal(2, evidence.FactorCount);
@@ -69,7 +70,7 @@ public sealed class AuthenticationFactorsTests
     [Fact]
     public void Fido2KeyWithPin_IsPossessionAndKnowledge_TwoFactors()
     {
-        var evidence = TestEvidence.Create(AuthenticationMethods.Hwk | AuthenticationMethods.Pin, AssuranceLevel.High, "fido2");
+        var evidence = Evidence.Create(AuthenticationMethods.Hwk | AuthenticationMethods.Pin, AssuranceLevel.High, "fido2");
 
         Assert.Equal(2, evidence.FactorCount);
     }
@@ -77,7 +78,7 @@ public sealed class AuthenticationFactorsTests
     [Fact]
     public void Fido2KeyWithoutUserVerification_IsOneFactor()
     {
-        var evidence = TestEvidence.Create(AuthenticationMethods.Hwk, AssuranceLevel.Low, "fido2");
+        var evidence = Evidence.Create(AuthenticationMethods.Hwk, AssuranceLevel.Low, "fido2");
 
         Assert.Equal(AuthenticationFactors.Possession, evidence.Factors);
         Assert.Equal(1, evidence.FactorCount);
@@ -86,7 +87,7 @@ public sealed class AuthenticationFactorsTests
     [Fact]
     public void PasswordAlone_IsKnowledge_OneFactor()
     {
-        var evidence = TestEvidence.Create(AuthenticationMethods.Pwd, AssuranceLevel.Low, "password");
+        var evidence = Evidence.Create(AuthenticationMethods.Pwd, AssuranceLevel.Low, "password");
 
         Assert.Equal(AuthenticationFactors.Knowledge, evidence.Factors);
         Assert.Equal(1, evidence.FactorCount);
@@ -95,7 +96,7 @@ public sealed class AuthenticationFactorsTests
     [Fact]
     public void PasswordAndKba_AreStillOneFactorKind()
     {
-        var evidence = TestEvidence.Create(AuthenticationMethods.Pwd | AuthenticationMethods.Kba | AuthenticationMethods.Pin, AssuranceLevel.Low, "password");
+        var evidence = Evidence.Create(AuthenticationMethods.Pwd | AuthenticationMethods.Kba | AuthenticationMethods.Pin, AssuranceLevel.Low, "password");
 
         Assert.Equal(AuthenticationFactors.Knowledge, evidence.Factors);
         Assert.Equal(1, evidence.FactorCount);
@@ -105,7 +106,7 @@ public sealed class AuthenticationFactorsTests
     public void MfaClaimAlone_IsNoFactor()
     {
         // "mfa" says several factors were used but proves none of them.
-        var evidence = TestEvidence.Create(AuthenticationMethods.Mfa, AssuranceLevel.Substantial, "psc");
+        var evidence = Evidence.Create(AuthenticationMethods.Mfa, AssuranceLevel.Substantial, "psc");
 
         Assert.Equal(AuthenticationFactors.None, evidence.Factors);
         Assert.Equal(0, evidence.FactorCount);
@@ -114,7 +115,7 @@ public sealed class AuthenticationFactorsTests
     [Fact]
     public void CardPinAndFingerprint_AreThreeFactors()
     {
-        var evidence = TestEvidence.Create(CpsCard | AuthenticationMethods.Fpt);
+        var evidence = Evidence.Create(CpsCard | AuthenticationMethods.Fpt);
 
         Assert.Equal(AuthenticationFactors.Knowledge | AuthenticationFactors.Possession | AuthenticationFactors.Inherence, evidence.Factors);
         Assert.Equal(3, evidence.FactorCount);

@@ -1,4 +1,5 @@
 using CarteAuth.Authentication;
+using CarteAuth.Core.Tests.TestSupport;
 
 namespace CarteAuth.Core.Tests.Authentication;
 
@@ -7,7 +8,7 @@ public sealed class AuthenticationResultTests
     [Fact]
     public void Success_CarriesEvidenceAndNoFailure()
     {
-        var evidence = TestEvidence.Create();
+        var evidence = Evidence.Create();
 
         var result = AuthenticationResult.Success(evidence);
 
@@ -20,7 +21,7 @@ public sealed class AuthenticationResultTests
     [Fact]
     public void Success_RecordsTheAuthenticatedIdNatAsTheAttemptedSubject()
     {
-        var result = AuthenticationResult.Success(TestEvidence.Create());
+        var result = AuthenticationResult.Success(Evidence.Create());
 
         Assert.Equal("810002813839", result.AttemptedSubject);
     }
@@ -67,7 +68,7 @@ public sealed class AuthenticationResultTests
     [Fact]
     public void ToString_OnSuccess_NamesTheProfessional()
     {
-        var result = AuthenticationResult.Success(TestEvidence.Create());
+        var result = AuthenticationResult.Success(Evidence.Create());
 
         Assert.Equal("success: ISABELLE DONNAT-GADY (810002813839)", result.ToString());
     }

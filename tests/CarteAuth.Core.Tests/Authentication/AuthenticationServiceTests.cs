@@ -1,8 +1,8 @@
 using CarteAuth.Audit;
 using CarteAuth.Authentication;
-using CarteAuth.Tests.TestSupport;
+using CarteAuth.Core.Tests.TestSupport;
 
-namespace CarteAuth.Tests.Authentication;
+namespace CarteAuth.Core.Tests.Authentication;
 
 public sealed class AuthenticationServiceTests
 {

@@ -1,4 +1,5 @@
 using CarteAuth.Authentication;
+using CarteAuth.Core.Tests.TestSupport;
 
 namespace CarteAuth.Core.Tests.Authentication;
 
@@ -23,7 +24,7 @@ public sealed class AuthenticatorTests
         {
             Calls.Add((request, cancellationToken));
             return ValueTask.FromResult(request.Pin == "1234"
-                ? AuthenticationResult.Success(TestEvidence.Create())
+                ? AuthenticationResult.Success(Evidence.Create())
                 : AuthenticationResult.Fail("cert.bad-pin", "Wrong PIN."));
         }
     }

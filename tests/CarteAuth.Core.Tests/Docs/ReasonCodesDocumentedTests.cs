@@ -79,18 +79,9 @@ public sealed partial class ReasonCodesDocumentedTests
 
     private static string ReasonCodesDocPath()
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "CarteAuth.sln")))
-            {
-                var path = Path.Combine(dir.FullName, "docs", "reason-codes.md");
-                Assert.True(File.Exists(path), $"{path} is missing.");
-                return path;
-            }
-        }
-
-        Assert.Fail($"No folder containing CarteAuth.sln above {AppContext.BaseDirectory}.");
-        return string.Empty;
+        var path = CarteAuth.Testing.RepositoryPaths.Of("docs", "reason-codes.md");
+        Assert.True(File.Exists(path), $"{path} is missing.");
+        return path;
     }
 
     [GeneratedRegex(@"^[a-z0-9]+(\.[a-z0-9-]+)+$")]

@@ -1,8 +1,8 @@
 using CarteAuth.Authentication;
 using CarteAuth.Policies;
-using CarteAuth.Tests.TestSupport;
+using CarteAuth.Core.Tests.TestSupport;
 
-namespace CarteAuth.Tests.Policies;
+namespace CarteAuth.Core.Tests.Policies;
 
 public sealed class CompiledPolicyTests
 {

@@ -1,11 +1,12 @@
 using CarteAuth.Authentication;
 using CarteAuth.Policies;
-using CarteAuth.Tests.TestSupport;
+using CarteAuth.Core.Tests.TestSupport;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using CarteAuth.Testing;
 
-namespace CarteAuth.Tests.Policies;
+namespace CarteAuth.Core.Tests.Policies;
 
 public sealed class PolicyConfigurationTests : IDisposable
 {

@@ -1,10 +1,10 @@
 using CarteAuth.Audit;
 using CarteAuth.Authentication;
 using CarteAuth.Policies;
-using CarteAuth.Tests.TestSupport;
+using CarteAuth.Core.Tests.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace CarteAuth.Tests.Policies;
+namespace CarteAuth.Core.Tests.Policies;
 
 public sealed class PolicyEvaluatorTests
 {

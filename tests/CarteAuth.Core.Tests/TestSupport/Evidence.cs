@@ -1,7 +1,7 @@
 using CarteAuth.Authentication;
 using CarteAuth.Identity;
 
-namespace CarteAuth.Tests.TestSupport;
+namespace CarteAuth.Core.Tests.TestSupport;
 
 /// <summary>Evidence as each real authenticator would produce it, for policy and token tests.</summary>
 internal static class Evidence
@@ -22,6 +22,13 @@ internal static class Evidence
         ProfessionCode = "21",
         ProfessionLabel = "Pharmacien",
     };
+
+    /// <summary>Evidence for <see cref="Doctor"/> authenticated <see cref="Now"/>, with the given methods and level (a CPS card by default).</summary>
+    public static AuthenticationEvidence Create(
+        AuthenticationMethods methods = AuthenticationMethods.Sc | AuthenticationMethods.Pin | AuthenticationMethods.Hwk,
+        AssuranceLevel assurance = AssuranceLevel.High,
+        string authenticator = "smartcard") =>
+        new(Doctor(), methods, assurance, Now, authenticator);
 
     /// <summary>CPS card with PIN over TLS client certificate: sc+pin+hwk, high, phishing resistant.</summary>
     public static AuthenticationEvidence Card(ProfessionalIdentity? who = null, TimeSpan? age = null) =>

@@ -1,4 +1,4 @@
-namespace CarteAuth.Tests.TestSupport;
+namespace CarteAuth.Testing;
 
 /// <summary>A temporary directory removed on dispose.</summary>
 internal sealed class TempDirectory : IDisposable
