@@ -108,10 +108,12 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
                 Path);
         }
 
-        _busyTimeout = options.BusyTimeout;
+        // Microsoft.Data.Sqlite retries busy statements for its command timeout, counted in whole seconds (0 would
+        // mean forever), so the wait is rounded up to whole seconds, at least one; SQLite's own busy handler gets the same.
+        var commandTimeoutSeconds = (int)Math.Min(int.MaxValue / 1000, Math.Max(1, Math.Ceiling(options.BusyTimeout.TotalSeconds)));
+        _busyTimeout = TimeSpan.FromSeconds(commandTimeoutSeconds);
         _timeProvider = timeProvider ?? TimeProvider.System;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        var commandTimeoutSeconds = (int)Math.Min(int.MaxValue, Math.Max(1, Math.Ceiling(_busyTimeout.TotalSeconds)));
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = Path,
@@ -668,7 +670,8 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
     private AuditStoreException Corrupt(string message, long? sequence = null) =>
         new(ReasonCodes.AuditStoreCorrupt, message, Path, sequence);
 
-    private AuditStoreException Map(SqliteException ex, string operation)
+    /// <summary>Turns a SQLite error into a typed error naming the file and saying what to do.</summary>
+    internal AuditStoreException Map(SqliteException ex, string operation)
     {
         var code = ex.SqliteErrorCode & 0xFF;
         var (reasonCode, what) = code switch
@@ -691,7 +694,10 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
             // SQLITE_CANTOPEN, SQLITE_PERM, SQLITE_AUTH
             14 or 3 or 23 => (ReasonCodes.AuditStoreUnavailable,
                 $"Could not {operation} the audit store {Path}: the file cannot be opened ({ex.Message}). Check that the path is right and that the service account can read and write the file and its directory."),
-            // SQLITE_IOERR and anything else
+            // SQLITE_IOERR
+            10 => (ReasonCodes.AuditStoreUnavailable,
+                $"Could not {operation} the audit store {Path}: the disk reported an I/O error ({ex.Message}). Check the disk's health and free space, and avoid network file systems for SQLite; the operation was not completed."),
+            // anything else
             _ => (ReasonCodes.AuditStoreUnavailable,
                 $"Could not {operation} the audit store {Path}: SQLite error {ex.SqliteErrorCode} ({ex.Message}). Check the disk and the file's permissions; the operation was not completed."),
         };

@@ -21,7 +21,8 @@ public sealed class SqliteAuditStoreOptions
 
     /// <summary>
     /// How long an append waits for another connection or process holding the database's write lock before failing
-    /// with <see cref="ReasonCodes.AuditStoreUnavailable"/>. Zero fails at once.
+    /// with <see cref="ReasonCodes.AuditStoreUnavailable"/>. SQLite waits in whole seconds: the value is rounded up to
+    /// the next second, and is at least one second.
     /// </summary>
     public TimeSpan BusyTimeout { get; set; } = DefaultBusyTimeout;
 }

@@ -334,7 +334,7 @@ public sealed class SqliteAuditStoreTests : AuditStoreContractTests
     public async Task Append_locked_beyond_the_busy_timeout_is_unavailable_and_records_nothing()
     {
         var path = _dir.File("locked.db");
-        await using var store = await OpenAsync(path, busyTimeout: TimeSpan.FromMilliseconds(200));
+        await using var store = await OpenAsync(path, busyTimeout: TimeSpan.FromMilliseconds(300));
         await store.AppendAsync(AuditTestData.Entry(0));
 
         using (var blocker = RawSqlite.Open(path))
@@ -348,6 +348,7 @@ public sealed class SqliteAuditStoreTests : AuditStoreContractTests
             Assert.Equal(ReasonCodes.AuditStoreUnavailable, ex.ReasonCode);
             Assert.Contains("locked", ex.Message, StringComparison.Ordinal);
             Assert.Contains("BusyTimeout", ex.Message, StringComparison.Ordinal);
+            Assert.Contains("(1 s)", ex.Message, StringComparison.Ordinal);
             Assert.IsType<SqliteException>(ex.InnerException);
         }
 
@@ -422,6 +423,30 @@ public sealed class SqliteAuditStoreTests : AuditStoreContractTests
                 await s.DisposeAsync();
             }
         }
+    }
+
+    [Theory]
+    [InlineData(13, "database or disk is full", ReasonCodes.AuditStoreUnavailable, "disk is full")]
+    [InlineData(8, "attempt to write a readonly database", ReasonCodes.AuditStoreUnavailable, "read-only")]
+    [InlineData(5, "database is locked", ReasonCodes.AuditStoreUnavailable, "BusyTimeout")]
+    [InlineData(6, "database table is locked", ReasonCodes.AuditStoreUnavailable, "BusyTimeout")]
+    [InlineData(14, "unable to open database file", ReasonCodes.AuditStoreUnavailable, "cannot be opened")]
+    [InlineData(10, "disk I/O error", ReasonCodes.AuditStoreUnavailable, "I/O error")]
+    [InlineData(21, "bad parameter or other API misuse", ReasonCodes.AuditStoreUnavailable, "SQLite error 21")]
+    [InlineData(26, "file is not a database", ReasonCodes.AuditStoreCorrupt, "not a SQLite database")]
+    [InlineData(11, "database disk image is malformed", ReasonCodes.AuditStoreCorrupt, "restore it from a backup")]
+    [InlineData(1, "no such table: carteauth_audit", ReasonCodes.AuditStoreCorrupt, "changed outside CarteAuth")]
+    public void Sqlite_errors_become_typed_errors_naming_the_file(int code, string message, string reasonCode, string advice)
+    {
+        var path = _dir.File("map.db");
+        var store = new SqliteAuditStore(new SqliteAuditStoreOptions { Path = path });
+
+        var ex = store.Map(new SqliteException(message, code), "record an audit event in");
+
+        Assert.Equal(reasonCode, ex.ReasonCode);
+        Assert.Equal(path, ex.StorePath);
+        Assert.Contains(path, ex.Message, StringComparison.Ordinal);
+        Assert.Contains(advice, ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
