@@ -105,4 +105,14 @@ public static class ReasonCodes
     public const string AuditSequenceGap = "audit.sequence-gap";
     /// <summary>The chain ends before the expected head: events were removed from its end.</summary>
     public const string AuditTruncated = "audit.truncated";
+    /// <summary>An audit event's stored record cannot be decoded (a required value is missing, a hash has the wrong length, the timestamp is unreadable).</summary>
+    public const string AuditMalformedEvent = "audit.malformed-event";
+    /// <summary>The audit store was opened read-only (for verification) but its file does not exist.</summary>
+    public const string AuditStoreNotFound = "audit.store-not-found";
+    /// <summary>The audit store's options are invalid (empty or unsupported path, negative busy timeout).</summary>
+    public const string AuditInvalidOptions = "audit.invalid-options";
+    /// <summary>An audit entry cannot be recorded as given (empty kind or result, text that is not valid Unicode).</summary>
+    public const string AuditInvalidEntry = "audit.invalid-entry";
+    /// <summary>An expected audit head is malformed (expected <c>sequence:64-hex-digit-hash</c>, sequence 1 or more).</summary>
+    public const string AuditInvalidHead = "audit.invalid-head";
 }

@@ -1,0 +1,763 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace CarteAuth.Audit;
+
+/// <summary>
+/// The embedded audit store: a hash-chained audit trail in a SQLite file.
+/// </summary>
+/// <remarks>
+/// <para><b>Schema (version 1).</b> Table <c>carteauth_audit_meta(key TEXT PRIMARY KEY, value TEXT)</c> holds
+/// <c>schema_version = 1</c>. Table <c>carteauth_audit</c> holds one row per event: <c>seq INTEGER PRIMARY KEY</c>,
+/// <c>timestamp TEXT</c> (UTC, <c>yyyy-MM-ddTHH:mm:ss.fffZ</c>), the text columns <c>kind</c>, <c>result</c>,
+/// <c>subject</c>, <c>methods</c>, <c>authenticator</c>, <c>policy</c>, <c>reason_code</c>, <c>client_address</c>,
+/// <c>correlation_id</c>, <c>detail</c> (NULL when absent, distinct from the empty string), and the 32-byte BLOBs
+/// <c>prev_hash</c> and <c>hash</c> (see <see cref="AuditChain"/>). Triggers refuse UPDATE and DELETE on events.
+/// The schema is created on first use in a new or empty file; a database holding other tables is refused.</para>
+/// <para><b>Concurrency and durability.</b> The database uses WAL with <c>synchronous=FULL</c>, so a committed
+/// append survives a crash or power loss. Each append runs in a <c>BEGIN IMMEDIATE</c> transaction that reads the
+/// last (sequence, hash) inside the transaction, so several store instances or processes appending to the same
+/// file still produce one contiguous chain; appends in one instance are also serialized in process.</para>
+/// <para>Creating the store does no I/O; the file is opened and checked on first use, or at once with
+/// <see cref="OpenAsync"/>.</para>
+/// </remarks>
+public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
+{
+    /// <summary>The schema version this code reads and writes.</summary>
+    internal const int SchemaVersion = 1;
+
+    /// <summary>The events table.</summary>
+    internal const string AuditTable = "carteauth_audit";
+
+    /// <summary>The metadata table.</summary>
+    internal const string MetaTable = "carteauth_audit_meta";
+
+    private const string TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+
+    private const string SelectColumns =
+        "seq, timestamp, kind, result, subject, methods, authenticator, policy, reason_code, client_address, correlation_id, detail, prev_hash, hash";
+
+    private const string CreateSchemaSql = """
+        CREATE TABLE carteauth_audit_meta (
+            key   TEXT PRIMARY KEY NOT NULL,
+            value TEXT NOT NULL
+        );
+        INSERT INTO carteauth_audit_meta (key, value) VALUES ('schema_version', $version);
+        CREATE TABLE carteauth_audit (
+            seq            INTEGER PRIMARY KEY,
+            timestamp      TEXT NOT NULL,
+            kind           TEXT NOT NULL,
+            result         TEXT NOT NULL,
+            subject        TEXT,
+            methods        TEXT,
+            authenticator  TEXT,
+            policy         TEXT,
+            reason_code    TEXT,
+            client_address TEXT,
+            correlation_id TEXT,
+            detail         TEXT,
+            prev_hash      BLOB NOT NULL,
+            hash           BLOB NOT NULL
+        );
+        CREATE TRIGGER carteauth_audit_no_update BEFORE UPDATE ON carteauth_audit
+        BEGIN SELECT RAISE(ABORT, 'CarteAuth audit events are append-only'); END;
+        CREATE TRIGGER carteauth_audit_no_delete BEFORE DELETE ON carteauth_audit
+        BEGIN SELECT RAISE(ABORT, 'CarteAuth audit events are append-only'); END;
+        """;
+
+    private const string InsertSql = """
+        INSERT INTO carteauth_audit
+            (seq, timestamp, kind, result, subject, methods, authenticator, policy, reason_code, client_address, correlation_id, detail, prev_hash, hash)
+        VALUES
+            ($seq, $timestamp, $kind, $result, $subject, $methods, $authenticator, $policy, $reason_code, $client_address, $correlation_id, $detail, $prev_hash, $hash)
+        """;
+
+    private static readonly string[] ExpectedColumns =
+    [
+        "seq", "timestamp", "kind", "result", "subject", "methods", "authenticator", "policy",
+        "reason_code", "client_address", "correlation_id", "detail", "prev_hash", "hash",
+    ];
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly string _connectionString;
+    private readonly string _readerConnectionString;
+    private readonly TimeSpan _busyTimeout;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private SqliteConnection? _connection;
+    private bool _disposed;
+
+    /// <summary>Creates the store without touching the file; it is opened, checked and (if new) created on first use.</summary>
+    /// <param name="options">The file and how to open it.</param>
+    /// <param name="timeProvider">The clock for entries without a timestamp; the system clock when null.</param>
+    /// <param name="logger">Where to log; nothing is logged when null.</param>
+    /// <exception cref="AuditStoreException">The options are invalid (<see cref="ReasonCodes.AuditInvalidOptions"/>).</exception>
+    public SqliteAuditStore(SqliteAuditStoreOptions options, TimeProvider? timeProvider = null, ILogger<SqliteAuditStore>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Path = ResolvePath(options.Path);
+        IsReadOnly = options.ReadOnly;
+        if (options.BusyTimeout < TimeSpan.Zero || options.BusyTimeout.TotalMilliseconds > int.MaxValue)
+        {
+            throw new AuditStoreException(
+                ReasonCodes.AuditInvalidOptions,
+                $"SqliteAuditStoreOptions.BusyTimeout for the audit store {Path} is {options.BusyTimeout}; it must be between zero and {TimeSpan.FromMilliseconds(int.MaxValue)}. The default is {SqliteAuditStoreOptions.DefaultBusyTimeout.TotalSeconds} seconds.",
+                Path);
+        }
+
+        // Microsoft.Data.Sqlite retries busy statements for its command timeout, counted in whole seconds (0 would
+        // mean forever), so the wait is rounded up to whole seconds, at least one; SQLite's own busy handler gets the same.
+        var commandTimeoutSeconds = (int)Math.Min(int.MaxValue / 1000, Math.Max(1, Math.Ceiling(options.BusyTimeout.TotalSeconds)));
+        _busyTimeout = TimeSpan.FromSeconds(commandTimeoutSeconds);
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path,
+            Mode = IsReadOnly ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = false,
+            DefaultTimeout = commandTimeoutSeconds,
+        }.ToString();
+        _readerConnectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path,
+            Mode = SqliteOpenMode.ReadOnly,
+            Cache = SqliteCacheMode.Private,
+            Pooling = false,
+            DefaultTimeout = commandTimeoutSeconds,
+        }.ToString();
+    }
+
+    /// <summary>The full path of the audit database file.</summary>
+    public string Path { get; }
+
+    /// <summary>True when the store was opened read-only (appends fail).</summary>
+    public bool IsReadOnly { get; }
+
+    /// <summary>Creates the store and opens it at once, so a missing, foreign or damaged file is reported now rather than at the first append.</summary>
+    /// <param name="options">The file and how to open it.</param>
+    /// <param name="timeProvider">The clock for entries without a timestamp; the system clock when null.</param>
+    /// <param name="logger">Where to log; nothing is logged when null.</param>
+    /// <param name="ct">Cancels the wait.</param>
+    /// <returns>The open store; dispose it when done.</returns>
+    /// <exception cref="AuditStoreException">The options are invalid, or the file is missing (read-only), not an
+    /// audit database, of another schema version, or cannot be opened.</exception>
+    public static async ValueTask<SqliteAuditStore> OpenAsync(
+        SqliteAuditStoreOptions options,
+        TimeProvider? timeProvider = null,
+        ILogger<SqliteAuditStore>? logger = null,
+        CancellationToken ct = default)
+    {
+        var store = new SqliteAuditStore(options, timeProvider, logger);
+        try
+        {
+            await store.EnsureOpenAsync(ct).ConfigureAwait(false);
+            return store;
+        }
+        catch
+        {
+            await store.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<AuditEvent> AppendAsync(AuditEntry entry, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        AuditChain.ValidateEntry(entry);
+        if (IsReadOnly)
+        {
+            throw new AuditStoreException(
+                ReasonCodes.AuditStoreUnavailable,
+                $"The audit store {Path} was opened read-only and cannot record events. Open it with SqliteAuditStoreOptions.ReadOnly = false to append.",
+                Path);
+        }
+
+        await _gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            var connection = OpenCore();
+            try
+            {
+                return AppendCore(connection, entry);
+            }
+            catch (SqliteException ex)
+            {
+                var error = Map(ex, "record an audit event in");
+                AuditLog.AppendFailed(_logger, ex, Path, error.ReasonCode);
+                throw error;
+            }
+            catch (AuditStoreException ex)
+            {
+                AuditLog.AppendFailed(_logger, ex, Path, ex.ReasonCode);
+                throw;
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc/>
+    public async IAsyncEnumerable<AuditEvent> ReadAsync(long fromSequence = 1, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(fromSequence, 1);
+        await EnsureOpenAsync(ct).ConfigureAwait(false);
+        SqliteConnection? connection = null;
+        SqliteCommand? command = null;
+        SqliteDataReader? reader = null;
+        try
+        {
+            try
+            {
+                connection = new SqliteConnection(_readerConnectionString);
+                connection.Open();
+                command = connection.CreateCommand();
+                command.CommandText = $"SELECT {SelectColumns} FROM {AuditTable} WHERE seq >= $from ORDER BY seq";
+                command.Parameters.AddWithValue("$from", fromSequence);
+                reader = command.ExecuteReader();
+            }
+            catch (SqliteException ex)
+            {
+                throw Map(ex, "read");
+            }
+
+            while (true)
+            {
+                ct.ThrowIfCancellationRequested();
+                bool hasRow;
+                try
+                {
+                    hasRow = reader.Read();
+                }
+                catch (SqliteException ex)
+                {
+                    throw Map(ex, "read");
+                }
+
+                if (!hasRow)
+                {
+                    yield break;
+                }
+
+                yield return Decode(reader);
+            }
+        }
+        finally
+        {
+            if (reader is not null)
+            {
+                await reader.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (command is not null)
+            {
+                await command.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (connection is not null)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<AuditEvent?> GetLastAsync(CancellationToken ct = default)
+    {
+        await _gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            var connection = OpenCore();
+            try
+            {
+                using var command = connection.CreateCommand();
+                command.CommandText = $"SELECT {SelectColumns} FROM {AuditTable} ORDER BY seq DESC LIMIT 1";
+                using var reader = command.ExecuteReader();
+                return reader.Read() ? Decode(reader) : null;
+            }
+            catch (SqliteException ex)
+            {
+                throw Map(ex, "read");
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Closes the file. Enumerations already started keep their own connection until they end.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            if (_connection is not null)
+            {
+                await _connection.DisposeAsync().ConfigureAwait(false);
+                _connection = null;
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async ValueTask EnsureOpenAsync(CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            OpenCore();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Opens and checks the file once; the caller holds <see cref="_gate"/>.</summary>
+    private SqliteConnection OpenCore()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_connection is not null)
+        {
+            return _connection;
+        }
+
+        CheckFileSystem();
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            connection.Open();
+            Execute(connection, string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {(int)_busyTimeout.TotalMilliseconds}"));
+            if (IsReadOnly)
+            {
+                CheckSchema(connection, ListTables(connection));
+            }
+            else
+            {
+                InitializeSchema(connection);
+                var journalMode = Convert.ToString(Scalar(connection, "PRAGMA journal_mode = WAL"), CultureInfo.InvariantCulture) ?? string.Empty;
+                if (!string.Equals(journalMode, "wal", StringComparison.OrdinalIgnoreCase))
+                {
+                    AuditLog.NotWal(_logger, Path, journalMode);
+                }
+
+                Execute(connection, "PRAGMA synchronous = FULL");
+            }
+
+            AuditLog.StoreOpened(_logger, Path, IsReadOnly);
+            _connection = connection;
+            return connection;
+        }
+        catch (SqliteException ex)
+        {
+            connection.Dispose();
+            var error = Map(ex, "open");
+            AuditLog.OpenFailed(_logger, ex, Path, error.ReasonCode);
+            throw error;
+        }
+        catch (AuditStoreException ex)
+        {
+            connection.Dispose();
+            AuditLog.OpenFailed(_logger, ex, Path, ex.ReasonCode);
+            throw;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    private void CheckFileSystem()
+    {
+        if (Directory.Exists(Path))
+        {
+            throw new AuditStoreException(
+                ReasonCodes.AuditInvalidOptions,
+                $"The audit store path {Path} is a directory. Set SqliteAuditStoreOptions.Path to a file inside it, e.g. {System.IO.Path.Combine(Path, "audit.db")}.",
+                Path);
+        }
+
+        if (IsReadOnly)
+        {
+            if (!File.Exists(Path))
+            {
+                throw new AuditStoreException(
+                    ReasonCodes.AuditStoreNotFound,
+                    $"The audit store {Path} does not exist. A read-only open never creates it: check the path (and the current directory for relative paths), or open it read-write to start a new audit trail.",
+                    Path);
+            }
+
+            return;
+        }
+
+        var directory = System.IO.Path.GetDirectoryName(Path);
+        if (!string.IsNullOrEmpty(directory) && !Directory.Exists(directory))
+        {
+            throw new AuditStoreException(
+                ReasonCodes.AuditStoreUnavailable,
+                $"The directory {directory} of the audit store {Path} does not exist. Create it (writable by the service account) or change SqliteAuditStoreOptions.Path.",
+                Path);
+        }
+    }
+
+    private void InitializeSchema(SqliteConnection connection)
+    {
+        // BEGIN IMMEDIATE so two instances opening a new file at once do not both create the schema.
+        Execute(connection, "BEGIN IMMEDIATE");
+        var committed = false;
+        try
+        {
+            var tables = ListTables(connection);
+            if (tables.Count == 0)
+            {
+                using var command = connection.CreateCommand();
+                command.CommandText = CreateSchemaSql;
+                command.Parameters.AddWithValue("$version", SchemaVersion.ToString(CultureInfo.InvariantCulture));
+                command.ExecuteNonQuery();
+                AuditLog.SchemaCreated(_logger, SchemaVersion, Path);
+                tables = ListTables(connection);
+            }
+
+            CheckSchema(connection, tables);
+            Execute(connection, "COMMIT");
+            committed = true;
+        }
+        finally
+        {
+            if (!committed)
+            {
+                TryRollback(connection);
+            }
+        }
+    }
+
+    private static List<string> ListTables(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite~_%' ESCAPE '~' ORDER BY name";
+        using var reader = command.ExecuteReader();
+        var names = new List<string>();
+        while (reader.Read())
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        return names;
+    }
+
+    private void CheckSchema(SqliteConnection connection, List<string> tables)
+    {
+        var hasAudit = tables.Contains(AuditTable, StringComparer.OrdinalIgnoreCase);
+        var hasMeta = tables.Contains(MetaTable, StringComparer.OrdinalIgnoreCase);
+        if (!hasAudit && !hasMeta)
+        {
+            var found = tables.Count == 0
+                ? "is an empty SQLite database"
+                : $"is a SQLite database holding other tables ({string.Join(", ", tables.Take(10))}) but";
+            var fix = IsReadOnly
+                ? "Check that the path points to the audit database written by CarteAuth."
+                : "Check that SqliteAuditStoreOptions.Path points to the audit database; CarteAuth creates a new audit trail only in a new or empty file, so use a dedicated file.";
+            throw Corrupt($"The file {Path} {found} with no CarteAuth audit trail (table {AuditTable}). {fix}");
+        }
+
+        if (!hasMeta || !hasAudit)
+        {
+            var missing = hasMeta ? AuditTable : MetaTable;
+            throw Corrupt($"The audit store {Path} has no table {missing}: it was not created by CarteAuth or was damaged. Restore it from a backup, or point SqliteAuditStoreOptions.Path to the right file.");
+        }
+
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = $"SELECT value FROM {MetaTable} WHERE key = $key";
+            command.Parameters.AddWithValue("$key", "schema_version");
+            var value = command.ExecuteScalar();
+            var text = value is null or DBNull ? null : Convert.ToString(value, CultureInfo.InvariantCulture);
+            if (text is null)
+            {
+                throw Corrupt($"The audit store {Path} has no schema_version in {MetaTable}: it was damaged or not created by CarteAuth. Restore it from a backup.");
+            }
+
+            if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var version) || version != SchemaVersion)
+            {
+                var fix = version > SchemaVersion
+                    ? "It was written by a newer CarteAuth: upgrade CarteAuth to read it."
+                    : "It was damaged or not created by CarteAuth: restore it from a backup.";
+                throw Corrupt($"The audit store {Path} has schema version '{text}', but this CarteAuth reads and writes version {SchemaVersion}. {fix}");
+            }
+        }
+
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT name, type, pk FROM pragma_table_info($table)";
+            command.Parameters.AddWithValue("$table", AuditTable);
+            using var reader = command.ExecuteReader();
+            var columns = new Dictionary<string, (string Type, long Pk)>(StringComparer.OrdinalIgnoreCase);
+            while (reader.Read())
+            {
+                columns[reader.GetString(0)] = (reader.IsDBNull(1) ? string.Empty : reader.GetString(1), reader.GetInt64(2));
+            }
+
+            var missing = ExpectedColumns.Where(c => !columns.ContainsKey(c)).ToList();
+            if (missing.Count > 0)
+            {
+                throw Corrupt($"The audit store {Path} has a table {AuditTable} without the column(s) {string.Join(", ", missing)}: it was not created by CarteAuth or was altered. Restore it from a backup, or point SqliteAuditStoreOptions.Path to the right file.");
+            }
+
+            var seq = columns["seq"];
+            if (seq.Pk != 1 || !string.Equals(seq.Type, "INTEGER", StringComparison.OrdinalIgnoreCase))
+            {
+                throw Corrupt($"The audit store {Path} has a column seq that is not 'INTEGER PRIMARY KEY': the table was altered. Restore it from a backup.");
+            }
+        }
+    }
+
+    private AuditEvent AppendCore(SqliteConnection connection, AuditEntry entry)
+    {
+        Execute(connection, "BEGIN IMMEDIATE");
+        var committed = false;
+        try
+        {
+            long lastSequence = 0;
+            var previousHash = AuditChain.GenesisHash.ToArray();
+            using (var command = connection.CreateCommand())
+            {
+                command.CommandText = $"SELECT seq, hash FROM {AuditTable} ORDER BY seq DESC LIMIT 1";
+                using var reader = command.ExecuteReader();
+                if (reader.Read())
+                {
+                    lastSequence = reader.GetInt64(0);
+                    var hash = reader.GetValue(1) as byte[];
+                    if (hash is not { Length: AuditChain.HashSize })
+                    {
+                        throw Corrupt(
+                            $"The last event ({lastSequence}) of the audit store {Path} has a malformed hash, so no event can be chained after it. Run `carteauth audit verify` on the file, restore it from a backup, or start a new audit file.",
+                            lastSequence);
+                    }
+
+                    previousHash = hash;
+                }
+            }
+
+            var auditEvent = AuditChain.CreateEvent(entry, lastSequence + 1, previousHash, _timeProvider);
+            using (var command = connection.CreateCommand())
+            {
+                command.CommandText = InsertSql;
+                var parameters = command.Parameters;
+                parameters.AddWithValue("$seq", auditEvent.Sequence);
+                parameters.AddWithValue("$timestamp", auditEvent.Timestamp.UtcDateTime.ToString(TimestampFormat, CultureInfo.InvariantCulture));
+                parameters.AddWithValue("$kind", auditEvent.Kind);
+                parameters.AddWithValue("$result", auditEvent.Result);
+                parameters.AddWithValue("$subject", (object?)auditEvent.Subject ?? DBNull.Value);
+                parameters.AddWithValue("$methods", (object?)auditEvent.Methods ?? DBNull.Value);
+                parameters.AddWithValue("$authenticator", (object?)auditEvent.Authenticator ?? DBNull.Value);
+                parameters.AddWithValue("$policy", (object?)auditEvent.Policy ?? DBNull.Value);
+                parameters.AddWithValue("$reason_code", (object?)auditEvent.ReasonCode ?? DBNull.Value);
+                parameters.AddWithValue("$client_address", (object?)auditEvent.ClientAddress ?? DBNull.Value);
+                parameters.AddWithValue("$correlation_id", (object?)auditEvent.CorrelationId ?? DBNull.Value);
+                parameters.AddWithValue("$detail", (object?)auditEvent.Detail ?? DBNull.Value);
+                parameters.AddWithValue("$prev_hash", auditEvent.PreviousHash.ToArray());
+                parameters.AddWithValue("$hash", auditEvent.Hash.ToArray());
+                command.ExecuteNonQuery();
+            }
+
+            Execute(connection, "COMMIT");
+            committed = true;
+            return auditEvent;
+        }
+        finally
+        {
+            if (!committed)
+            {
+                TryRollback(connection);
+            }
+        }
+    }
+
+    private AuditEvent Decode(SqliteDataReader reader)
+    {
+        var sequence = reader.GetInt64(0);
+        var timestampText = reader.GetValue(1) as string;
+        if (timestampText is null)
+        {
+            throw Malformed(sequence, "its timestamp is missing or not text");
+        }
+
+        if (!DateTime.TryParseExact(
+                timestampText,
+                TimestampFormat,
+                CultureInfo.InvariantCulture,
+                DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal,
+                out var timestamp))
+        {
+            throw Malformed(sequence, $"its timestamp '{Truncate(timestampText)}' is not a UTC time of the form yyyy-MM-ddTHH:mm:ss.fffZ");
+        }
+
+        return new AuditEvent
+        {
+            Sequence = sequence,
+            Timestamp = new DateTimeOffset(DateTime.SpecifyKind(timestamp, DateTimeKind.Utc)),
+            Kind = RequiredText(reader, 2, "kind", sequence),
+            Result = RequiredText(reader, 3, "result", sequence),
+            Subject = OptionalText(reader, 4, "subject", sequence),
+            Methods = OptionalText(reader, 5, "methods", sequence),
+            Authenticator = OptionalText(reader, 6, "authenticator", sequence),
+            Policy = OptionalText(reader, 7, "policy", sequence),
+            ReasonCode = OptionalText(reader, 8, "reason_code", sequence),
+            ClientAddress = OptionalText(reader, 9, "client_address", sequence),
+            CorrelationId = OptionalText(reader, 10, "correlation_id", sequence),
+            Detail = OptionalText(reader, 11, "detail", sequence),
+            PreviousHash = HashColumn(reader, 12, "prev_hash", sequence),
+            Hash = HashColumn(reader, 13, "hash", sequence),
+        };
+    }
+
+    private string RequiredText(SqliteDataReader reader, int ordinal, string column, long sequence) =>
+        OptionalText(reader, ordinal, column, sequence) ?? throw Malformed(sequence, $"its {column} is NULL");
+
+    private string? OptionalText(SqliteDataReader reader, int ordinal, string column, long sequence) =>
+        reader.GetValue(ordinal) switch
+        {
+            DBNull => null,
+            string text => text,
+            var other => throw Malformed(sequence, $"its {column} is a {DescribeType(other)} instead of text"),
+        };
+
+    private byte[] HashColumn(SqliteDataReader reader, int ordinal, string column, long sequence) =>
+        reader.GetValue(ordinal) switch
+        {
+            byte[] { Length: AuditChain.HashSize } hash => hash,
+            byte[] hash => throw Malformed(sequence, $"its {column} is {hash.Length} bytes instead of {AuditChain.HashSize}"),
+            DBNull => throw Malformed(sequence, $"its {column} is NULL"),
+            var other => throw Malformed(sequence, $"its {column} is a {DescribeType(other)} instead of a {AuditChain.HashSize}-byte BLOB"),
+        };
+
+    private static string DescribeType(object value) => value switch
+    {
+        long => "number",
+        double => "number",
+        string => "text",
+        byte[] => "BLOB",
+        _ => value.GetType().Name,
+    };
+
+    private static string Truncate(string text) => text.Length <= 40 ? text : string.Concat(text.AsSpan(0, 40), "…");
+
+    private AuditStoreException Malformed(long sequence, string what) =>
+        new(
+            ReasonCodes.AuditMalformedEvent,
+            $"Audit event {sequence} in {Path} cannot be read: {what}. The row was damaged or edited outside CarteAuth; restore the file from a backup and investigate.",
+            Path,
+            sequence);
+
+    private AuditStoreException Corrupt(string message, long? sequence = null) =>
+        new(ReasonCodes.AuditStoreCorrupt, message, Path, sequence);
+
+    /// <summary>Turns a SQLite error into a typed error naming the file and saying what to do.</summary>
+    internal AuditStoreException Map(SqliteException ex, string operation)
+    {
+        var code = ex.SqliteErrorCode & 0xFF;
+        var (reasonCode, what) = code switch
+        {
+            // SQLITE_NOTADB, SQLITE_CORRUPT
+            26 or 11 => (ReasonCodes.AuditStoreCorrupt,
+                $"The file {Path} is not a SQLite database or is damaged ({ex.Message}). Check that SqliteAuditStoreOptions.Path points to the CarteAuth audit database; if it does, restore it from a backup."),
+            // SQLITE_ERROR (e.g. a table dropped while running), SQLITE_CONSTRAINT, SQLITE_SCHEMA
+            1 or 19 or 17 => (ReasonCodes.AuditStoreCorrupt,
+                $"Could not {operation} the audit store {Path}: {ex.Message}. The database was changed outside CarteAuth; run `carteauth audit verify` on it and restore it from a backup."),
+            // SQLITE_FULL
+            13 => (ReasonCodes.AuditStoreUnavailable,
+                $"Could not {operation} the audit store {Path}: the disk is full. Free space on the volume that holds it; the event was not recorded."),
+            // SQLITE_READONLY
+            8 => (ReasonCodes.AuditStoreUnavailable,
+                $"Could not {operation} the audit store {Path}: the file or its directory is read-only ({ex.Message}). Give the service account write access to the file, its directory and the {System.IO.Path.GetFileName(Path)}-wal and -shm files next to it."),
+            // SQLITE_BUSY, SQLITE_LOCKED
+            5 or 6 => (ReasonCodes.AuditStoreUnavailable,
+                $"Could not {operation} the audit store {Path}: it stayed locked by another connection or process for longer than the busy timeout ({_busyTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s). Find what holds the lock (a long transaction, a backup tool, an editor) or raise SqliteAuditStoreOptions.BusyTimeout."),
+            // SQLITE_CANTOPEN, SQLITE_PERM, SQLITE_AUTH
+            14 or 3 or 23 => (ReasonCodes.AuditStoreUnavailable,
+                $"Could not {operation} the audit store {Path}: the file cannot be opened ({ex.Message}). Check that the path is right and that the service account can read and write the file and its directory."),
+            // SQLITE_IOERR
+            10 => (ReasonCodes.AuditStoreUnavailable,
+                $"Could not {operation} the audit store {Path}: the disk reported an I/O error ({ex.Message}). Check the disk's health and free space, and avoid network file systems for SQLite; the operation was not completed."),
+            // anything else
+            _ => (ReasonCodes.AuditStoreUnavailable,
+                $"Could not {operation} the audit store {Path}: SQLite error {ex.SqliteErrorCode} ({ex.Message}). Check the disk and the file's permissions; the operation was not completed."),
+        };
+        return new AuditStoreException(reasonCode, what, Path, innerException: ex);
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static object? Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+
+    private static void TryRollback(SqliteConnection connection)
+    {
+        try
+        {
+            Execute(connection, "ROLLBACK");
+        }
+        catch (SqliteException)
+        {
+            // SQLite already rolled back (e.g. after SQLITE_FULL), or never began: nothing to undo.
+        }
+    }
+
+    private static string ResolvePath(string? path)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            throw new AuditStoreException(
+                ReasonCodes.AuditInvalidOptions,
+                "SqliteAuditStoreOptions.Path is empty. Set it to the audit database file, e.g. /var/lib/carteauth/audit.db.");
+        }
+
+        var trimmed = path.Trim();
+        if (trimmed.Equals(":memory:", StringComparison.OrdinalIgnoreCase)
+            || trimmed.StartsWith("file:", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new AuditStoreException(
+                ReasonCodes.AuditInvalidOptions,
+                $"SqliteAuditStoreOptions.Path '{path}' is not a file path: in-memory databases and SQLite URIs are not supported. Use a plain file path, or InMemoryAuditStore for an in-memory audit trail.");
+        }
+
+        try
+        {
+            return System.IO.Path.GetFullPath(path);
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new AuditStoreException(
+                ReasonCodes.AuditInvalidOptions,
+                $"SqliteAuditStoreOptions.Path '{path}' is not a valid file path ({ex.Message}). Set it to the audit database file, e.g. /var/lib/carteauth/audit.db.",
+                innerException: ex);
+        }
+    }
+}
