@@ -1,5 +1,5 @@
-using System.Text.Json.Nodes;
 global using CarteAuth.Testing;
+using System.Text.Json.Nodes;
 
 namespace CarteAuth.Cli.Tests;
 
