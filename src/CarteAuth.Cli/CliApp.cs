@@ -41,6 +41,7 @@ internal static class CliApp
         root.Options.Add(Json);
         var context = new CliContext(stdout, stderr);
         root.Subcommands.Add(PolicyCommands.Create(context));
+        root.Subcommands.Add(AuditCommands.Create(context));
         foreach (var command in ExtraCommands(context))
         {
             root.Subcommands.Add(command);
