@@ -42,11 +42,8 @@ internal static class CliApp
         var context = new CliContext(stdout, stderr);
         root.Subcommands.Add(PolicyCommands.Create(context));
         root.Subcommands.Add(AuditCommands.Create(context));
-        foreach (var command in ExtraCommands(context))
-        {
-            root.Subcommands.Add(command);
-        }
-
+        root.Subcommands.Add(TokenCommands.Create(context));
+        root.Subcommands.Add(DemoCommand.Create(context));
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
@@ -56,12 +53,6 @@ internal static class CliApp
         }
 
         return await parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static IEnumerable<Command> ExtraCommands(CliContext context)
-    {
-        _ = context;
-        return [];
     }
 }
 
@@ -122,5 +113,19 @@ internal sealed class CliContext(TextWriter stdout, TextWriter stderr)
         }
 
         return File.ReadAllText(full);
+    }
+
+    /// <summary>Writes a secret (private key) readable by its owner only.</summary>
+    public static void WriteSecretFile(string path, string content)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using var stream = new FileStream(path, options);
+        using var writer = new StreamWriter(stream);
+        writer.Write(content);
     }
 }

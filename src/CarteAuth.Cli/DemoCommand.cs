@@ -1,0 +1,179 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using CarteAuth.Audit;
+using CarteAuth.Authentication;
+using CarteAuth.Policies;
+using CarteAuth.Tokens;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace CarteAuth.Cli;
+
+/// <summary>
+/// <c>carteauth demo</c>: the whole data path on embedded defaults (sample policies and evidence, a generated key,
+/// a SQLite audit file): evidence → authentication (audited) → policy decisions (audited) → session tokens
+/// (rotation, sign out everywhere) → audit chain verification.
+/// </summary>
+internal static class DemoCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var dir = new Option<string?>("--dir") { Description = "Folder for the demo's files (policies, key, audit database); default: a new temporary folder." };
+        var command = new Command("demo", "Run CarteAuth end to end on embedded defaults and explain each step.") { dir };
+        context.SetHandler(command, (parse, ct) => RunAsync(parse.GetValue(dir), ct));
+        return command;
+    }
+
+    /// <summary>Stands in for a real method package: "verifies" a card PIN, then returns the embedded evidence.</summary>
+    private sealed class DemoCardAuthenticator : Authenticator<DemoCardAuthenticator.Request>
+    {
+        public sealed class Request : AuthenticationRequest
+        {
+            public required string EvidenceJson { get; init; }
+
+            public required string Pin { get; init; }
+        }
+
+        public override string Name => "demo-card";
+
+        protected override ValueTask<AuthenticationResult> AuthenticateAsync(Request request, CancellationToken cancellationToken)
+        {
+            // The sample evidence carries a fixed authentication time; a real authenticator stamps "now".
+            var sample = CarteAuth.Authentication.EvidenceJson.Parse(request.EvidenceJson);
+            var evidence = new AuthenticationEvidence(sample.Identity, sample.Methods, sample.Assurance, DateTimeOffset.UtcNow, sample.Authenticator)
+            {
+                Acr = sample.Acr,
+                IsPhishingResistant = sample.IsPhishingResistant,
+                CredentialId = sample.CredentialId,
+            };
+            return ValueTask.FromResult(request.Pin == "1234"
+                ? AuthenticationResult.Success(evidence)
+                : AuthenticationResult.Fail("demo.wrong-pin", "Wrong card PIN (demo).", evidence.Identity.NationalId.Value));
+        }
+    }
+
+    private static async Task<CliResult> RunAsync(string? folder, CancellationToken ct)
+    {
+        var dir = folder is null ? Directory.CreateTempSubdirectory("carteauth-demo-").FullName : Directory.CreateDirectory(folder).FullName;
+        var text = new StringBuilder();
+        var steps = new JsonArray();
+        void Step(string title, string detail, JsonObject? data = null)
+        {
+            text.Append("== ").AppendLine(title).AppendLine(detail);
+            data ??= [];
+            data["step"] = title;
+            steps.Add(data);
+        }
+
+        // 1. Policies: the embedded sample file, written out and loaded like any policy file.
+        var policyPath = Path.Combine(dir, "policies.json");
+        await File.WriteAllTextAsync(policyPath, Resource("demo/hospital-policies.json"), ct).ConfigureAwait(false);
+        var auditPath = Path.Combine(dir, "audit.db");
+        var services = new ServiceCollection()
+            .AddCarteAuthCore()
+            .AddCarteAuthSqliteAudit(o => o.Path = auditPath)
+            .AddCarteAuthPolicies(new ConfigurationBuilder().AddJsonFile(policyPath).Build())
+            .AddSingleton<IAuthenticator, DemoCardAuthenticator>();
+        await using var provider = services.BuildServiceProvider();
+        var policies = provider.GetRequiredService<IPolicyProvider>();
+        Step("policies", $"loaded {policies.PolicyNames.Count} policies from {policyPath}: {string.Join(", ", policies.PolicyNames.Order(StringComparer.Ordinal))}");
+
+        // 2. Authentication: each attempt is audited, failures included.
+        var authentication = provider.GetRequiredService<IAuthenticationService>();
+        var request = new AuthenticationContext { ClientAddress = "127.0.0.1", CorrelationId = "demo-" + Guid.NewGuid().ToString("N")[..8] };
+        var wrongPin = await authentication.AuthenticateAsync(new DemoCardAuthenticator.Request { EvidenceJson = Resource("demo/evidence/cps-card-doctor.json"), Pin = "0000", Context = request }, ct).ConfigureAwait(false);
+        var doctor = await Authenticate("cps-card-doctor.json").ConfigureAwait(false);
+        var pharmacist = await Authenticate("fido2-no-uv-pharmacist.json").ConfigureAwait(false);
+        var nurse = await Authenticate("psc-ecps-nurse.json").ConfigureAwait(false);
+        Step("authentication", $"wrong PIN refused ({wrongPin.ReasonCode}); then signed in: {doctor.Identity} by card, {pharmacist.Identity} by FIDO2 without user verification, {nurse.Identity} through Pro Santé Connect (acr eidas1 = {Acr.ToValue(nurse.Assurance)})");
+
+        // 3. Policy decisions, each audited.
+        var evaluator = provider.GetRequiredService<IPolicyEvaluator>();
+        var decisions = new JsonArray();
+        async Task Decide(string policy, AuthenticationEvidence who, NetworkZone zone = NetworkZone.Internal, string? breakGlass = null)
+        {
+            var decision = await evaluator.EvaluateAsync(policy, new PolicyContext(who, DateTimeOffset.UtcNow, zone, breakGlass), request, ct).ConfigureAwait(false);
+            var described = PolicyCommands.Describe(decision, who, DateTimeOffset.UtcNow);
+            decisions.Add(described.Json);
+            text.AppendLine(CultureInfo.InvariantCulture, $"   {who.Identity.DisplayName} → {policy} ({zone.ToString().ToLowerInvariant()}): {described.Text.Replace(Environment.NewLine, Environment.NewLine + "      ", StringComparison.Ordinal)}");
+        }
+
+        text.AppendLine("== policy decisions");
+        await Decide("dossier-patient", doctor).ConfigureAwait(false);
+        await Decide("dossier-patient", pharmacist).ConfigureAwait(false);
+        await Decide("dossier-service-urgences", pharmacist).ConfigureAwait(false);
+        await Decide("dossier-service-urgences", pharmacist, breakGlass: "Patiente inconsciente, pharmacien de garde").ConfigureAwait(false);
+        await Decide("messagerie", nurse).ConfigureAwait(false);
+        await Decide("messagerie", nurse, NetworkZone.Remote).ConfigureAwait(false);
+        steps.Add(new JsonObject { ["step"] = "policy decisions", ["decisions"] = decisions });
+
+        // 4. Session tokens: issue, rotate the key, sign out everywhere.
+        var keyPath = Path.Combine(dir, "session-key.pem");
+        var first = SessionSigningKey.Generate(SessionTokenAlgorithm.ES256);
+        CliContext.WriteSecretFile(keyPath, first.ExportPrivateKeyPem());
+        var keys = new MutableKeyProvider(SigningKeyRing.Create(first));
+        var options = Options.Create(new SessionTokenOptions { Issuer = "https://portail.chu-demo.example", Audience = "portail" });
+        var epochs = new InMemoryRevocationEpochStore();
+        var issuer = new SessionTokenIssuer(keys, options, epochs, TimeProvider.System);
+        var validator = new SessionTokenValidator(keys, options, epochs, TimeProvider.System);
+        var token = await issuer.IssueAsync(doctor, ct: ct).ConfigureAwait(false);
+        var valid = await validator.ValidateAsync(token.Token, ct: ct).ConfigureAwait(false);
+        keys.Current = keys.Current.Rotate(SessionSigningKey.Generate(SessionTokenAlgorithm.PS256));
+        var afterRotation = await validator.ValidateAsync(token.Token, ct: ct).ConfigureAwait(false);
+        var second = await issuer.IssueAsync(doctor, token.SessionId, ct).ConfigureAwait(false);
+        await epochs.RevokeAllAsync(doctor.Identity.NationalId.Value, ct).ConfigureAwait(false);
+        var afterSignOut = await validator.ValidateAsync(second.Token, ct: ct).ConfigureAwait(false);
+        Step(
+            "session tokens",
+            $"issued an ES256 token (kid {token.KeyId}, key in {keyPath}): {Outcome(valid)}; after rotating to a PS256 key (kid {second.KeyId}) the old token is still {Outcome(afterRotation)}; after 'sign out everywhere' a new token is {Outcome(afterSignOut)}{Environment.NewLine}JWKS: {keys.Current.ToJwksJson()}",
+            new JsonObject
+            {
+                ["token"] = token.Token,
+                ["valid"] = valid.IsValid,
+                ["validAfterRotation"] = afterRotation.IsValid,
+                ["afterSignOutEverywhere"] = afterSignOut.ReasonCode,
+            });
+
+        // 5. The audit trail: every attempt and decision, hash-chained.
+        var store = provider.GetRequiredService<IAuditStore>();
+        var verification = await AuditChainVerifier.VerifyAsync(store, ct: ct).ConfigureAwait(false);
+        var trail = new StringBuilder();
+        await foreach (var e in store.ReadAsync(cancellationToken: ct).ConfigureAwait(false))
+        {
+            trail.AppendLine(CultureInfo.InvariantCulture, $"   #{e.Sequence} {e.Timestamp:HH:mm:ss.fff} {e.Kind,-16} {e.Result,-11} {e.Subject,-13} {e.Policy ?? e.Authenticator,-25} {e.ReasonCode}");
+        }
+
+        Step(
+            "audit trail",
+            $"{verification.EventsChecked} events in {auditPath}, chain {(verification.IsValid ? "intact" : "BROKEN: " + verification.Message)}, head {verification.LastEvent?.ToHead()}{Environment.NewLine}{trail}check it any time: carteauth audit verify --db {auditPath}",
+            new JsonObject { ["database"] = auditPath, ["events"] = verification.EventsChecked, ["intact"] = verification.IsValid, ["head"] = verification.LastEvent?.ToHead().ToString() });
+
+        var ok = doctor is not null && valid.IsValid && afterRotation.IsValid && afterSignOut.ReasonCode == ReasonCodes.TokenRevoked && verification.IsValid;
+        return new CliResult(ok ? ExitCodes.Accepted : ExitCodes.Rejected, new JsonObject { ["ok"] = ok, ["folder"] = dir, ["steps"] = steps }, text.ToString().TrimEnd());
+
+        async Task<AuthenticationEvidence> Authenticate(string file)
+        {
+            var result = await authentication.AuthenticateAsync(new DemoCardAuthenticator.Request { EvidenceJson = Resource("demo/evidence/" + file), Pin = "1234", Context = request }, ct).ConfigureAwait(false);
+            return result.Evidence ?? throw new CarteAuthException(result.ReasonCode!, result.FailureMessage!);
+        }
+    }
+
+    private static string Outcome(SessionTokenValidationResult result) => result.IsValid ? "valid" : $"refused ({result.ReasonCode})";
+
+    private static string Resource(string name)
+    {
+        using var stream = typeof(DemoCommand).Assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"Embedded resource '{name}' is missing from the build.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    /// <summary>A key provider whose ring the demo rotates in place (hosts would reload from configuration).</summary>
+    private sealed class MutableKeyProvider(SigningKeyRing ring) : ISigningKeyProvider
+    {
+        public SigningKeyRing Current { get; set; } = ring;
+    }
+}
