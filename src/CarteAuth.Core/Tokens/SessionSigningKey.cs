@@ -23,6 +23,8 @@ public sealed class SessionSigningKey : IDisposable
     private const int MaxRsaBits = 16384;
     private const string P256Oid = "1.2.840.10045.3.1.7";
 
+    private static readonly CryptoProviderFactory UncachedProviders = new() { CacheSignatureProviders = false };
+
     private readonly ECDsa? _ecdsa;
     private readonly RSA? _rsa;
     private readonly RSASignaturePadding? _padding;
@@ -86,10 +88,15 @@ public sealed class SessionSigningKey : IDisposable
     /// <inheritdoc cref="JwkX"/>
     internal string? JwkE { get; }
 
-    /// <summary>The key as a Microsoft.IdentityModel security key with <see cref="SecurityKey.KeyId"/> = <see cref="Kid"/>.</summary>
+    /// <summary>
+    /// The key as a Microsoft.IdentityModel security key with <see cref="SecurityKey.KeyId"/> = <see cref="Kid"/>, for
+    /// signing with JsonWebTokenHandler. Its signature providers are not cached: IdentityModel's shared cache is keyed by
+    /// the key's thumbprint, so after a host reloads the same key from PEM and disposes the old instance, a cached
+    /// provider would still hold the disposed one.
+    /// </summary>
     internal SecurityKey SecurityKey => _securityKey ??= _ecdsa is not null
-        ? new ECDsaSecurityKey(_ecdsa) { KeyId = Kid }
-        : new RsaSecurityKey(_rsa!) { KeyId = Kid };
+        ? new ECDsaSecurityKey(_ecdsa) { KeyId = Kid, CryptoProviderFactory = UncachedProviders }
+        : new RsaSecurityKey(_rsa!) { KeyId = Kid, CryptoProviderFactory = UncachedProviders };
 
     /// <summary>Creates a new random key for an algorithm (P-256 for ES256, RSA 2048 bits for PS256/RS256).</summary>
     /// <param name="algorithm">The algorithm the key will sign with.</param>

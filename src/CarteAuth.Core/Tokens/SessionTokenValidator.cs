@@ -45,6 +45,7 @@ public sealed partial class SessionTokenValidator
     private readonly int _allowedMask;
     private readonly string _allowedNames;
     private readonly int _maxLength;
+    private HeaderMemo? _lastHeader;
 
     /// <summary>Creates the validator.</summary>
     /// <param name="keys">Gives the ring whose keys validate (read on every call, so rotation needs no restart).</param>
@@ -201,7 +202,11 @@ public sealed partial class SessionTokenValidator
 
     private SessionTokenValidationResult Accept(SessionTokenClaims claims)
     {
-        LogAccepted(_logger, claims.TokenId, claims.KeyId);
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            LogAccepted(_logger, claims.TokenId, claims.KeyId);
+        }
+
         return SessionTokenValidationResult.Success(claims);
     }
 
@@ -268,31 +273,28 @@ public sealed partial class SessionTokenValidator
             return Fail(ReasonCodes.TokenMalformed, $"The token payload (part 2, {payloadChars.Length} characters) is not valid unpadded base64url (RFC 7515 §2, RFC 4648 §5).");
         }
 
-        // ---- header (RFC 7515 §4) ----
-        Span<byte> header = stackalloc byte[MaxHeaderBytes];
-        if (Base64Url.DecodeFromChars(headerChars, header, out _, out var headerLength) != OperationStatus.Done)
-        {
-            return Fail(ReasonCodes.TokenMalformed, "The token header (part 1) is not valid base64url (RFC 7515 §2).");
-        }
-
-        Span<char> kidBuffer = stackalloc char[SessionSigningKey.MaxKidLength];
-        var headerFailure = ReadHeader(header[..headerLength], kidBuffer, out var algorithm, out var kidLength);
-        if (headerFailure is not null)
-        {
-            return headerFailure;
-        }
-
+        // ---- header (RFC 7515 §4) and key ----
+        // Every token signed by a key has the same header, so the last accepted header is remembered with the ring it
+        // was resolved in: an identical header in the same ring resolves to the same key with no parsing.
         var ring = _keys.Current;
-        var kid = kidBuffer[..kidLength];
-        if (!ring.TryGetKey(kid, out var key))
+        SessionSigningKey? key;
+        var memo = _lastHeader;
+        if (memo is not null && ReferenceEquals(memo.Ring, ring) && headerChars.SequenceEqual(memo.Header))
         {
-            return Fail(ReasonCodes.TokenUnknownKey, $"No key has kid '{NationalId.Printable(kid.ToString())}' (known: {KnownKids(ring)}). The token was signed by a retired key or by another issuer: sign in again, or check that this service has the issuer's current JWKS.");
+            key = memo.Key;
+        }
+        else
+        {
+            var headerFailure = ResolveKey(headerChars, ring, out key);
+            if (headerFailure is not null)
+            {
+                return headerFailure;
+            }
+
+            _lastHeader = new HeaderMemo(ring, headerChars.ToString(), key!);
         }
 
-        if (key.Algorithm != algorithm)
-        {
-            return Fail(ReasonCodes.TokenAlgorithmNotAllowed, $"The token header says alg {algorithm.ToJwa()} but key '{key.Kid}' is a {key.Algorithm.ToJwa()} key; a key signs with one algorithm only (RFC 7518 §3.1). The token was altered or mislabelled.");
-        }
+        var algorithm = key!.Algorithm;
 
         // ---- signature (RFC 7515 §5.2 steps 5-8) ----
         var expectedSignatureChars = Base64Url.GetEncodedLength(key.SignatureLength);
@@ -336,7 +338,7 @@ public sealed partial class SessionTokenValidator
                 return Fail(ReasonCodes.TokenMalformed, "The token payload (part 2) is not valid base64url (RFC 7515 §2).");
             }
 
-            return ReadClaims(payload[..payloadLength], key, out claims);
+            return ReadClaims(payload[..payloadLength], key, token, new Range(dot1 + 1, dot2), out claims);
         }
         finally
         {
@@ -344,8 +346,41 @@ public sealed partial class SessionTokenValidator
         }
     }
 
+    /// <summary>Decodes and reads the header, then finds the key it names and checks the key's algorithm.</summary>
+    private SessionTokenValidationResult? ResolveKey(ReadOnlySpan<char> headerChars, SigningKeyRing ring, out SessionSigningKey? key)
+    {
+        key = null;
+        Span<byte> header = stackalloc byte[MaxHeaderBytes];
+        if (Base64Url.DecodeFromChars(headerChars, header, out _, out var headerLength) != OperationStatus.Done)
+        {
+            return Fail(ReasonCodes.TokenMalformed, "The token header (part 1) is not valid base64url (RFC 7515 §2).");
+        }
+
+        Span<char> kidBuffer = stackalloc char[SessionSigningKey.MaxKidLength];
+        var headerFailure = ReadHeader(header[..headerLength], kidBuffer, out var algorithm, out var kidLength);
+        if (headerFailure is not null)
+        {
+            return headerFailure;
+        }
+
+        var kid = kidBuffer[..kidLength];
+        if (!ring.TryGetKey(kid, out key))
+        {
+            return Fail(ReasonCodes.TokenUnknownKey, $"No key has kid '{NationalId.Printable(kid.ToString())}' (known: {KnownKids(ring)}). The token was signed by a retired key or by another issuer: sign in again, or check that this service has the issuer's current JWKS.");
+        }
+
+        // RFC 7515 §5.2 step 8 / RFC 7518 §3.1: the key decides the algorithm; a header naming another one is refused
+        // (algorithm confusion).
+        if (key.Algorithm != algorithm)
+        {
+            return Fail(ReasonCodes.TokenAlgorithmNotAllowed, $"The token header says alg {algorithm.ToJwa()} but key '{key.Kid}' is a {key.Algorithm.ToJwa()} key; a key signs with one algorithm only (RFC 7518 §3.1). The token was altered or mislabelled.");
+        }
+
+        return null;
+    }
+
     /// <summary>Reads the JOSE header: alg (allowed, never <c>none</c>), kid (required), typ (JWT if present), no crit.</summary>
-    private SessionTokenValidationResult? ReadHeader(ReadOnlySpan<byte> json, Span<char> kid, out SessionTokenAlgorithm algorithm, out int kidLength)
+    internal SessionTokenValidationResult? ReadHeader(ReadOnlySpan<byte> json, Span<char> kid, out SessionTokenAlgorithm algorithm, out int kidLength)
     {
         algorithm = default;
         kidLength = -1;
@@ -481,11 +516,12 @@ public sealed partial class SessionTokenValidator
     }
 
     /// <summary>Reads and checks the claims (RFC 7519 §4.1, §7.2 step 10) with a forward-only reader.</summary>
-    private SessionTokenValidationResult? ReadClaims(ReadOnlySpan<byte> json, SessionSigningKey key, out SessionTokenClaims? claims)
+    internal SessionTokenValidationResult? ReadClaims(ReadOnlySpan<byte> json, SessionSigningKey key, string token, Range payloadChars, out SessionTokenClaims? claims)
     {
         claims = null;
         long exp = 0, nbf = 0, iat = 0, authTime = 0, rev = 0;
-        string? sub = null, jti = null, sid = null, acr = null, authn = null, name = null, givenName = null, familyName = null, profession = null;
+        string? sub = null, acr = null;
+        Range jti = default, sid = default, authn = default, name = default, givenName = default, familyName = default, profession = default;
         var methods = AuthenticationMethods.None;
         var loa = AssuranceLevel.None;
         var phr = false;
@@ -642,34 +678,36 @@ public sealed partial class SessionTokenValidator
                             return WrongType(claim, "a string", reader.TokenType);
                         }
 
+                        // Informational strings are only located here and decoded when read (SessionTokenClaims).
+                        var at = new Range((int)reader.TokenStartIndex, (int)reader.BytesConsumed);
                         switch (claim)
                         {
                             case Claim.Sub:
                                 sub = reader.GetString();
                                 break;
-                            case Claim.Jti:
-                                jti = reader.GetString();
-                                break;
-                            case Claim.Sid:
-                                sid = reader.GetString();
-                                break;
                             case Claim.Acr:
                                 acr = KnownAcr(ref reader);
                                 break;
+                            case Claim.Jti:
+                                jti = at;
+                                break;
+                            case Claim.Sid:
+                                sid = at;
+                                break;
                             case Claim.Authn:
-                                authn = reader.GetString();
+                                authn = at;
                                 break;
                             case Claim.Name:
-                                name = reader.GetString();
+                                name = at;
                                 break;
                             case Claim.GivenName:
-                                givenName = reader.GetString();
+                                givenName = at;
                                 break;
                             case Claim.FamilyName:
-                                familyName = reader.GetString();
+                                familyName = at;
                                 break;
                             default:
-                                profession = reader.GetString();
+                                profession = at;
                                 break;
                         }
 
@@ -743,7 +781,8 @@ public sealed partial class SessionTokenValidator
             return Missing(Claim.Sub, "it names the professional (idNat)");
         }
 
-        if (string.IsNullOrEmpty(jti))
+        // An empty JSON string is two bytes: its quotes.
+        if ((present & Claim.Jti) == 0 || jti.End.Value - jti.Start.Value <= 2)
         {
             return Missing(Claim.Jti, "it identifies the token (RFC 7519 §4.1.7)");
         }
@@ -758,20 +797,21 @@ public sealed partial class SessionTokenValidator
             loa = fromAcr;
         }
 
-        claims = new SessionTokenClaims(sub, jti, key.Kid, DateTimeOffset.FromUnixTimeMilliseconds(iat), DateTimeOffset.FromUnixTimeMilliseconds(exp), rev)
+        claims = new SessionTokenClaims(token, payloadChars, sub, key.Kid, DateTimeOffset.FromUnixTimeMilliseconds(iat), DateTimeOffset.FromUnixTimeMilliseconds(exp), rev)
         {
-            SessionId = sid,
             NotBefore = (present & Claim.Nbf) != 0 ? DateTimeOffset.FromUnixTimeMilliseconds(nbf) : null,
             AuthTime = (present & Claim.AuthTime) != 0 ? DateTimeOffset.FromUnixTimeMilliseconds(authTime) : null,
             Methods = methods,
             Assurance = loa,
             Acr = acr,
-            Authenticator = authn,
             IsPhishingResistant = phr,
-            Name = name,
-            GivenName = givenName,
-            FamilyName = familyName,
-            ProfessionCode = profession,
+            TokenIdJson = jti,
+            SessionIdJson = sid,
+            AuthenticatorJson = authn,
+            NameJson = name,
+            GivenNameJson = givenName,
+            FamilyNameJson = familyName,
+            ProfessionJson = profession,
         };
         return null;
     }
@@ -956,6 +996,16 @@ public sealed partial class SessionTokenValidator
 
     [LoggerMessage(EventId = 1201, Level = LogLevel.Debug, Message = "Session token {TokenId} accepted (key {KeyId})")]
     private static partial void LogAccepted(ILogger logger, string tokenId, string keyId);
+
+    /// <summary>A header already read and resolved to a key in a ring (immutable, swapped atomically).</summary>
+    private sealed class HeaderMemo(SigningKeyRing ring, string header, SessionSigningKey key)
+    {
+        public SigningKeyRing Ring { get; } = ring;
+
+        public string Header { get; } = header;
+
+        public SessionSigningKey Key { get; } = key;
+    }
 
     [Flags]
     private enum Claim

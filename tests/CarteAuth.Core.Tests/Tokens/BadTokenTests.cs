@@ -190,6 +190,25 @@ public sealed class BadTokenTests
     }
 
     [Fact]
+    public async Task Remembered_header_does_not_bypass_any_check()
+    {
+        // The validator remembers the last good header; the same header with another payload or signature is still checked.
+        var good = (await _kit.IssueAsync()).Token;
+        Assert.True((await _kit.ValidateAsync(good)).IsValid);
+        var parts = good.Split('.');
+
+        var claims = _kit.ValidClaims();
+        claims["sub"] = "\"899700075122\"";
+        ResultAssert.Refused(await _kit.ValidateAsync($"{parts[0]}.{TokenTestKit.B64(TokenTestKit.Json(claims))}.{parts[2]}"), ReasonCodes.TokenBadSignature);
+        ResultAssert.Refused(await _kit.ValidateAsync(TokenTestKit.Sign(_kit.Key, "{\"alg\":\"none\"}", TokenTestKit.Json(claims))), ReasonCodes.TokenAlgorithmNotAllowed);
+
+        // Retiring the key (a new ring) forgets the header.
+        using var next = SessionSigningKey.Generate(SessionTokenAlgorithm.ES256);
+        _kit.Provider.Current = _kit.Ring.Rotate(next).Without(_kit.Key.Kid);
+        ResultAssert.Refused(await _kit.ValidateAsync(good), ReasonCodes.TokenUnknownKey);
+    }
+
+    [Fact]
     public async Task Header_of_100_KB_is_too_large()
     {
         var header = "{\"alg\":\"ES256\",\"kid\":\"k\",\"x\":\"" + new string('a', 100 * 1024) + "\"}";

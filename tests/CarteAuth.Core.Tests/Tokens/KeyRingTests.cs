@@ -228,6 +228,27 @@ public sealed class KeyRingTests
         Assert.True((await kit.ValidateAsync(issued.Token)).IsValid);
     }
 
+    [Theory]
+    [InlineData(SessionTokenAlgorithm.ES256)]
+    [InlineData(SessionTokenAlgorithm.RS256)]
+    public async Task Reloading_the_same_key_and_disposing_the_old_instance_keeps_issuing(SessionTokenAlgorithm algorithm)
+    {
+        // Hot reload: the same PEM loaded again, the old instance disposed. Nothing may keep using the disposed one
+        // (IdentityModel's shared provider cache is keyed by thumbprint, the same for both instances).
+        using var original = SessionSigningKey.Generate(algorithm);
+        var pem = original.ExportPrivateKeyPem();
+        var kit = new TokenTestKit(algorithm);
+        var first = SessionSigningKey.FromPem(pem, algorithm);
+        kit.Provider.Current = SigningKeyRing.Create(first);
+        await kit.IssueAsync();
+        first.Dispose();
+
+        using var second = SessionSigningKey.FromPem(pem, algorithm);
+        kit.Provider.Current = SigningKeyRing.Create(second);
+        var issued = await kit.IssueAsync();
+        Assert.True((await kit.ValidateAsync(issued.Token)).IsValid);
+    }
+
     [Fact]
     public void Sec1_pkcs1_and_public_pems_load()
     {
