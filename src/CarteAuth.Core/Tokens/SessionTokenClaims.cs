@@ -130,7 +130,7 @@ public sealed class SessionTokenClaims
 
         // The payload was decoded and parsed once already during validation; this cannot fail.
         var payload = _payload ??= Base64Url.DecodeFromChars(_token.AsSpan()[_payloadChars]);
-        var reader = new Utf8JsonReader(payload.AsSpan()[claim.Json]);
+        var reader = new Utf8JsonReader(payload.AsSpan(claim.Start, claim.End - claim.Start));
         reader.Read();
         value = reader.GetString();
         claim.Value = value;
@@ -140,8 +140,10 @@ public sealed class SessionTokenClaims
     /// <summary>A string claim located in the payload (an empty range when absent), decoded on first read.</summary>
     private struct LazyString(Range json)
     {
-        public readonly Range Json = json;
-        public readonly bool Present = json.End.Value > json.Start.Value;
+        public readonly int Start = json.Start.Value;
+        public readonly int End = json.End.Value;
         public string? Value;
+
+        public readonly bool Present => End > Start;
     }
 }

@@ -380,7 +380,7 @@ public sealed partial class SessionTokenValidator
     }
 
     /// <summary>Reads the JOSE header: alg (allowed, never <c>none</c>), kid (required), typ (JWT if present), no crit.</summary>
-    internal SessionTokenValidationResult? ReadHeader(ReadOnlySpan<byte> json, Span<char> kid, out SessionTokenAlgorithm algorithm, out int kidLength)
+    private SessionTokenValidationResult? ReadHeader(ReadOnlySpan<byte> json, Span<char> kid, out SessionTokenAlgorithm algorithm, out int kidLength)
     {
         algorithm = default;
         kidLength = -1;
@@ -516,7 +516,7 @@ public sealed partial class SessionTokenValidator
     }
 
     /// <summary>Reads and checks the claims (RFC 7519 §4.1, §7.2 step 10) with a forward-only reader.</summary>
-    internal SessionTokenValidationResult? ReadClaims(ReadOnlySpan<byte> json, SessionSigningKey key, string token, Range payloadChars, out SessionTokenClaims? claims)
+    private SessionTokenValidationResult? ReadClaims(ReadOnlySpan<byte> json, SessionSigningKey key, string token, Range payloadChars, out SessionTokenClaims? claims)
     {
         claims = null;
         long exp = 0, nbf = 0, iat = 0, authTime = 0, rev = 0;
@@ -528,8 +528,8 @@ public sealed partial class SessionTokenValidator
         var issuerMatches = false;
         var audienceMatches = false;
         Range issRange = default, audRange = default;
-        var seen = Claim.None;
-        var present = Claim.None;
+        var seen = 0;
+        var present = 0;
         try
         {
             var reader = new Utf8JsonReader(json, ReaderOptions);
@@ -540,28 +540,33 @@ public sealed partial class SessionTokenValidator
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var claim = Identify(ref reader);
+                var claim = reader.ValueIsEscaped ? Identify(Encoding.UTF8.GetBytes(reader.GetString()!)) : Identify(reader.ValueSpan);
                 reader.Read();
                 if (claim == Claim.None)
                 {
-                    reader.Skip();
+                    if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+                    {
+                        reader.Skip();
+                    }
+
                     continue;
                 }
 
                 // RFC 7519 §4: claim names within a claims set MUST be unique; duplicates are refused.
-                if ((seen & claim) != 0)
+                var bit = 1 << (int)claim;
+                if ((seen & bit) != 0)
                 {
                     return Duplicate("claim", NameOf(claim));
                 }
 
-                seen |= claim;
+                seen |= bit;
                 if (reader.TokenType == JsonTokenType.Null)
                 {
                     // A null claim counts as absent.
                     continue;
                 }
 
-                present |= claim;
+                present |= bit;
                 switch (claim)
                 {
                     case Claim.Iss:
@@ -628,7 +633,8 @@ public sealed partial class SessionTokenValidator
 
                         break;
                     case Claim.Rev:
-                        if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out rev) || rev < 0)
+                        if (reader.TokenType != JsonTokenType.Number ||
+                            !(TryParseDigits(reader.ValueSpan, out rev) || reader.TryGetInt64(out rev)) || rev < 0)
                         {
                             return WrongType(claim, "a non-negative integer", reader.TokenType);
                         }
@@ -656,7 +662,7 @@ public sealed partial class SessionTokenValidator
                                 return WrongType(claim, "an array of strings", reader.TokenType);
                             }
 
-                            methods |= AmrLookup.Find(ref reader);
+                            methods |= AmrLookup.Find(reader.ValueIsEscaped ? Encoding.UTF8.GetBytes(reader.GetString()!) : reader.ValueSpan);
                         }
 
                         break;
@@ -727,7 +733,7 @@ public sealed partial class SessionTokenValidator
 
         // ---- time (RFC 7519 §4.1.4, §4.1.5, §4.1.6), with the configured clock skew ----
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        if ((present & Claim.Exp) == 0)
+        if (!Has(present, Claim.Exp))
         {
             return Missing(Claim.Exp, "CarteAuth session tokens always expire (RFC 7519 §4.1.4)");
         }
@@ -739,12 +745,12 @@ public sealed partial class SessionTokenValidator
         }
 
         // §4.1.5: "the current date/time MUST be after or equal to the not-before date/time listed in the nbf claim".
-        if ((present & Claim.Nbf) != 0 && now < nbf - _skewMs)
+        if (Has(present, Claim.Nbf) && now < nbf - _skewMs)
         {
             return Fail(ReasonCodes.TokenNotYetValid, $"The token is not valid before {Iso(nbf)} (now {Iso(now)}, clock skew allowed {_skew.TotalSeconds:0}s). Check that the issuer's and this server's clocks agree (NTP).");
         }
 
-        if ((present & Claim.Iat) == 0)
+        if (!Has(present, Claim.Iat))
         {
             return Missing(Claim.Iat, "CarteAuth session tokens record when they were issued (RFC 7519 §4.1.6)");
         }
@@ -755,7 +761,7 @@ public sealed partial class SessionTokenValidator
         }
 
         // ---- issuer and audience (RFC 7519 §4.1.1, §4.1.3) ----
-        if ((present & Claim.Iss) == 0)
+        if (!Has(present, Claim.Iss))
         {
             return Missing(Claim.Iss, $"this service accepts tokens from '{_issuer}' only");
         }
@@ -765,7 +771,7 @@ public sealed partial class SessionTokenValidator
             return Fail(ReasonCodes.TokenBadIssuer, $"The token's issuer is {Raw(json, issRange)}; this service accepts '{_issuer}' only (SessionTokenOptions.Issuer). The token comes from another token service.");
         }
 
-        if ((present & Claim.Aud) == 0)
+        if (!Has(present, Claim.Aud))
         {
             return Missing(Claim.Aud, $"this service requires the audience '{_audience}'");
         }
@@ -782,12 +788,12 @@ public sealed partial class SessionTokenValidator
         }
 
         // An empty JSON string is two bytes: its quotes.
-        if ((present & Claim.Jti) == 0 || jti.End.Value - jti.Start.Value <= 2)
+        if (!Has(present, Claim.Jti) || jti.End.Value - jti.Start.Value <= 2)
         {
             return Missing(Claim.Jti, "it identifies the token (RFC 7519 §4.1.7)");
         }
 
-        if ((present & Claim.Rev) == 0)
+        if (!Has(present, Claim.Rev))
         {
             return Missing(Claim.Rev, "it carries the subject's revocation epoch");
         }
@@ -799,8 +805,8 @@ public sealed partial class SessionTokenValidator
 
         claims = new SessionTokenClaims(token, payloadChars, sub, key.Kid, DateTimeOffset.FromUnixTimeMilliseconds(iat), DateTimeOffset.FromUnixTimeMilliseconds(exp), rev)
         {
-            NotBefore = (present & Claim.Nbf) != 0 ? DateTimeOffset.FromUnixTimeMilliseconds(nbf) : null,
-            AuthTime = (present & Claim.AuthTime) != 0 ? DateTimeOffset.FromUnixTimeMilliseconds(authTime) : null,
+            NotBefore = Has(present, Claim.Nbf) ? DateTimeOffset.FromUnixTimeMilliseconds(nbf) : null,
+            AuthTime = Has(present, Claim.AuthTime) ? DateTimeOffset.FromUnixTimeMilliseconds(authTime) : null,
             Methods = methods,
             Assurance = loa,
             Acr = acr,
@@ -830,7 +836,8 @@ public sealed partial class SessionTokenValidator
             return false;
         }
 
-        if (reader.TryGetInt64(out var seconds))
+        // Fast path: the reader has already checked the JSON number syntax, so plain digits are an integer.
+        if (TryParseDigits(reader.ValueSpan, out var seconds) || reader.TryGetInt64(out seconds))
         {
             if (seconds is < MinSeconds or > MaxSeconds)
             {
@@ -848,6 +855,30 @@ public sealed partial class SessionTokenValidator
         }
 
         return false;
+    }
+
+    /// <summary>Parses 1 to 15 ASCII digits (a JSON integer the reader has validated); false for anything else.</summary>
+    private static bool TryParseDigits(ReadOnlySpan<byte> digits, out long value)
+    {
+        value = 0;
+        if (digits.Length is 0 or > 15)
+        {
+            return false;
+        }
+
+        foreach (var b in digits)
+        {
+            var digit = (uint)(b - '0');
+            if (digit > 9)
+            {
+                value = 0;
+                return false;
+            }
+
+            value = (value * 10) + digit;
+        }
+
+        return true;
     }
 
     private static SessionTokenValidationResult BadDate(Claim claim, ref Utf8JsonReader reader) =>
@@ -926,10 +957,11 @@ public sealed partial class SessionTokenValidator
         : reader.ValueTextEquals("eidas1"u8) ? Acr.ProSanteConnect
         : reader.GetString();
 
+    private static bool Has(int mask, Claim claim) => (mask & (1 << (int)claim)) != 0;
+
     /// <summary>Recognises the claims CarteAuth reads from a property name, by length then bytes (no allocation).</summary>
-    private static Claim Identify(ref Utf8JsonReader reader)
+    private static Claim Identify(ReadOnlySpan<byte> name)
     {
-        var name = reader.ValueIsEscaped ? Encoding.UTF8.GetBytes(reader.GetString()!) : reader.ValueSpan;
         switch (name.Length)
         {
             case 3:
@@ -1007,29 +1039,29 @@ public sealed partial class SessionTokenValidator
         public SessionSigningKey Key { get; } = key;
     }
 
-    [Flags]
+    /// <summary>The claims CarteAuth reads, numbered densely (a jump table dispatches them; masks use 1 &lt;&lt; value).</summary>
     private enum Claim
     {
         None = 0,
-        Iss = 1 << 0,
-        Aud = 1 << 1,
-        Sub = 1 << 2,
-        Exp = 1 << 3,
-        Nbf = 1 << 4,
-        Iat = 1 << 5,
-        Jti = 1 << 6,
-        Sid = 1 << 7,
-        AuthTime = 1 << 8,
-        Amr = 1 << 9,
-        Acr = 1 << 10,
-        Loa = 1 << 11,
-        Rev = 1 << 12,
-        Authn = 1 << 13,
-        Phr = 1 << 14,
-        Name = 1 << 15,
-        GivenName = 1 << 16,
-        FamilyName = 1 << 17,
-        Profession = 1 << 18,
+        Iss = 1,
+        Aud = 2,
+        Sub = 3,
+        Exp = 4,
+        Nbf = 5,
+        Iat = 6,
+        Jti = 7,
+        Sid = 8,
+        AuthTime = 9,
+        Amr = 10,
+        Acr = 11,
+        Loa = 12,
+        Rev = 13,
+        Authn = 14,
+        Phr = 15,
+        Name = 16,
+        GivenName = 17,
+        FamilyName = 18,
+        Profession = 19,
     }
 
     /// <summary>RFC 8176 amr values as UTF-8, matched without allocating.</summary>
@@ -1037,11 +1069,11 @@ public sealed partial class SessionTokenValidator
     {
         private static readonly (byte[] Utf8, AuthenticationMethods Method)[] Values = Build();
 
-        public static AuthenticationMethods Find(ref Utf8JsonReader reader)
+        public static AuthenticationMethods Find(ReadOnlySpan<byte> value)
         {
             foreach (var (utf8, method) in Values)
             {
-                if (reader.ValueTextEquals(utf8))
+                if (value.SequenceEqual(utf8))
                 {
                     return method;
                 }

@@ -32,7 +32,7 @@ public sealed class SigningKeyRing
         }
 
         Active = keys[0];
-        Keys = keys;
+        Keys = Array.AsReadOnly(keys);
         _byKid = byKid.ToFrozenDictionary(StringComparer.Ordinal);
         _byKidSpan = _byKid.GetAlternateLookup<ReadOnlySpan<char>>();
     }

@@ -39,6 +39,7 @@ public sealed class KeyRingTests
         var ring = SigningKeyRing.Create(a, b).Rotate(c);
 
         Assert.Same(c, ring.Active);
+        Assert.False(ring.Keys is SessionSigningKey[], "the ring is immutable: Keys must not expose its array");
         Assert.Equal(["c", "a", "b"], ring.Keys.Select(static k => k.Kid));
         Assert.True(ring.TryGetKey("b", out var found));
         Assert.Same(b, found);
