@@ -91,6 +91,13 @@ public static class ReasonCodes
     public const string TokenRevoked = "token.revoked";
     /// <summary>A signing key is unusable (wrong type or size for its algorithm, unreadable PEM, no private part).</summary>
     public const string InvalidKey = "token.invalid-key";
+    /// <summary>
+    /// A one-time token could not be recorded because the replay cache is full of unexpired entries; it is refused
+    /// (fail closed) rather than accepted unchecked. Raise the cache's capacity or use a shared store.
+    /// </summary>
+    public const string TokenReplayCacheFull = "token.replay-cache-full";
+    /// <summary>The session token options are invalid (missing issuer or audience, out-of-range lifetime, skew or size).</summary>
+    public const string TokenInvalidOptions = "token.invalid-options";
 
     // ---- audit ----
     /// <summary>The audit store cannot be read: not a database, missing table, wrong schema.</summary>
