@@ -141,7 +141,7 @@ internal static class DemoCommand
         var store = provider.GetRequiredService<IAuditStore>();
         var verification = await AuditChainVerifier.VerifyAsync(store, ct: ct).ConfigureAwait(false);
         var trail = new StringBuilder();
-        await foreach (var e in store.ReadAsync(cancellationToken: ct).ConfigureAwait(false))
+        await foreach (var e in store.ReadAsync(ct: ct).ConfigureAwait(false))
         {
             trail.AppendLine(CultureInfo.InvariantCulture, $"   #{e.Sequence} {e.Timestamp:HH:mm:ss.fff} {e.Kind,-16} {e.Result,-11} {e.Subject,-13} {e.Policy ?? e.Authenticator,-25} {e.ReasonCode}");
         }

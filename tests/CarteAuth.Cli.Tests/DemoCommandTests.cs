@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace CarteAuth.Cli.Tests;
 
 public sealed class DemoCommandTests

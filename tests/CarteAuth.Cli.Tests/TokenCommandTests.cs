@@ -46,6 +46,7 @@ public sealed class TokenCommandTests : IDisposable
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task Private_key_file_is_readable_by_its_owner_only()
     {
         var key = await KeyAsync("ES256");

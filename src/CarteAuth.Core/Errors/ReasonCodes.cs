@@ -83,7 +83,7 @@ public static class ReasonCodes
     public const string TokenBadIssuer = "token.bad-issuer";
     /// <summary>The token's audience does not include this service.</summary>
     public const string TokenBadAudience = "token.bad-audience";
-    /// <summary>A required claim is missing or has the wrong type.</summary>
+    /// <summary>A required claim is missing (a claim of the wrong type is <see cref="TokenMalformed"/>).</summary>
     public const string TokenMissingClaim = "token.missing-claim";
     /// <summary>The token's <c>jti</c> was already used (replay).</summary>
     public const string TokenReplayed = "token.replayed";

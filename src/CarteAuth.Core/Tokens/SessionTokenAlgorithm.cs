@@ -18,10 +18,10 @@ public enum SessionTokenAlgorithm
 }
 
 /// <summary>Names and properties of <see cref="SessionTokenAlgorithm"/> values.</summary>
-internal static class SessionTokenAlgorithms
+public static class SessionTokenAlgorithms
 {
     /// <summary>All supported algorithms, in enum order.</summary>
-    public static readonly SessionTokenAlgorithm[] All = [SessionTokenAlgorithm.ES256, SessionTokenAlgorithm.PS256, SessionTokenAlgorithm.RS256];
+    internal static readonly SessionTokenAlgorithm[] All = [SessionTokenAlgorithm.ES256, SessionTokenAlgorithm.PS256, SessionTokenAlgorithm.RS256];
 
     /// <summary>The JWA name (<c>alg</c> header value).</summary>
     public static string ToJwa(this SessionTokenAlgorithm algorithm) => algorithm switch
@@ -33,7 +33,7 @@ internal static class SessionTokenAlgorithms
     };
 
     /// <summary>True for a defined value.</summary>
-    public static bool IsDefined(SessionTokenAlgorithm algorithm) =>
+    internal static bool IsDefined(SessionTokenAlgorithm algorithm) =>
         algorithm is SessionTokenAlgorithm.ES256 or SessionTokenAlgorithm.PS256 or SessionTokenAlgorithm.RS256;
 
     /// <summary>True for the RSA-based algorithms.</summary>
@@ -61,5 +61,5 @@ internal static class SessionTokenAlgorithms
     }
 
     /// <summary>Bit of an algorithm in an allowed-set mask.</summary>
-    public static int Bit(this SessionTokenAlgorithm algorithm) => 1 << (int)algorithm;
+    internal static int Bit(this SessionTokenAlgorithm algorithm) => 1 << (int)algorithm;
 }

@@ -72,8 +72,8 @@ public sealed class InteropTests
         Assert.Equal("810002813839", result.Claims.Subject);
         Assert.Equal("ref-session", result.Claims.SessionId);
         Assert.Equal("fido2", result.Claims.Authenticator);
-        Assert.Equal(Authentication.AuthenticationMethods.Hwk | Authentication.AuthenticationMethods.Pin, result.Claims.Methods);
-        Assert.Equal(Authentication.AssuranceLevel.High, result.Claims.Assurance);
+        Assert.Equal(CarteAuth.Authentication.AuthenticationMethods.Hwk | CarteAuth.Authentication.AuthenticationMethods.Pin, result.Claims.Methods);
+        Assert.Equal(CarteAuth.Authentication.AssuranceLevel.High, result.Claims.Assurance);
         Assert.True(result.Claims.IsPhishingResistant);
         Assert.Equal(TokenTestKit.Start.AddMinutes(30), result.Claims.ExpiresAt);
     }
