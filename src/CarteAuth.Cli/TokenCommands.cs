@@ -176,7 +176,7 @@ internal static class TokenCommands
             ["epoch"] = c.Epoch,
             ["kid"] = c.KeyId,
         };
-        return new CliResult(ExitCodes.Accepted, json, $"valid: {c.Subject} ({c.Name}), {string.Join(' ', Amr.ToValues(c.Methods))}, {Acr.ToValue(c.Assurance)}, expires {c.ExpiresAt:O}");
+        return new CliResult(ExitCodes.Accepted, json, $"valid: {c.Subject} ({c.Name}), {Amr.Format(c.Methods)}, {Acr.ToValue(c.Assurance)}, expires {c.ExpiresAt:O}");
     }
 
     private static SessionTokenOptions TokenOptions(string issuer, string audience) => new() { Issuer = issuer, Audience = audience };

@@ -91,6 +91,9 @@ public static class Amr
         return i == count ? values : values[..i];
     }
 
+    /// <summary>The amr values of a set of methods, space-separated (as recorded in audit events), e.g. <c>sc hwk pin</c>.</summary>
+    public static string Format(AuthenticationMethods methods) => string.Join(' ', ToValues(methods));
+
     /// <summary>The amr value of a single method.</summary>
     /// <exception cref="ArgumentOutOfRangeException">Not exactly one method.</exception>
     public static string ToValue(AuthenticationMethods method)

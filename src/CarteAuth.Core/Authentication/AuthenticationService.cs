@@ -66,7 +66,7 @@ public sealed partial class AuthenticationService : IAuthenticationService
             Kind = AuditEventKinds.Authentication,
             Result = result.Succeeded ? AuditResults.Success : AuditResults.Failure,
             Subject = result.AttemptedSubject,
-            Methods = result.Evidence is { } evidence ? string.Join(' ', Amr.ToValues(evidence.Methods)) : null,
+            Methods = result.Evidence is { } evidence ? Amr.Format(evidence.Methods) : null,
             Authenticator = authenticator,
             ReasonCode = result.ReasonCode,
             ClientAddress = request.Context.ClientAddress,

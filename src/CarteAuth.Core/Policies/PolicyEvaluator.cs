@@ -52,7 +52,7 @@ public sealed partial class PolicyEvaluator : IPolicyEvaluator
                 _ => AuditResults.StepUp,
             },
             Subject = evidence?.Identity.NationalId.Value,
-            Methods = evidence is null ? null : string.Join(' ', Amr.ToValues(evidence.Methods)),
+            Methods = evidence is null ? null : Amr.Format(evidence.Methods),
             Authenticator = evidence?.Authenticator,
             Policy = policyName,
             ReasonCode = decision.ReasonCode,

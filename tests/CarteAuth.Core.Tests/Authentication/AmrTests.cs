@@ -198,6 +198,13 @@ public sealed class AmrTests
     // ---- ToValues / ToValue ----
 
     [Fact]
+    public void Format_JoinsTheValuesWithSpaces_AndIsEmptyForNone()
+    {
+        Assert.Equal("sc hwk pin", Amr.Format(AuthenticationMethods.Sc | AuthenticationMethods.Pin | AuthenticationMethods.Hwk));
+        Assert.Equal(string.Empty, Amr.Format(AuthenticationMethods.None));
+    }
+
+    [Fact]
     public void ToValues_CpsCard_GivesTheValuesInRegisteredOrder()
     {
         var values = Amr.ToValues(AuthenticationMethods.Pin | AuthenticationMethods.Hwk | AuthenticationMethods.Sc);

@@ -33,12 +33,6 @@ public sealed class AuthenticationServiceTests
         }
     }
 
-    private sealed class FailingAuditTrail : IAuditTrail
-    {
-        public ValueTask<AuditEvent> AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default) =>
-            throw new CarteAuthException(ReasonCodes.AuditStoreUnavailable, "disk full");
-    }
-
     private static readonly AuthenticationContext Context = new() { ClientAddress = "10.1.2.3", CorrelationId = "corr-1" };
 
     private static async Task<List<AuditEvent>> EventsAsync(InMemoryAuditStore store)

@@ -8,12 +8,6 @@ namespace CarteAuth.Core.Tests.Policies;
 
 public sealed class PolicyEvaluatorTests
 {
-    private sealed class FailingAuditTrail : IAuditTrail
-    {
-        public ValueTask<AuditEvent> AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default) =>
-            throw new CarteAuthException(ReasonCodes.AuditStoreUnavailable, "disk full");
-    }
-
     private static IPolicyProvider Policies() => new ServiceCollection()
         .AddCarteAuthPolicy("dossier-patient", b => b.RequireAssurance(AssuranceLevel.High).RequireMethods(AuthenticationMethods.Pin))
         .AddCarteAuthPolicy("dossier-service", b => b.RequireStructure("1750712184").AllowBreakGlass(15))
