@@ -114,18 +114,4 @@ internal sealed class CliContext(TextWriter stdout, TextWriter stderr)
 
         return File.ReadAllText(full);
     }
-
-    /// <summary>Writes a secret (private key) readable by its owner only.</summary>
-    public static void WriteSecretFile(string path, string content)
-    {
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        using var stream = new FileStream(path, options);
-        using var writer = new StreamWriter(stream);
-        writer.Write(content);
-    }
 }

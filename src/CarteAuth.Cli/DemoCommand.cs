@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using CarteAuth.Audit;
 using CarteAuth.Authentication;
+using CarteAuth.IO;
 using CarteAuth.Policies;
 using CarteAuth.Tokens;
 using Microsoft.Extensions.Configuration;
@@ -113,7 +114,7 @@ internal static class DemoCommand
         // 4. Session tokens: issue, rotate the key, sign out everywhere.
         var keyPath = Path.Combine(dir, "session-key.pem");
         var first = SessionSigningKey.Generate(SessionTokenAlgorithm.ES256);
-        CliContext.WriteSecretFile(keyPath, first.ExportPrivateKeyPem());
+        SecretFile.Write(keyPath, first.ExportPrivateKeyPem());
         var keys = new MutableKeyProvider(SigningKeyRing.Create(first));
         var options = Options.Create(new SessionTokenOptions { Issuer = "https://portail.chu-demo.example", Audience = "portail" });
         var epochs = new InMemoryRevocationEpochStore();

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using CarteAuth.Authentication;
+using CarteAuth.IO;
 using CarteAuth.Tokens;
 using Microsoft.Extensions.Options;
 
@@ -52,7 +53,7 @@ internal static class TokenCommands
             }
 
             using var key = SessionSigningKey.Generate(parse.GetValue(alg), parse.GetValue(kid));
-            CliContext.WriteSecretFile(path, key.ExportPrivateKeyPem());
+            SecretFile.Write(path, key.ExportPrivateKeyPem());
             var jwks = SigningKeyRing.Create(key).ToJwksJson();
             var json = new JsonObject { ["ok"] = true, ["kid"] = key.Kid, ["alg"] = key.Algorithm.ToJwa(), ["file"] = path, ["jwks"] = JsonNode.Parse(jwks) };
             return Task.FromResult(new CliResult(ExitCodes.Accepted, json, $"wrote {key.Algorithm.ToJwa()} key '{key.Kid}' to {path}"));
