@@ -122,4 +122,36 @@ public static class ReasonCodes
     public const string AuditInvalidEntry = "audit.invalid-entry";
     /// <summary>An expected audit head is malformed (expected <c>sequence:64-hex-digit-hash</c>, sequence 1 or more).</summary>
     public const string AuditInvalidHead = "audit.invalid-head";
+
+    // ---- cert: certificate identity and chain ----
+    /// <summary>No client certificate was presented (no TLS client certificate, empty forwarded header).</summary>
+    public const string CertMissing = "cert.missing";
+    /// <summary>The certificate cannot be read: neither PEM nor DER X.509, or an unreadable certificate file.</summary>
+    public const string CertUnreadable = "cert.unreadable";
+    /// <summary>The certificate does not chain to a configured trust anchor (unknown issuer, bad signature, invalid CA).</summary>
+    public const string CertUntrustedChain = "cert.untrusted-chain";
+    /// <summary>The certificate's validity period ended (beyond the allowed clock skew).</summary>
+    public const string CertExpired = "cert.expired";
+    /// <summary>The certificate's validity period has not started yet (beyond the allowed clock skew).</summary>
+    public const string CertNotYetValid = "cert.not-yet-valid";
+    /// <summary>The certificate lacks the clientAuth extended key usage (RFC 5280 §4.2.1.12).</summary>
+    public const string CertMissingClientAuth = "cert.missing-client-auth";
+    /// <summary>The certificate lacks the digitalSignature key usage (RFC 5280 §4.2.1.3).</summary>
+    public const string CertMissingDigitalSignature = "cert.missing-digital-signature";
+    /// <summary>The issuing CA is not an IGC-Santé range (AC IGC-SANTE FORT|STANDARD|ELEMENTAIRE …) allowed by the options.</summary>
+    public const string CertUnknownRange = "cert.unknown-range";
+    /// <summary>The subject does not have the CPS/CPx shape: idNat (CN) or family name (SN) missing or invalid.</summary>
+    public const string CertMalformedSubject = "cert.malformed-subject";
+    /// <summary>The certificate is revoked.</summary>
+    public const string CertRevoked = "cert.revoked";
+    /// <summary>The revocation checker does not know the certificate (e.g. OCSP "unknown").</summary>
+    public const string CertRevocationUnknown = "cert.revocation-unknown";
+    /// <summary>The revocation status could not be obtained (CRL or OCSP unreachable, stale or invalid) and no bypass applies.</summary>
+    public const string CertRevocationUnavailable = "cert.revocation-unavailable";
+    /// <summary>A forwarded client certificate header came from an address that is not a configured trusted proxy.</summary>
+    public const string CertUntrustedProxy = "cert.untrusted-proxy";
+    /// <summary>A forwarded client certificate header is not a URL-escaped PEM certificate (or is too large).</summary>
+    public const string CertMalformedHeader = "cert.malformed-header";
+    /// <summary>The smart card options are invalid (no trust anchor, unreadable anchor file, bad cache or skew settings).</summary>
+    public const string CertInvalidOptions = "cert.invalid-options";
 }
