@@ -97,7 +97,9 @@ public sealed class SmartCardCertificateValidator
             return CertificateValidationResult.Refused(ReasonCodes.CertNotYetValid, $"The certificate is valid only from {notBefore:u} (now {now:u}, clock skew {_options.ClockSkew}). Check this server's clock (NTP).", info);
         }
 
-        var verificationTime = now < notBefore ? notBefore : now > notAfter ? notAfter : now;
+        // Within the skew but outside the period: verify the chain at the nearest instant inside the leaf's period
+        // (one second in: the bounds themselves are not inside for every platform's chain engine).
+        var verificationTime = now <= notBefore ? notBefore.AddSeconds(1) : now >= notAfter ? notAfter.AddSeconds(-1) : now;
         var trust = _trust;
         var chain = GetChain(certificate, additionalCertificates, trust, verificationTime, now);
         if (chain.ReasonCode is not null)
