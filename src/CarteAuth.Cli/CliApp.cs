@@ -37,13 +37,15 @@ internal static class CliApp
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
     {
-        var root = new RootCommand("carteauth: CarteAuth's integrator tool (session tokens, policies, audit). Exit 0 accepted, 1 rejected (with a reason code), 2 bad usage or input.");
+        var root = new RootCommand("carteauth: CarteAuth's integrator tool (session tokens, policies, audit, card certificates). Exit 0 accepted, 1 rejected (with a reason code), 2 bad usage or input.");
         root.Options.Add(Json);
         var context = new CliContext(stdout, stderr);
         root.Subcommands.Add(PolicyCommands.Create(context));
         root.Subcommands.Add(AuditCommands.Create(context));
         root.Subcommands.Add(TokenCommands.Create(context));
         root.Subcommands.Add(DemoCommand.Create(context));
+        root.Subcommands.Add(CertCommands.Create(context));
+        root.Subcommands.Add(DevPkiCommand.Create(context));
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
