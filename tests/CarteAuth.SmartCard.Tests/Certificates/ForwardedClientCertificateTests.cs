@@ -140,3 +140,23 @@ public sealed class ForwardedClientCertificateTests
         Assert.Contains("100", message, StringComparison.Ordinal);
     }
 }
+
+public sealed class ForwardedToAuthenticatorTests
+{
+    [Fact]
+    public async Task Header_from_the_proxy_authenticates_the_card()
+    {
+        var options = new ForwardedCertificateOptions();
+        options.TrustedNetworks.Add(IPNetwork.Parse("127.0.0.0/8"));
+        var header = ForwardedClientCertificateTests.NginxEscape(CardFixtures.Card("pharmacist").ExportCertificatePem() + "\n");
+        Assert.True(ForwardedClientCertificate.TryRead(header, IPAddress.Parse("127.0.0.2"), options, out var certificate, out _, out var message), message);
+
+        using (certificate)
+        {
+            var result = await new SmartCardAuthenticator(CardFixtures.Validator()).AuthenticateAsync(new ClientCertificateRequest(certificate));
+
+            Assert.True(result.Succeeded, result.FailureMessage);
+            Assert.Equal("899700075122", result.Evidence!.Identity.NationalId.Value);
+        }
+    }
+}
