@@ -87,13 +87,17 @@ public sealed class CardChallenge
             throw new Pkcs11CardException(ReasonCodes.Pkcs11MalformedResponse, "The challenge id is empty: send the id the server returned with the challenge.");
         }
 
-        if (id.Length > MaxIdLength || !id.All(c => c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '-' or '_'))
+        if (!IsWellFormedId(id))
         {
             throw new Pkcs11CardException(
                 ReasonCodes.Pkcs11MalformedResponse,
                 $"The challenge id is malformed: it must be 1 to {MaxIdLength} characters among letters, digits, '-' and '_' (got {Math.Min(id.Length, 9999)} characters). Send the id exactly as the server returned it.");
         }
     }
+
+    /// <summary>True when the id has 1 to 128 characters among letters, digits, '-' and '_' (safe to log).</summary>
+    internal static bool IsWellFormedId(string? id) =>
+        !string.IsNullOrEmpty(id) && id.Length <= MaxIdLength && id.All(c => c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '-' or '_');
 
     private static void ValidateValue(ReadOnlySpan<byte> value)
     {

@@ -78,7 +78,7 @@ public sealed class Pkcs11ChallengeVerifier
         }
         else
         {
-            Pkcs11Log.ResponseRefused(_logger, result.ReasonCode, response.ChallengeId.Length <= CardChallenge.MaxIdLength ? response.ChallengeId : "(too long)", result.Message);
+            Pkcs11Log.ResponseRefused(_logger, result.ReasonCode, CardChallenge.IsWellFormedId(response.ChallengeId) ? response.ChallengeId : "(malformed)", result.Message);
         }
 
         return result;

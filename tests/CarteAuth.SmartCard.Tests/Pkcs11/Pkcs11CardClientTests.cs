@@ -248,4 +248,40 @@ public sealed class Pkcs11CardClientTests(SoftHsmFixture hsm)
         Assert.NotEmpty(second.ListTokens());
         Assert.Throws<ObjectDisposedException>(() => first.ListTokens());
     }
+
+    [Fact]
+    public async Task Logs_use_event_ids_2200_to_2299_and_never_carry_the_PIN()
+    {
+        var clientLog = new CapturingLogger<Pkcs11CardClient>();
+        var verifierLog = new CapturingLogger<Pkcs11ChallengeVerifier>();
+        var issuerLog = new CapturingLogger<CardChallengeIssuer>();
+        var store = new InMemoryCardChallengeStore();
+        var challenge = await new CardChallengeIssuer(store, logger: issuerLog).IssueAsync();
+        using var client = Pkcs11CardClient.Open(hsm.ModulePath, clientLog);
+        Assert.Throws<Pkcs11CardException>(() => client.SignChallenge(challenge, "987654", SoftHsmFixture.PinToken));
+
+        var response = client.SignChallenge(challenge, SoftHsmFixture.Pin, SoftHsmFixture.DoctorToken);
+        await new Pkcs11ChallengeVerifier(store, logger: verifierLog).VerifyAsync(response);
+        await new Pkcs11ChallengeVerifier(store, logger: verifierLog).VerifyAsync(new Pkcs11CardResponse("bad\nid", [], []));
+
+        var entries = clientLog.Entries.Concat(verifierLog.Entries).Concat(issuerLog.Entries).ToList();
+        Assert.Contains(entries, e => e.EventId.Id == 2203 && e.Message.Contains(ReasonCodes.Pkcs11PinIncorrect, StringComparison.Ordinal));
+        Assert.Contains(entries, e => e.EventId.Id == 2204);
+        Assert.Contains(entries, e => e.EventId.Id == 2230);
+        Assert.Contains(entries, e => e.EventId.Id == 2231 && e.Message.Contains("(malformed)", StringComparison.Ordinal));
+        Assert.All(entries, e => Assert.InRange(e.EventId.Id, 2200, 2299));
+        Assert.All(entries, e => Assert.DoesNotContain("987654", e.Message, StringComparison.Ordinal));
+        Assert.All(entries, e => Assert.DoesNotContain(SoftHsmFixture.Pin, e.Message, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Without_a_label_the_first_token_holding_a_card_certificate_is_used()
+    {
+        using var client = Pkcs11CardClient.Open(hsm.ModulePath);
+
+        using var certificate = client.ReadAuthenticationCertificate();
+
+        var cards = new[] { hsm.Doctor, hsm.Pharmacist, hsm.Nurse, hsm.Staff }.Select(c => c.Certificate.Thumbprint).ToList();
+        Assert.True(cards.Contains(certificate.Thumbprint) || certificate.Subject.Contains("INFIRMIER", StringComparison.Ordinal), certificate.Subject);
+    }
 }
