@@ -11,8 +11,10 @@ namespace CarteAuth.SmartCard.Pkcs11;
 /// <summary>
 /// The thick-client side of card authentication: drives a CPS/CPx card through a PKCS#11 module (the Cryptolib CPS
 /// middleware's library in production, SoftHSM2 in tests) to sign a server challenge. It finds the authentication
-/// certificate and the private key with the same <c>CKA_ID</c>, logs in with the user PIN (<c>C_Login</c>), signs with
-/// <c>CKM_SHA256_RSA_PKCS</c> (<c>C_SignInit</c>/<c>C_Sign</c>) and logs out. The PIN is used for <c>C_Login</c> only:
+/// certificate and the private key with the same <c>CKA_ID</c> (v2.40 §5.7 <c>C_FindObjects</c>), logs in with the user
+/// PIN (§5.6 <c>C_Login</c>), signs with
+/// <c>CKM_SHA256_RSA_PKCS</c> (§5.11 <c>C_SignInit</c>/<c>C_Sign</c>; the mechanism is in the v2.40 Current Mechanisms
+/// specification, RSA PKCS #1 v1.5 with SHA-256) and logs out. The PIN is used for <c>C_Login</c> only:
 /// it is never logged nor kept (its bytes are wiped after the call).
 /// </summary>
 public sealed class Pkcs11CardClient : IDisposable

@@ -2,7 +2,7 @@ using Net.Pkcs11Interop.Common;
 
 namespace CarteAuth.SmartCard.Pkcs11;
 
-/// <summary>Turns PKCS#11 return values (v2.40 §5.1 "Return values") into typed, actionable errors.</summary>
+/// <summary>Turns PKCS#11 return values (v2.40 §5.1 "Function return values") into typed, actionable errors.</summary>
 internal static class Pkcs11Errors
 {
     public static Pkcs11CardException FromReturnValue(CKR rv, string function, string tokenLabel, Exception? inner = null)
