@@ -42,10 +42,11 @@ public sealed class SoftHsmFixture : IDisposable
         "/usr/local/lib/softhsm/libsofthsm2.so",
     ];
 
-    private readonly TempDirectory _dir = new();
+    private readonly TempDirectory _dir;
 
     public SoftHsmFixture()
     {
+        // Checked before anything is created, so a missing install leaves nothing behind.
         ModulePath = ModuleCandidates.FirstOrDefault(File.Exists)
             ?? throw new InvalidOperationException(
                 "SoftHSM2 is not installed (no libsofthsm2.so in " + string.Join(", ", ModuleCandidates) + "): run ./test.sh, which installs the Debian packages softhsm2 and opensc, then run the tests again.");
@@ -57,6 +58,7 @@ public sealed class SoftHsmFixture : IDisposable
             }
         }
 
+        _dir = new TempDirectory();
         var tokens = Directory.CreateDirectory(Path.Combine(_dir.Path, "tokens")).FullName;
         ConfigPath = _dir.File("softhsm2.conf", $"directories.tokendir = {tokens}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n");
         // The module reads SOFTHSM2_CONF with getenv() in C_Initialize: set it in the native environment too.
