@@ -154,4 +154,38 @@ public static class ReasonCodes
     public const string CertMalformedHeader = "cert.malformed-header";
     /// <summary>The smart card options are invalid (no trust anchor, unreadable anchor file, bad cache or skew settings).</summary>
     public const string CertInvalidOptions = "cert.invalid-options";
+
+    // ---- pkcs11: card reached through a PKCS#11 module ----
+    /// <summary>The PKCS#11 module path is empty or names no file.</summary>
+    public const string Pkcs11ModuleNotFound = "pkcs11.module-not-found";
+    /// <summary>The PKCS#11 module cannot be loaded (not a shared library, wrong architecture, no <c>C_GetFunctionList</c>) or <c>C_Initialize</c> failed.</summary>
+    public const string Pkcs11ModuleLoadFailed = "pkcs11.module-load-failed";
+    /// <summary>No initialised token (card) is present in any slot of the module, or none has the requested label.</summary>
+    public const string Pkcs11NoToken = "pkcs11.no-token";
+    /// <summary>The token holds no X.509 certificate with a private key of the same <c>CKA_ID</c>.</summary>
+    public const string Pkcs11NoCertificate = "pkcs11.no-certificate";
+    /// <summary>The PIN is empty or out of the token's length range (<c>CKR_PIN_LEN_RANGE</c>, <c>CKR_PIN_INVALID</c>).</summary>
+    public const string Pkcs11PinInvalid = "pkcs11.pin-invalid";
+    /// <summary><c>C_Login</c> returned <c>CKR_PIN_INCORRECT</c>; the message says when few tries (or one) remain.</summary>
+    public const string Pkcs11PinIncorrect = "pkcs11.pin-incorrect";
+    /// <summary>The user PIN is locked (<c>CKR_PIN_LOCKED</c>, or the token flag <c>CKF_USER_PIN_LOCKED</c>).</summary>
+    public const string Pkcs11PinLocked = "pkcs11.pin-locked";
+    /// <summary>The token or module failed (removed card, device error, unsupported mechanism…); the attempt is refused.</summary>
+    public const string Pkcs11TokenError = "pkcs11.token-error";
+    /// <summary>PKCS#11 challenge options are invalid (lifetime or store capacity out of range).</summary>
+    public const string Pkcs11InvalidOptions = "pkcs11.invalid-options";
+    /// <summary>The challenge store is full of unexpired challenges; no new challenge is issued (fail closed).</summary>
+    public const string Pkcs11ChallengeStoreFull = "pkcs11.challenge-store-full";
+    /// <summary>The card response names a challenge this server never issued (or forgot after it expired).</summary>
+    public const string Pkcs11ChallengeUnknown = "pkcs11.challenge-unknown";
+    /// <summary>The card response names a challenge that was already used (single use: replay).</summary>
+    public const string Pkcs11ChallengeReplayed = "pkcs11.challenge-replayed";
+    /// <summary>The card response came after its challenge expired.</summary>
+    public const string Pkcs11ChallengeExpired = "pkcs11.challenge-expired";
+    /// <summary>The card response is malformed: unreadable certificate, non-RSA key, empty signature or challenge id.</summary>
+    public const string Pkcs11MalformedResponse = "pkcs11.malformed-response";
+    /// <summary>The signature does not verify with the certificate's public key over the domain-separated challenge.</summary>
+    public const string Pkcs11BadSignature = "pkcs11.bad-signature";
+    /// <summary>The card response verifies: the challenge was fresh and signed by the certificate's key (chain not checked yet).</summary>
+    public const string Pkcs11Verified = "pkcs11.verified";
 }
