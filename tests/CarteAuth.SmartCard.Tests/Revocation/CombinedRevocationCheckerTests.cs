@@ -17,6 +17,7 @@ public sealed class CombinedRevocationCheckerTests
     private static readonly Lazy<(DevPki Pki, TempDirectory Dir)> Shared = new(() =>
     {
         var dir = new TempDirectory();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => dir.Dispose();
         var pki = DevPki.CreateWithStandardCards();
         pki.Revoke(pki.Cards[1]);
         pki.WriteTo(dir.Path);

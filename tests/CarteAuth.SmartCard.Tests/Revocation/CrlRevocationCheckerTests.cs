@@ -319,6 +319,15 @@ public sealed class CrlRevocationCheckerTests
         Assert.Equal(ReasonCodes.CertCrlBadSignature, forged.ReasonCode);
     }
 
+    [Fact(Timeout = Bound)]
+    public async Task Caller_cancellation_propagates_instead_of_a_result()
+    {
+        await using var server = new LoopbackHttpServer { Body = Pki.BuildCrl(), Delay = TimeSpan.FromSeconds(5) };
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await Checker(server.Url).CheckAsync(Doctor.Certificate, Pki.Intermediate, cancel.Token));
+    }
+
     [Theory]
     [InlineData("timeout")]
     [InlineData("skew")]

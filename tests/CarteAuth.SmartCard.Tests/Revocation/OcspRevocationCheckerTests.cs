@@ -19,6 +19,7 @@ public sealed class OcspRevocationCheckerTests
     private static readonly Lazy<(DevPki Pki, TempDirectory Dir, DevCard Late)> Shared = new(() =>
     {
         var dir = new TempDirectory();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => dir.Dispose();
         var pki = DevPki.CreateWithStandardCards();
         pki.Revoke(pki.Cards[1], DateTimeOffset.UtcNow.AddHours(-3));
         pki.WriteTo(dir.Path);
