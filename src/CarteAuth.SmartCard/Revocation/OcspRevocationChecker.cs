@@ -290,6 +290,8 @@ public sealed class OcspRevocationChecker : ICertificateRevocationChecker
                 return $"its signing certificate '{candidate.SubjectDN}' is not valid now (valid {candidate.NotBefore:u} to {candidate.NotAfter:u}).";
             }
 
+            // RFC 6960 §4.2.2.2.1: the responder certificate's own revocation is not checked here; IGC-Santé (and the
+            // dev PKI) mark responder certificates id-pkix-ocsp-nocheck.
             return null;
         }
 
