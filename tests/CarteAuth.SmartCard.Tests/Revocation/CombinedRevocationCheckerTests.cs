@@ -12,7 +12,8 @@ public sealed class CombinedRevocationCheckerTests
 {
     private const int Bound = 60_000;
 
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(20) };
+    // No connection reuse: a loopback port freed by one test may be taken by the next test's server.
+    private static readonly HttpClient Http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.Zero }) { Timeout = TimeSpan.FromSeconds(20) };
 
     private static readonly Lazy<(DevPki Pki, TempDirectory Dir)> Shared = new(() =>
     {

@@ -13,7 +13,8 @@ public sealed class OcspRevocationCheckerTests
 {
     private const int Bound = 60_000;
 
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(20) };
+    // No connection reuse: a loopback port freed by one test may be taken by the next test's server.
+    private static readonly HttpClient Http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.Zero }) { Timeout = TimeSpan.FromSeconds(20) };
 
     /// <summary>A PKI written to disk (doctor good, pharmacist revoked) plus a card issued after the index was written (unknown).</summary>
     private static readonly Lazy<(DevPki Pki, TempDirectory Dir, DevCard Late)> Shared = new(() =>

@@ -83,6 +83,7 @@ internal sealed class LoopbackHttpServer : IAsyncDisposable
                     await Task.Delay(Delay);
                 }
 
+                context.Response.KeepAlive = false; // no pooled connection outlives this server (ports are reused between tests)
                 context.Response.StatusCode = StatusCode;
                 var body = Body;
                 context.Response.ContentLength64 = body.Length;
@@ -97,7 +98,8 @@ internal sealed class LoopbackHttpServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _listener.Stop();
+        // Close only: Stop() then Close() makes the managed HttpListener remove its prefixes twice, and the second
+        // removal binds the port again, failing with "Address already in use" when another server took it meanwhile.
         _listener.Close();
         await _loop.ConfigureAwait(false);
     }
