@@ -147,12 +147,11 @@ public sealed class SmartCardCertificateValidator
                 return CertificateValidationResult.Refused(ReasonCodes.CertRevocationUnavailable, $"The revocation checker failed ({e.GetType().Name}: {e.Message}); the certificate is refused (fail closed).", info, range);
             }
 
-            var refusal = revocation switch
+            // The checker's own code says why (cert.crl-stale, cert.ocsp-bad-signature…); a degraded answer is a Good one.
+            var refusal = revocation.IsAccepted ? null : revocation.ReasonCode ?? revocation.Status switch
             {
-                { Status: RevocationStatus.Revoked } => ReasonCodes.CertRevoked,
-                { Status: RevocationStatus.Good } => null,
-                { Degraded: true } => null,
-                { Status: RevocationStatus.Unknown } => ReasonCodes.CertRevocationUnknown,
+                RevocationStatus.Revoked => ReasonCodes.CertRevoked,
+                RevocationStatus.Unknown => ReasonCodes.CertRevocationUnknown,
                 _ => ReasonCodes.CertRevocationUnavailable,
             };
             if (refusal is not null)

@@ -99,6 +99,32 @@ public static class ReasonCodes
     /// <summary>The session token options are invalid (missing issuer or audience, out-of-range lifetime, skew or size).</summary>
     public const string TokenInvalidOptions = "token.invalid-options";
 
+    // ---- cert: revocation ----
+    /// <summary>The certificate is revoked (CRL entry or OCSP <c>revoked</c>).</summary>
+    public const string CertRevoked = "cert.revoked";
+    /// <summary>The OCSP responder does not know the certificate (<c>unknown</c>): not issued by that CA, or not yet published.</summary>
+    public const string CertRevocationUnknown = "cert.revocation-unknown";
+    /// <summary>The revocation status could not be obtained (responder or CRL server down, timeout, HTTP error, unreadable answer).</summary>
+    public const string CertRevocationUnavailable = "cert.revocation-unavailable";
+    /// <summary>No fresh revocation answer could be obtained and the certificate was accepted on its last good answer (degraded mode, "débrayage"); always audited.</summary>
+    public const string CertRevocationDegraded = "cert.revocation-degraded";
+    /// <summary>Neither the certificate (CRL distribution point, AIA OCSP) nor the configuration gives a place to check revocation.</summary>
+    public const string CertRevocationNoSource = "cert.revocation-no-source";
+    /// <summary>The certificate given as issuer did not issue the certificate to check (names or signature differ).</summary>
+    public const string CertRevocationWrongIssuer = "cert.revocation-wrong-issuer";
+    /// <summary>The revocation checker options are invalid (non-positive timeout, negative tolerance, non-HTTP URL).</summary>
+    public const string CertRevocationInvalidOptions = "cert.revocation-invalid-options";
+    /// <summary>The CRL is past its nextUpdate beyond the tolerance, or its thisUpdate is in the future.</summary>
+    public const string CertCrlStale = "cert.crl-stale";
+    /// <summary>The CRL is not signed by the certificate's issuer (RFC 5280 §6.3.3).</summary>
+    public const string CertCrlBadSignature = "cert.crl-bad-signature";
+    /// <summary>The OCSP response is not signed by the issuer nor by a responder the issuer authorised (RFC 6960 §4.2.2.2).</summary>
+    public const string CertOcspBadSignature = "cert.ocsp-bad-signature";
+    /// <summary>The OCSP response is not fresh: thisUpdate in the future, nextUpdate passed or producedAt too old.</summary>
+    public const string CertOcspStale = "cert.ocsp-stale";
+    /// <summary>The OCSP response carries a nonce other than the request's (replayed or misrouted answer).</summary>
+    public const string CertOcspNonceMismatch = "cert.ocsp-nonce-mismatch";
+
     // ---- audit ----
     /// <summary>The audit store cannot be read: not a database, missing table, wrong schema.</summary>
     public const string AuditStoreCorrupt = "audit.store-corrupt";
@@ -142,12 +168,6 @@ public static class ReasonCodes
     public const string CertUnknownRange = "cert.unknown-range";
     /// <summary>The subject does not have the CPS/CPx shape: idNat (CN) or family name (SN) missing or invalid.</summary>
     public const string CertMalformedSubject = "cert.malformed-subject";
-    /// <summary>The certificate is revoked.</summary>
-    public const string CertRevoked = "cert.revoked";
-    /// <summary>The revocation checker does not know the certificate (e.g. OCSP "unknown").</summary>
-    public const string CertRevocationUnknown = "cert.revocation-unknown";
-    /// <summary>The revocation status could not be obtained (CRL or OCSP unreachable, stale or invalid) and no bypass applies.</summary>
-    public const string CertRevocationUnavailable = "cert.revocation-unavailable";
     /// <summary>A forwarded client certificate header came from an address that is not a configured trusted proxy.</summary>
     public const string CertUntrustedProxy = "cert.untrusted-proxy";
     /// <summary>A forwarded client certificate header is not a URL-escaped PEM certificate (or is too large).</summary>

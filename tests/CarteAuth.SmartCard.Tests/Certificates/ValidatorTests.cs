@@ -162,13 +162,19 @@ public sealed class ValidatorTests
         Assert.Equal(4, validator.ChainBuilds);
     }
 
-    [Theory]
-    [InlineData(RevocationStatus.Revoked, false, ReasonCodes.CertRevoked)]
-    [InlineData(RevocationStatus.Unknown, false, ReasonCodes.CertRevocationUnknown)]
-    [InlineData(RevocationStatus.Unavailable, false, ReasonCodes.CertRevocationUnavailable)]
-    public async Task Revocation_refusals_map_from_the_checker(RevocationStatus status, bool degraded, string code)
+    public static TheoryData<RevocationCheckResult, string> Refusals => new()
     {
-        var checker = new StubRevocationChecker(new RevocationCheckResult(status, code, "checked by the stub", degraded));
+        { RevocationCheckResult.Revoked(null, "checked by the stub"), ReasonCodes.CertRevoked },
+        { RevocationCheckResult.Unknown("checked by the stub"), ReasonCodes.CertRevocationUnknown },
+        { RevocationCheckResult.Unavailable("checked by the stub"), ReasonCodes.CertRevocationUnavailable },
+        { RevocationCheckResult.Unavailable("checked by the stub", ReasonCodes.CertOcspBadSignature), ReasonCodes.CertOcspBadSignature },
+    };
+
+    [Theory]
+    [MemberData(nameof(Refusals))]
+    public async Task Revocation_refusals_keep_the_checker_reason_code(RevocationCheckResult answer, string code)
+    {
+        var checker = new StubRevocationChecker(answer);
 
         var result = await CardFixtures.Validator(checker: checker).ValidateAsync(CardFixtures.Card("doctor"));
 
@@ -181,8 +187,8 @@ public sealed class ValidatorTests
     [Fact]
     public async Task Good_revocation_is_accepted_and_a_degraded_answer_is_accepted_flagged()
     {
-        var good = await CardFixtures.Validator(checker: new StubRevocationChecker(new RevocationCheckResult(RevocationStatus.Good, null, "CRL ok"))).ValidateAsync(CardFixtures.Card("doctor"));
-        var bypass = await CardFixtures.Validator(checker: new StubRevocationChecker(new RevocationCheckResult(RevocationStatus.Unavailable, ReasonCodes.CertRevocationUnavailable, "CRL stale, bypass on", Degraded: true))).ValidateAsync(CardFixtures.Card("doctor"));
+        var good = await CardFixtures.Validator(checker: new StubRevocationChecker(RevocationCheckResult.Good("CRL ok"))).ValidateAsync(CardFixtures.Card("doctor"));
+        var bypass = await CardFixtures.Validator(checker: new StubRevocationChecker(RevocationCheckResult.DegradedGood("CRL stale, bypass on"))).ValidateAsync(CardFixtures.Card("doctor"));
 
         Assert.True(good.IsValid);
         Assert.True(good.RevocationChecked);
@@ -191,16 +197,6 @@ public sealed class ValidatorTests
         Assert.True(bypass.IsValid);
         Assert.True(bypass.IsDegraded);
         Assert.StartsWith("degraded", bypass.RevocationSummary, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task Revoked_is_refused_even_when_flagged_degraded()
-    {
-        var checker = new StubRevocationChecker(new RevocationCheckResult(RevocationStatus.Revoked, ReasonCodes.CertRevoked, "on the CRL", Degraded: true));
-
-        var result = await CardFixtures.Validator(checker: checker).ValidateAsync(CardFixtures.Card("doctor"));
-
-        Assert.Equal(ReasonCodes.CertRevoked, result.ReasonCode);
     }
 
     [Fact]
@@ -215,7 +211,7 @@ public sealed class ValidatorTests
     [Fact]
     public async Task Revocation_is_not_asked_for_a_refused_chain()
     {
-        var checker = new StubRevocationChecker(new RevocationCheckResult(RevocationStatus.Good, null, "ok"));
+        var checker = new StubRevocationChecker(RevocationCheckResult.Good("ok"));
 
         await CardFixtures.Validator(checker: checker).ValidateAsync(CardFixtures.OtherPki.Cards[0].Certificate);
 

@@ -98,7 +98,7 @@ internal sealed class OpensslOcspResponder : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _listener.Stop();
+        // Close only: Stop then Close makes HttpListener re-bind its port for a moment ("address already in use" in the next test).
         _listener.Close();
         await _loop.ConfigureAwait(false);
     }
