@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using CarteAuth.Authentication;
 using CarteAuth.SmartCard;
+using CarteAuth.SmartCard.Revocation;
 
 namespace CarteAuth.Cli;
 
@@ -55,10 +56,27 @@ internal static class CertCommands
         var anchors = new Option<string[]>("--anchors", "-a") { Description = "Trust anchors: PEM/DER files or folders of them (IGC-Santé roots). Only these are trusted.", Required = true, AllowMultipleArgumentsPerToken = true };
         var intermediates = new Option<string[]>("--intermediates", "-i") { Description = "Intermediate CAs: PEM/DER files or folders (e.g. AC IGC-SANTE FORT PERSONNES).", AllowMultipleArgumentsPerToken = true };
         var ranges = new Option<IgcSanteRange[]>("--allow-range") { Description = "IGC-Santé ranges to accept (Fort, Standard, Elementaire); default Fort.", AllowMultipleArgumentsPerToken = true };
-        var command = new Command("verify", "Verify a card certificate: validity, chain to the given anchors only, range, usages, subject. Exit 0 accepted, 1 refused (with its reason code), 2 bad input.") { file, anchors, intermediates, ranges };
+        var ocsp = new Option<string?>("--ocsp") { Description = "Check revocation with OCSP: the responder of the certificate's AIA, or the URL given (e.g. http://ocsp.esante.gouv.fr).", Arity = ArgumentArity.ZeroOrOne };
+        var crl = new Option<string?>("--crl") { Description = "Check revocation with the CRL: the certificate's distribution point, or the URL given. With --ocsp too, the CRL is asked only when OCSP has no fresh answer.", Arity = ArgumentArity.ZeroOrOne };
+        var degraded = new Option<int?>("--degraded-minutes") { Description = "Degraded mode (\"débrayage\"): accept a certificate whose last good revocation answer is at most N minutes old when no fresh answer can be obtained. Default: fail closed." };
+        var command = new Command("verify", "Verify a card certificate: validity, chain to the given anchors only, range, usages, subject, and revocation with --ocsp/--crl. Exit 0 accepted, 1 refused (with its reason code), 2 bad input.") { file, anchors, intermediates, ranges, ocsp, crl, degraded };
         context.SetHandler(command, async (parse, ct) =>
         {
+            var ocspUrl = parse.GetResult(ocsp) is null ? null : new RevocationSource(Url(parse.GetValue(ocsp), "--ocsp"));
+            var crlUrl = parse.GetResult(crl) is null ? null : new RevocationSource(Url(parse.GetValue(crl), "--crl"));
+            var degradedMinutes = parse.GetValue(degraded);
+            if (degradedMinutes is { } minutes && (minutes < 1 || minutes > 7 * 24 * 60))
+            {
+                throw new CarteAuthException(ReasonCodes.CliUsage, $"--degraded-minutes must be from 1 to {7 * 24 * 60} (got {minutes}).");
+            }
+
+            if (degradedMinutes is not null && ocspUrl is null && crlUrl is null)
+            {
+                throw new CarteAuthException(ReasonCodes.CliUsage, "--degraded-minutes applies to revocation checking: add --ocsp and/or --crl.");
+            }
+
             var chain = LoadAll(parse.GetValue(file)!);
+            using var http = ocspUrl is null && crlUrl is null ? null : new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
             try
             {
                 var options = new SmartCardOptions();
@@ -81,9 +99,12 @@ internal static class CertCommands
                     }
                 }
 
-                var validator = new SmartCardCertificateValidator(options);
+                var checker = http is null ? null : RevocationChecker(http, ocspUrl, crlUrl, degradedMinutes);
+                var validator = new SmartCardCertificateValidator(options, checker);
                 var extra = new X509Certificate2Collection(chain.Skip(1).ToArray());
                 var result = await validator.ValidateAsync(chain[0], extra, ct).ConfigureAwait(false);
+                var (revocation, revocationCode) = Revocation(result, checker is not null);
+                var revocationText = revocationCode is null ? $"revocation: {revocation}" : $"revocation: {revocation} [{revocationCode}]";
                 if (!result.IsValid)
                 {
                     var refused = new JsonObject
@@ -95,16 +116,20 @@ internal static class CertCommands
                         ["subject"] = chain[0].Subject,
                         ["issuer"] = chain[0].Issuer,
                         ["serial"] = chain[0].SerialNumber,
-                        ["revocation"] = "not checked",
+                        ["revocation"] = revocation,
+                        ["revocationReasonCode"] = revocationCode,
+                        ["revocationMessage"] = result.Revocation?.Message,
                     };
-                    return new CliResult(ExitCodes.Rejected, refused, $"refused: {result.Message} [{result.ReasonCode}]\nrevocation: not checked");
+                    return new CliResult(ExitCodes.Rejected, refused, $"refused: {result.Message} [{result.ReasonCode}]\n{revocationText}");
                 }
 
                 var json = Describe(result.Certificate!, result.Assurance);
                 json["accepted"] = true;
-                json["revocation"] = "not checked";
+                json["revocation"] = revocation;
+                json["revocationReasonCode"] = revocationCode;
+                json["revocationMessage"] = result.Revocation?.Message;
                 json["chainIssuer"] = result.IssuerCertificate?.Subject;
-                return new CliResult(ExitCodes.Accepted, json, "accepted\n" + Text(result.Certificate!, result.Assurance) + "revocation: not checked");
+                return new CliResult(ExitCodes.Accepted, json, "accepted\n" + Text(result.Certificate!, result.Assurance) + revocationText);
             }
             finally
             {
@@ -115,6 +140,81 @@ internal static class CertCommands
             }
         });
         return command;
+    }
+
+    /// <summary>An explicitly requested revocation source; <see cref="Url"/> null means "from the certificate".</summary>
+    private sealed record RevocationSource(Uri? Url);
+
+    private static Uri? Url(string? value, string option)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return null;
+        }
+
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new CarteAuthException(ReasonCodes.CliUsage, $"{option} takes an absolute http or https URL, or nothing to use the certificate's own (got '{value}').");
+        }
+
+        return url;
+    }
+
+    private static ICertificateRevocationChecker? RevocationChecker(HttpClient http, RevocationSource? ocsp, RevocationSource? crl, int? degradedMinutes)
+    {
+        void Degrade(RevocationCheckerOptions o)
+        {
+            if (degradedMinutes is { } minutes)
+            {
+                o.FailurePolicy = RevocationFailurePolicy.Degraded;
+                o.DegradedModeDuration = TimeSpan.FromMinutes(minutes);
+            }
+        }
+
+        OcspRevocationChecker? ocspChecker = null;
+        if (ocsp is not null)
+        {
+            var o = new OcspRevocationOptions { ResponderUrl = ocsp.Url };
+            Degrade(o);
+            ocspChecker = new OcspRevocationChecker(http, o);
+        }
+
+        CrlRevocationChecker? crlChecker = null;
+        if (crl is not null)
+        {
+            var o = new CrlRevocationOptions { CrlUrl = crl.Url };
+            Degrade(o);
+            crlChecker = new CrlRevocationChecker(http, o);
+        }
+
+        return (ocspChecker, crlChecker) switch
+        {
+            ({ } first, { } second) => new CombinedRevocationChecker(first, second),
+            ({ } only, null) => only,
+            (null, { } only) => only,
+            _ => null,
+        };
+    }
+
+    /// <summary>The revocation outcome in one word (<c>good</c>, <c>revoked</c>, <c>unknown</c>, <c>unavailable</c>, <c>degraded</c>, <c>not checked</c>) and its reason code.</summary>
+    private static (string Outcome, string? ReasonCode) Revocation(CertificateValidationResult result, bool checking)
+    {
+        if (result.Revocation is { } r)
+        {
+            var word = r.Degraded ? "degraded" : r.Status switch
+            {
+                RevocationStatus.Good => "good",
+                RevocationStatus.Revoked => "revoked",
+                RevocationStatus.Unknown => "unknown",
+                _ => "unavailable",
+            };
+            return (word, r.ReasonCode);
+        }
+
+        // The checker threw (the validator refuses, fail closed) or the certificate was refused before revocation.
+        return checking && result.ReasonCode == ReasonCodes.CertRevocationUnavailable
+            ? ("unavailable", ReasonCodes.CertRevocationUnavailable)
+            : ("not checked", null);
     }
 
     private static X509Certificate2 Load(string path)
