@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Cryptography.X509Certificates;
 using CarteAuth.Authentication;
 
@@ -60,41 +59,7 @@ public sealed class SmartCardAuthenticator : Authenticator<ClientCertificateRequ
             return AuthenticationResult.Fail(result.ReasonCode!, result.Message!, result.Certificate?.Identity.NationalId.Value);
         }
 
-        var info = result.Certificate!;
-        var range = result.Range!.Value;
-        var methods = range == IgcSanteRange.Fort
-            ? AuthenticationMethods.Sc | AuthenticationMethods.Pin | AuthenticationMethods.Hwk
-            : AuthenticationMethods.Swk;
-        var properties = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["issuer"] = info.Issuer,
-            ["serial"] = info.SerialNumber,
-            ["range"] = range.ToString().ToUpperInvariant(),
-            ["cardKind"] = info.Kind.ToString().ToLowerInvariant(),
-            ["revocation"] = result.RevocationSummary,
-            ["notAfter"] = info.NotAfter.ToString("O", CultureInfo.InvariantCulture),
-        };
-        if (result.IsDegraded)
-        {
-            properties["degraded"] = "true";
-        }
-
-        if (info.StructureProblem is not null)
-        {
-            properties["structureProblem"] = info.StructureProblem;
-        }
-
-        if (info.IsTestCard)
-        {
-            properties["testCard"] = "true";
-        }
-
-        var evidence = new AuthenticationEvidence(info.Identity, methods, result.Assurance, _time.GetUtcNow(), AuthenticatorName)
-        {
-            CredentialId = info.Sha256Thumbprint,
-            IsPhishingResistant = true,
-            Properties = properties,
-        };
+        var evidence = SmartCardEvidence.Create(result, AuthenticatorName, _time.GetUtcNow(), isPhishingResistant: true);
         return AuthenticationResult.Success(evidence);
     }
 }

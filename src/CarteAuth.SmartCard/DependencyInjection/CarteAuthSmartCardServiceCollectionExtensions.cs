@@ -1,6 +1,7 @@
 using CarteAuth;
 using CarteAuth.Authentication;
 using CarteAuth.SmartCard;
+using CarteAuth.SmartCard.Pkcs11;
 using CarteAuth.SmartCard.Revocation;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -106,6 +107,35 @@ public sealed class CarteAuthSmartCardBuilder
         return this;
     }
 
+    /// <summary>
+    /// Adds thick-client login with a PKCS#11 card challenge: <see cref="CardChallengeIssuer"/> (issue a challenge, send
+    /// it to the client), <see cref="Pkcs11ChallengeVerifier"/> and <see cref="CardChallengeAuthenticator"/> (as an
+    /// <see cref="IAuthenticator"/> for <see cref="CardChallengeResponseRequest"/>), with an in-memory challenge store
+    /// unless an <see cref="ICardChallengeStore"/> is registered (share one between nodes). Its evidence is not
+    /// phishing-resistant (see <see cref="CardChallengeAuthenticator"/>). The lifetime is validated at start.
+    /// </summary>
+    public CarteAuthSmartCardBuilder AddCardChallenge(Action<CardChallengeOptions>? configure = null)
+    {
+        Services.AddOptions<CardChallengeOptions>().Configure(configure ?? (static _ => { })).ValidateOnStart();
+        Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CardChallengeOptions>, CardChallengeOptionsValidator>());
+        Services.TryAddSingleton<ICardChallengeStore>(static sp => new InMemoryCardChallengeStore(sp.GetRequiredService<TimeProvider>()));
+        Services.TryAddSingleton(static sp => new CardChallengeIssuer(
+            sp.GetRequiredService<ICardChallengeStore>(),
+            sp.GetRequiredService<IOptions<CardChallengeOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILogger<CardChallengeIssuer>>()));
+        Services.TryAddSingleton(static sp => new Pkcs11ChallengeVerifier(
+            sp.GetRequiredService<ICardChallengeStore>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILogger<Pkcs11ChallengeVerifier>>()));
+        Services.TryAddSingleton(static sp => new CardChallengeAuthenticator(
+            sp.GetRequiredService<Pkcs11ChallengeVerifier>(),
+            sp.GetRequiredService<SmartCardCertificateValidator>(),
+            sp.GetRequiredService<TimeProvider>()));
+        Services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthenticator, CardChallengeAuthenticator>(static sp => sp.GetRequiredService<CardChallengeAuthenticator>()));
+        return this;
+    }
+
     private void AddClient(string name) =>
         // The checker is a singleton holding its client for the process lifetime: the pooled connections are recycled
         // instead (DNS changes of the CA's servers are seen within minutes); per-request limits are the checker's.
@@ -154,4 +184,13 @@ internal sealed class RevocationOptionsValidator<TOptions> : IValidateOptions<TO
             return ValidateOptionsResult.Fail($"{typeof(TOptions).Name} [{e.ReasonCode}]: {e.Message}");
         }
     }
+}
+
+/// <summary>Validates <see cref="CardChallengeOptions"/> at start with the issuer's own rule.</summary>
+internal sealed class CardChallengeOptionsValidator : IValidateOptions<CardChallengeOptions>
+{
+    public ValidateOptionsResult Validate(string? name, CardChallengeOptions options) =>
+        options.Lifetime < CardChallengeOptions.MinLifetime || options.Lifetime > CardChallengeOptions.MaxLifetime
+            ? ValidateOptionsResult.Fail($"CardChallengeOptions.Lifetime is {options.Lifetime}; set it between {CardChallengeOptions.MinLifetime} and {CardChallengeOptions.MaxLifetime} in AddCardChallenge (default 2 minutes: time to type the PIN) [{ReasonCodes.Pkcs11InvalidOptions}].")
+            : ValidateOptionsResult.Success;
 }
