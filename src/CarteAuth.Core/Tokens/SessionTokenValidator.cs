@@ -515,7 +515,11 @@ public sealed partial class SessionTokenValidator
         return null;
     }
 
-    /// <summary>Reads and checks the claims (RFC 7519 §4.1, §7.2 step 10) with a forward-only reader.</summary>
+    /// <summary>
+    /// Reads and checks the claims (RFC 7519 §4.1, §7.2 step 10) with a forward-only reader. <see cref="ClaimsJsonReader"/>
+    /// reads the same token stream as <see cref="Utf8JsonReader"/> (and also refuses strings that are not well-formed
+    /// UTF-8 or hold unpaired surrogate escapes), so claims are checked in document order, as they arrive.
+    /// </summary>
     private SessionTokenValidationResult? ReadClaims(ReadOnlySpan<byte> json, SessionSigningKey key, string token, Range payloadChars, out SessionTokenClaims? claims)
     {
         claims = null;
@@ -530,207 +534,244 @@ public sealed partial class SessionTokenValidator
         Range issRange = default, audRange = default;
         var seen = 0;
         var present = 0;
-        try
+        var reader = new ClaimsJsonReader(json);
+        if (!reader.Read())
         {
-            var reader = new Utf8JsonReader(json, ReaderOptions);
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            return NotJson(ref reader);
+        }
+
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            return Fail(ReasonCodes.TokenMalformed, "The token payload is not a JSON object (RFC 7519 §7.2 step 10).");
+        }
+
+        while (true)
+        {
+            if (!reader.Read())
             {
-                return Fail(ReasonCodes.TokenMalformed, "The token payload is not a JSON object (RFC 7519 §7.2 step 10).");
+                return NotJson(ref reader);
             }
 
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            if (reader.TokenType != JsonTokenType.PropertyName)
             {
-                var claim = reader.ValueIsEscaped ? Identify(Encoding.UTF8.GetBytes(reader.GetString()!)) : Identify(reader.ValueSpan);
-                reader.Read();
-                if (claim == Claim.None)
+                break;
+            }
+
+            var claim = reader.ValueIsEscaped ? IdentifyEscaped(ref reader) : Identify(reader.ValueSpan);
+            if (!reader.Read())
+            {
+                return NotJson(ref reader);
+            }
+
+            if (claim == Claim.None)
+            {
+                if (!reader.Skip())
                 {
-                    if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+                    return NotJson(ref reader);
+                }
+
+                continue;
+            }
+
+            // RFC 7519 §4: claim names within a claims set MUST be unique; duplicates are refused.
+            var bit = 1 << (int)claim;
+            if ((seen & bit) != 0)
+            {
+                return Duplicate("claim", NameOf(claim));
+            }
+
+            seen |= bit;
+            if (reader.TokenType == JsonTokenType.Null)
+            {
+                // A null claim counts as absent.
+                continue;
+            }
+
+            present |= bit;
+            switch (claim)
+            {
+                case Claim.Iss:
+                    if (reader.TokenType != JsonTokenType.String)
                     {
-                        reader.Skip();
+                        return WrongType(claim, "a string", reader.TokenType);
                     }
 
-                    continue;
-                }
-
-                // RFC 7519 §4: claim names within a claims set MUST be unique; duplicates are refused.
-                var bit = 1 << (int)claim;
-                if ((seen & bit) != 0)
-                {
-                    return Duplicate("claim", NameOf(claim));
-                }
-
-                seen |= bit;
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    // A null claim counts as absent.
-                    continue;
-                }
-
-                present |= bit;
-                switch (claim)
-                {
-                    case Claim.Iss:
-                        if (reader.TokenType != JsonTokenType.String)
+                    issRange = new Range(reader.TokenStartIndex, reader.BytesConsumed);
+                    issuerMatches = reader.ValueTextEquals(_issuerUtf8);
+                    break;
+                case Claim.Aud:
+                    // RFC 7519 §4.1.3: a single string or an array of strings; one of them must identify this service.
+                    var audStart = reader.TokenStartIndex;
+                    if (reader.TokenType == JsonTokenType.String)
+                    {
+                        audienceMatches = reader.ValueTextEquals(_audienceUtf8);
+                    }
+                    else if (reader.TokenType == JsonTokenType.StartArray)
+                    {
+                        while (true)
                         {
-                            return WrongType(claim, "a string", reader.TokenType);
-                        }
-
-                        issRange = new Range((int)reader.TokenStartIndex, (int)reader.BytesConsumed);
-                        issuerMatches = reader.ValueTextEquals(_issuerUtf8);
-                        break;
-                    case Claim.Aud:
-                        // RFC 7519 §4.1.3: a single string or an array of strings; one of them must identify this service.
-                        var audStart = (int)reader.TokenStartIndex;
-                        if (reader.TokenType == JsonTokenType.String)
-                        {
-                            audienceMatches = reader.ValueTextEquals(_audienceUtf8);
-                        }
-                        else if (reader.TokenType == JsonTokenType.StartArray)
-                        {
-                            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                            if (!reader.Read())
                             {
-                                if (reader.TokenType != JsonTokenType.String)
-                                {
-                                    return WrongType(claim, "a string or an array of strings", reader.TokenType);
-                                }
-
-                                audienceMatches |= reader.ValueTextEquals(_audienceUtf8);
+                                return NotJson(ref reader);
                             }
+
+                            if (reader.TokenType == JsonTokenType.EndArray)
+                            {
+                                break;
+                            }
+
+                            if (reader.TokenType != JsonTokenType.String)
+                            {
+                                return WrongType(claim, "a string or an array of strings", reader.TokenType);
+                            }
+
+                            audienceMatches |= reader.ValueTextEquals(_audienceUtf8);
                         }
-                        else
+                    }
+                    else
+                    {
+                        return WrongType(claim, "a string or an array of strings", reader.TokenType);
+                    }
+
+                    audRange = new Range(audStart, reader.BytesConsumed);
+                    break;
+                case Claim.Exp:
+                    if (!TryReadNumericDate(ref reader, out exp))
+                    {
+                        return BadDate(claim, ref reader);
+                    }
+
+                    break;
+                case Claim.Nbf:
+                    if (!TryReadNumericDate(ref reader, out nbf))
+                    {
+                        return BadDate(claim, ref reader);
+                    }
+
+                    break;
+                case Claim.Iat:
+                    if (!TryReadNumericDate(ref reader, out iat))
+                    {
+                        return BadDate(claim, ref reader);
+                    }
+
+                    break;
+                case Claim.AuthTime:
+                    if (!TryReadNumericDate(ref reader, out authTime))
+                    {
+                        return BadDate(claim, ref reader);
+                    }
+
+                    break;
+                case Claim.Rev:
+                    if (reader.TokenType != JsonTokenType.Number ||
+                        !(TryParseDigits(reader.ValueSpan, out rev) || reader.TryGetInt64(out rev)) || rev < 0)
+                    {
+                        return WrongType(claim, "a non-negative integer", reader.TokenType);
+                    }
+
+                    break;
+                case Claim.Phr:
+                    if (reader.TokenType is not (JsonTokenType.True or JsonTokenType.False))
+                    {
+                        return WrongType(claim, "a boolean", reader.TokenType);
+                    }
+
+                    phr = reader.TokenType == JsonTokenType.True;
+                    break;
+                case Claim.Amr:
+                    // RFC 8176 §1: amr is an array of strings; values CarteAuth does not know are ignored.
+                    if (reader.TokenType != JsonTokenType.StartArray)
+                    {
+                        return WrongType(claim, "an array of strings", reader.TokenType);
+                    }
+
+                    while (true)
+                    {
+                        if (!reader.Read())
                         {
-                            return WrongType(claim, "a string or an array of strings", reader.TokenType);
+                            return NotJson(ref reader);
                         }
 
-                        audRange = new Range(audStart, (int)reader.BytesConsumed);
-                        break;
-                    case Claim.Exp:
-                        if (!TryReadNumericDate(ref reader, out exp))
+                        if (reader.TokenType == JsonTokenType.EndArray)
                         {
-                            return BadDate(claim, ref reader);
+                            break;
                         }
 
-                        break;
-                    case Claim.Nbf:
-                        if (!TryReadNumericDate(ref reader, out nbf))
-                        {
-                            return BadDate(claim, ref reader);
-                        }
-
-                        break;
-                    case Claim.Iat:
-                        if (!TryReadNumericDate(ref reader, out iat))
-                        {
-                            return BadDate(claim, ref reader);
-                        }
-
-                        break;
-                    case Claim.AuthTime:
-                        if (!TryReadNumericDate(ref reader, out authTime))
-                        {
-                            return BadDate(claim, ref reader);
-                        }
-
-                        break;
-                    case Claim.Rev:
-                        if (reader.TokenType != JsonTokenType.Number ||
-                            !(TryParseDigits(reader.ValueSpan, out rev) || reader.TryGetInt64(out rev)) || rev < 0)
-                        {
-                            return WrongType(claim, "a non-negative integer", reader.TokenType);
-                        }
-
-                        break;
-                    case Claim.Phr:
-                        if (reader.TokenType is not (JsonTokenType.True or JsonTokenType.False))
-                        {
-                            return WrongType(claim, "a boolean", reader.TokenType);
-                        }
-
-                        phr = reader.TokenType == JsonTokenType.True;
-                        break;
-                    case Claim.Amr:
-                        // RFC 8176 §1: amr is an array of strings; values CarteAuth does not know are ignored.
-                        if (reader.TokenType != JsonTokenType.StartArray)
+                        if (reader.TokenType != JsonTokenType.String)
                         {
                             return WrongType(claim, "an array of strings", reader.TokenType);
                         }
 
-                        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-                        {
-                            if (reader.TokenType != JsonTokenType.String)
-                            {
-                                return WrongType(claim, "an array of strings", reader.TokenType);
-                            }
+                        methods |= reader.ValueIsEscaped ? FindEscapedAmr(ref reader) : AmrLookup.Find(reader.ValueSpan);
+                    }
 
-                            methods |= AmrLookup.Find(reader.ValueIsEscaped ? Encoding.UTF8.GetBytes(reader.GetString()!) : reader.ValueSpan);
-                        }
+                    break;
+                case Claim.Loa:
+                    if (reader.TokenType != JsonTokenType.String)
+                    {
+                        return WrongType(claim, "a string", reader.TokenType);
+                    }
 
-                        break;
-                    case Claim.Loa:
-                        if (reader.TokenType != JsonTokenType.String)
-                        {
-                            return WrongType(claim, "a string", reader.TokenType);
-                        }
+                    loa = reader.ValueTextEquals("high"u8) ? AssuranceLevel.High
+                        : reader.ValueTextEquals("substantial"u8) ? AssuranceLevel.Substantial
+                        : reader.ValueTextEquals("low"u8) ? AssuranceLevel.Low
+                        : Acr.TryGetLevel(reader.GetString(), out var level) ? level : AssuranceLevel.None;
+                    break;
+                default:
+                    // The remaining claims are strings.
+                    if (reader.TokenType != JsonTokenType.String)
+                    {
+                        return WrongType(claim, "a string", reader.TokenType);
+                    }
 
-                        loa = reader.ValueTextEquals("high"u8) ? AssuranceLevel.High
-                            : reader.ValueTextEquals("substantial"u8) ? AssuranceLevel.Substantial
-                            : reader.ValueTextEquals("low"u8) ? AssuranceLevel.Low
-                            : Acr.TryGetLevel(reader.GetString(), out var level) ? level : AssuranceLevel.None;
-                        break;
-                    default:
-                        // The remaining claims are strings.
-                        if (reader.TokenType != JsonTokenType.String)
-                        {
-                            return WrongType(claim, "a string", reader.TokenType);
-                        }
+                    // Informational strings are only located here and decoded when read (SessionTokenClaims); the
+                    // reader has checked that they decode.
+                    var at = new Range(reader.TokenStartIndex, reader.BytesConsumed);
+                    switch (claim)
+                    {
+                        case Claim.Sub:
+                            sub = reader.GetString();
+                            break;
+                        case Claim.Acr:
+                            acr = KnownAcr(ref reader);
+                            break;
+                        case Claim.Jti:
+                            jti = at;
+                            break;
+                        case Claim.Sid:
+                            sid = at;
+                            break;
+                        case Claim.Authn:
+                            authn = at;
+                            break;
+                        case Claim.Name:
+                            name = at;
+                            break;
+                        case Claim.GivenName:
+                            givenName = at;
+                            break;
+                        case Claim.FamilyName:
+                            familyName = at;
+                            break;
+                        default:
+                            profession = at;
+                            break;
+                    }
 
-                        // Informational strings are only located here and decoded when read (SessionTokenClaims).
-                        var at = new Range((int)reader.TokenStartIndex, (int)reader.BytesConsumed);
-                        switch (claim)
-                        {
-                            case Claim.Sub:
-                                sub = reader.GetString();
-                                break;
-                            case Claim.Acr:
-                                acr = KnownAcr(ref reader);
-                                break;
-                            case Claim.Jti:
-                                jti = at;
-                                break;
-                            case Claim.Sid:
-                                sid = at;
-                                break;
-                            case Claim.Authn:
-                                authn = at;
-                                break;
-                            case Claim.Name:
-                                name = at;
-                                break;
-                            case Claim.GivenName:
-                                givenName = at;
-                                break;
-                            case Claim.FamilyName:
-                                familyName = at;
-                                break;
-                            default:
-                                profession = at;
-                                break;
-                        }
-
-                        break;
-                }
-            }
-
-            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
-            {
-                return Fail(ReasonCodes.TokenMalformed, "The token payload is not a single JSON object (RFC 7519 §7.2 step 10).");
+                    break;
             }
         }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException)
+
+        if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
         {
-            return Fail(ReasonCodes.TokenMalformed, $"The token payload is not valid JSON (RFC 7519 §7.2 step 10): {ex.Message}");
+            return Fail(ReasonCodes.TokenMalformed, "The token payload is not a single JSON object (RFC 7519 §7.2 step 10).");
         }
 
+        if (reader.Error != ClaimsJsonError.None)
+        {
+            return NotJson(ref reader);
+        }
         // ---- time (RFC 7519 §4.1.4, §4.1.5, §4.1.6), with the configured clock skew ----
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         if (!Has(present, Claim.Exp))
@@ -826,7 +867,7 @@ public sealed partial class SessionTokenValidator
     /// RFC 7519 §2 NumericDate: seconds since the epoch, possibly non-integer. Read as milliseconds; values outside
     /// the years 1-9999 are refused.
     /// </summary>
-    private static bool TryReadNumericDate(ref Utf8JsonReader reader, out long milliseconds)
+    private static bool TryReadNumericDate(ref ClaimsJsonReader reader, out long milliseconds)
     {
         const long MinSeconds = -62_135_596_800;
         const long MaxSeconds = 253_402_300_799;
@@ -836,7 +877,7 @@ public sealed partial class SessionTokenValidator
             return false;
         }
 
-        // Fast path: the reader has already checked the JSON number syntax, so plain digits are an integer.
+        // Fast path: the reader has already checked the JSON number syntax (RFC 8259 §6), so plain digits are an integer.
         if (TryParseDigits(reader.ValueSpan, out var seconds) || reader.TryGetInt64(out seconds))
         {
             if (seconds is < MinSeconds or > MaxSeconds)
@@ -881,10 +922,13 @@ public sealed partial class SessionTokenValidator
         return true;
     }
 
-    private static SessionTokenValidationResult BadDate(Claim claim, ref Utf8JsonReader reader) =>
+    private static SessionTokenValidationResult BadDate(Claim claim, ref ClaimsJsonReader reader) =>
         reader.TokenType == JsonTokenType.Number
             ? Fail(ReasonCodes.TokenMalformed, $"The token's {NameOf(claim)} is {Encoding.UTF8.GetString(reader.ValueSpan)}, outside the dates a NumericDate can express (years 1 to 9999, RFC 7519 §2).")
             : WrongType(claim, "a NumericDate (seconds since 1970-01-01T00:00:00Z, RFC 7519 §2)", reader.TokenType);
+
+    private static SessionTokenValidationResult NotJson(ref ClaimsJsonReader reader) =>
+        Fail(ReasonCodes.TokenMalformed, $"The token payload is not valid JSON (RFC 7519 §7.2 step 10): {reader.DescribeError()}");
 
     private static SessionTokenValidationResult WrongType(Claim claim, string expected, JsonTokenType actual) =>
         Fail(ReasonCodes.TokenMalformed, $"The token's {NameOf(claim)} claim is a JSON {Describe(actual)}; it must be {expected}.");
@@ -950,12 +994,26 @@ public sealed partial class SessionTokenValidator
     };
 
     /// <summary>Returns a shared string for the common ACR values instead of allocating one.</summary>
-    private static string? KnownAcr(ref Utf8JsonReader reader) =>
+    private static string KnownAcr(ref ClaimsJsonReader reader) =>
         reader.ValueTextEquals("high"u8) ? "high"
         : reader.ValueTextEquals("substantial"u8) ? "substantial"
         : reader.ValueTextEquals("low"u8) ? "low"
         : reader.ValueTextEquals("eidas1"u8) ? Acr.ProSanteConnect
         : reader.GetString();
+
+    /// <summary>Recognises an escaped property name: claim names are at most 11 bytes, so a longer text is none of them.</summary>
+    private static Claim IdentifyEscaped(ref ClaimsJsonReader reader)
+    {
+        Span<byte> name = stackalloc byte[16];
+        return reader.TryCopyValue(name, out var length) ? Identify(name[..length]) : Claim.None;
+    }
+
+    /// <summary>Matches an escaped amr value: registered values are at most 6 bytes, so a longer text is none of them.</summary>
+    private static AuthenticationMethods FindEscapedAmr(ref ClaimsJsonReader reader)
+    {
+        Span<byte> value = stackalloc byte[16];
+        return reader.TryCopyValue(value, out var length) ? AmrLookup.Find(value[..length]) : AuthenticationMethods.None;
+    }
 
     private static bool Has(int mask, Claim claim) => (mask & (1 << (int)claim)) != 0;
 
