@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Globalization;
 using System.Numerics;
@@ -52,6 +53,9 @@ internal ref struct ClaimsJsonReader
     private uint _arrays;
     private int _valueStart;
     private int _valueLength;
+    private int _nameStart;
+    private int _nameLength;
+    private bool _nameIsEscaped;
     private int _errorPosition;
 
     /// <summary>Creates a reader over a complete JSON text.</summary>
@@ -181,6 +185,144 @@ internal ref struct ClaimsJsonReader
     }
 
     /// <summary>
+    /// In an object, reads its next member at once: the name (<see cref="MemberNameSpan"/>,
+    /// <see cref="MemberNameIsEscaped"/>) and the first token of the value, which becomes the current token. The same
+    /// as two <see cref="Read"/> calls (a <see cref="JsonTokenType.PropertyName"/>, then the value), faster. False at the
+    /// end of the object (the current token is then its <see cref="JsonTokenType.EndObject"/>, with no error), or on an
+    /// error. Call it after the object's <see cref="JsonTokenType.StartObject"/> or after a member's value (after
+    /// <see cref="Skip"/> for an object or array value). Anywhere else (in an array, after a property name, at the top
+    /// level) it reads one token as <see cref="Read"/> does and returns false.
+    /// </summary>
+    public bool ReadMember()
+    {
+        var json = _json;
+        var i = _position;
+        if (Error != ClaimsJsonError.None)
+        {
+            return false;
+        }
+
+        if ((uint)i < (uint)json.Length && json[i] <= 0x20)
+        {
+            i = SkipWhitespace(json, i);
+        }
+
+        if ((uint)i >= (uint)json.Length || _depth == 0 || (_arrays & (1u << (_depth - 1))) != 0 || TokenType == JsonTokenType.PropertyName)
+        {
+            // Not where a member can start (or the data ends): Read says what.
+            return ReadMemberSlow();
+        }
+
+        var b = json[i];
+        if (TokenType == JsonTokenType.StartObject)
+        {
+            // RFC 8259 §4: object = begin-object [ member *( value-separator member ) ] end-object.
+            if (b == (byte)'}')
+            {
+                _ = EndContainer(i, JsonTokenType.EndObject);
+                return false;
+            }
+        }
+        else
+        {
+            // After a member's value: the end of the object, or a value-separator (ws %x2C ws) and the next member.
+            if (b != (byte)',')
+            {
+                if (b == (byte)'}')
+                {
+                    _ = EndContainer(i, JsonTokenType.EndObject);
+                    return false;
+                }
+
+                return Fail(ClaimsJsonError.ExpectedSeparatorOrEnd, i);
+            }
+
+            i++;
+            if ((uint)i < (uint)json.Length && json[i] <= 0x20)
+            {
+                i = SkipWhitespace(json, i);
+            }
+
+            if ((uint)i >= (uint)json.Length)
+            {
+                return Fail(ClaimsJsonError.EndOfData, i);
+            }
+
+            b = json[i];
+            if (b == (byte)'}')
+            {
+                return Fail(ClaimsJsonError.TrailingComma, i);
+            }
+        }
+
+        // RFC 8259 §4: member = string name-separator value; name-separator = ws %x3A ws.
+        if (b != (byte)'"')
+        {
+            return Fail(ClaimsJsonError.ExpectedPropertyName, i);
+        }
+
+        var colon = ScanString(json, i);
+        if (colon < 0)
+        {
+            return false;
+        }
+
+        _nameStart = _valueStart;
+        _nameLength = _valueLength;
+        _nameIsEscaped = ValueIsEscaped;
+        if ((uint)colon < (uint)json.Length && json[colon] <= 0x20)
+        {
+            colon = SkipWhitespace(json, colon);
+        }
+
+        if ((uint)colon >= (uint)json.Length)
+        {
+            return Fail(ClaimsJsonError.EndOfData, colon);
+        }
+
+        if (json[colon] != (byte)':')
+        {
+            return Fail(ClaimsJsonError.ExpectedColon, colon);
+        }
+
+        TokenStartIndex = i;
+        i = colon + 1;
+        if ((uint)i < (uint)json.Length && json[i] <= 0x20)
+        {
+            i = SkipWhitespace(json, i);
+        }
+
+        if ((uint)i >= (uint)json.Length)
+        {
+            return Fail(ClaimsJsonError.EndOfData, i);
+        }
+
+        return ReadValue(json, i, json[i]);
+    }
+
+    /// <summary>Where the current member's name starts (its opening quote).</summary>
+    public readonly int MemberStartIndex => _nameStart - 1;
+
+    /// <summary>The current member's name (see <see cref="ReadMember"/>), raw: escapes as written, without the quotes.</summary>
+    public readonly ReadOnlySpan<byte> MemberNameSpan => _json.Slice(_nameStart, _nameLength);
+
+    /// <summary>True when the current member's name holds an escape.</summary>
+    public readonly bool MemberNameIsEscaped => _nameIsEscaped;
+
+    /// <summary>Copies the current member's name (escapes decoded, UTF-8) if it fits.</summary>
+    public readonly bool TryCopyMemberName(Span<byte> destination, out int written)
+    {
+        var raw = MemberNameSpan;
+        if (_nameIsEscaped)
+        {
+            return TryUnescape(raw, destination, out written);
+        }
+
+        written = raw.Length;
+        return raw.TryCopyTo(destination);
+    }
+
+    /// <summary>
     /// After <see cref="JsonTokenType.StartObject"/> or <see cref="JsonTokenType.StartArray"/>, reads (and checks)
     /// everything up to the matching end token, which becomes the current token. Does nothing on other tokens.
     /// </summary>
@@ -272,6 +414,53 @@ internal ref struct ClaimsJsonReader
         }
     }
 
+    /// <summary>
+    /// The current number when it is 1 to 15 plain digits (no sign, fraction or exponent), as NumericDates usually
+    /// are; false for anything else (<see cref="TryGetInt64"/> and <see cref="TryGetDouble"/> read the rest).
+    /// </summary>
+    public readonly bool TryGetPlainInteger(out long value)
+    {
+        var digits = ValueSpan;
+        value = 0;
+        if (TokenType != JsonTokenType.Number || digits.Length is 0 or > 15)
+        {
+            return false;
+        }
+
+        ulong result = 0;
+        var i = 0;
+        if (digits.Length >= 8)
+        {
+            var eight = BinaryPrimitives.ReadUInt64LittleEndian(digits);
+            if (!AreEightDigits(eight))
+            {
+                return false;
+            }
+
+            // Eight digits at once (the first in the lowest byte): pairs, then fours, then the eight, each step
+            // combining neighbours with a multiplication (Lemire's method, as in simdjson).
+            eight -= 0x3030303030303030;
+            eight = (eight * 10) + (eight >> 8);
+            result = (((eight & 0x000000FF000000FF) * (100 + (1000000UL << 32))) +
+                (((eight >> 16) & 0x000000FF000000FF) * (1 + (10000UL << 32)))) >> 32;
+            i = 8;
+        }
+
+        for (; i < digits.Length; i++)
+        {
+            var digit = (uint)(digits[i] - '0');
+            if (digit > 9)
+            {
+                return false;
+            }
+
+            result = (result * 10) + digit;
+        }
+
+        value = (long)result;
+        return true;
+    }
+
     /// <summary>The current number as an integer, when it is one that fits (as <see cref="Utf8JsonReader.TryGetInt64"/>).</summary>
     public readonly bool TryGetInt64(out long value)
     {
@@ -350,6 +539,11 @@ internal ref struct ClaimsJsonReader
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool IsDigit(byte b) => (uint)(b - '0') <= 9;
+
+    // Eight ASCII digits: each byte's high nibble is 3, and stays 3 once 6 is added (0x3A-0x3F become 0x40-0x45).
+    private static bool AreEightDigits(ulong eight) =>
+        (eight & 0xF0F0F0F0F0F0F0F0) == 0x3030303030303030 &&
+        ((eight + 0x0606060606060606) & 0xF0F0F0F0F0F0F0F0) == 0x3030303030303030;
 
     private static string DescribeByte(byte b) =>
         b is >= 0x21 and < 0x7F ? $"'{(char)b}'" : $"the byte 0x{b:X2}";
@@ -472,6 +666,21 @@ internal ref struct ClaimsJsonReader
         return true;
     }
 
+    // ReadMember where no member can start: two Reads give the same answer (or the error).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool ReadMemberSlow()
+    {
+        if (!Read() || TokenType != JsonTokenType.PropertyName)
+        {
+            return false;
+        }
+
+        _nameStart = _valueStart;
+        _nameLength = _valueLength;
+        _nameIsEscaped = ValueIsEscaped;
+        return Read();
+    }
+
     // The data ended: fine only once the top-level value is complete.
     [MethodImpl(MethodImplOptions.NoInlining)]
     private bool ReadEnd(int i)
@@ -554,6 +763,37 @@ internal ref struct ClaimsJsonReader
             case (byte)'n':
                 return ReadLiteral(json, i, "null"u8, JsonTokenType.Null);
             default:
+                // Fast path for what NumericDates and counters are: digit1-9 *DIGIT (RFC 8259 §6), eight digits at a
+                // time, then ',' or '}'. Anything else takes the whole grammar.
+                if ((uint)(b - '1') <= 8)
+                {
+                    var j = i + 1;
+                    while (j <= json.Length - 8)
+                    {
+                        if (!AreEightDigits(BinaryPrimitives.ReadUInt64LittleEndian(json.Slice(j, 8))))
+                        {
+                            break;
+                        }
+
+                        j += 8;
+                    }
+
+                    while ((uint)j < (uint)json.Length && IsDigit(json[j]))
+                    {
+                        j++;
+                    }
+
+                    if ((uint)j < (uint)json.Length && json[j] is (byte)',' or (byte)'}')
+                    {
+                        TokenType = JsonTokenType.Number;
+                        TokenStartIndex = i;
+                        _valueStart = i;
+                        _valueLength = j - i;
+                        _position = j;
+                        return true;
+                    }
+                }
+
                 return ReadNumber(json, i);
         }
     }

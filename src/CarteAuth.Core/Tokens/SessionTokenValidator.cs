@@ -545,24 +545,10 @@ public sealed partial class SessionTokenValidator
             return Fail(ReasonCodes.TokenMalformed, "The token payload is not a JSON object (RFC 7519 §7.2 step 10).");
         }
 
-        while (true)
+        // Each member at once: its name, then its value's first token (as two Reads would give them).
+        while (reader.ReadMember())
         {
-            if (!reader.Read())
-            {
-                return NotJson(ref reader);
-            }
-
-            if (reader.TokenType != JsonTokenType.PropertyName)
-            {
-                break;
-            }
-
-            var claim = reader.ValueIsEscaped ? IdentifyEscaped(ref reader) : Identify(reader.ValueSpan);
-            if (!reader.Read())
-            {
-                return NotJson(ref reader);
-            }
-
+            var claim = reader.MemberNameIsEscaped ? IdentifyEscaped(ref reader) : Identify(reader.MemberNameSpan);
             if (claim == Claim.None)
             {
                 if (!reader.Skip())
@@ -665,7 +651,7 @@ public sealed partial class SessionTokenValidator
                     break;
                 case Claim.Rev:
                     if (reader.TokenType != JsonTokenType.Number ||
-                        !(TryParseDigits(reader.ValueSpan, out rev) || reader.TryGetInt64(out rev)) || rev < 0)
+                        !(reader.TryGetPlainInteger(out rev) || reader.TryGetInt64(out rev)) || rev < 0)
                     {
                         return WrongType(claim, "a non-negative integer", reader.TokenType);
                     }
@@ -761,6 +747,11 @@ public sealed partial class SessionTokenValidator
 
                     break;
             }
+        }
+
+        if (reader.Error != ClaimsJsonError.None)
+        {
+            return NotJson(ref reader);
         }
 
         if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
@@ -878,7 +869,7 @@ public sealed partial class SessionTokenValidator
         }
 
         // Fast path: the reader has already checked the JSON number syntax (RFC 8259 §6), so plain digits are an integer.
-        if (TryParseDigits(reader.ValueSpan, out var seconds) || reader.TryGetInt64(out seconds))
+        if (reader.TryGetPlainInteger(out var seconds) || reader.TryGetInt64(out seconds))
         {
             if (seconds is < MinSeconds or > MaxSeconds)
             {
@@ -896,30 +887,6 @@ public sealed partial class SessionTokenValidator
         }
 
         return false;
-    }
-
-    /// <summary>Parses 1 to 15 ASCII digits (a JSON integer the reader has validated); false for anything else.</summary>
-    private static bool TryParseDigits(ReadOnlySpan<byte> digits, out long value)
-    {
-        value = 0;
-        if (digits.Length is 0 or > 15)
-        {
-            return false;
-        }
-
-        foreach (var b in digits)
-        {
-            var digit = (uint)(b - '0');
-            if (digit > 9)
-            {
-                value = 0;
-                return false;
-            }
-
-            value = (value * 10) + digit;
-        }
-
-        return true;
     }
 
     private static SessionTokenValidationResult BadDate(Claim claim, ref ClaimsJsonReader reader) =>
@@ -1005,7 +972,7 @@ public sealed partial class SessionTokenValidator
     private static Claim IdentifyEscaped(ref ClaimsJsonReader reader)
     {
         Span<byte> name = stackalloc byte[16];
-        return reader.TryCopyValue(name, out var length) ? Identify(name[..length]) : Claim.None;
+        return reader.TryCopyMemberName(name, out var length) ? Identify(name[..length]) : Claim.None;
     }
 
     /// <summary>Matches an escaped amr value: registered values are at most 6 bytes, so a longer text is none of them.</summary>
@@ -1023,21 +990,22 @@ public sealed partial class SessionTokenValidator
         switch (name.Length)
         {
             case 3:
-                return name[0] switch
+                // The three bytes as one integer: one comparison per candidate.
+                return (name[0] | (name[1] << 8) | (name[2] << 16)) switch
                 {
-                    (byte)'i' when name.SequenceEqual("iss"u8) => Claim.Iss,
-                    (byte)'i' when name.SequenceEqual("iat"u8) => Claim.Iat,
-                    (byte)'a' when name.SequenceEqual("aud"u8) => Claim.Aud,
-                    (byte)'a' when name.SequenceEqual("amr"u8) => Claim.Amr,
-                    (byte)'a' when name.SequenceEqual("acr"u8) => Claim.Acr,
-                    (byte)'s' when name.SequenceEqual("sub"u8) => Claim.Sub,
-                    (byte)'s' when name.SequenceEqual("sid"u8) => Claim.Sid,
-                    (byte)'e' when name.SequenceEqual("exp"u8) => Claim.Exp,
-                    (byte)'n' when name.SequenceEqual("nbf"u8) => Claim.Nbf,
-                    (byte)'j' when name.SequenceEqual("jti"u8) => Claim.Jti,
-                    (byte)'l' when name.SequenceEqual("loa"u8) => Claim.Loa,
-                    (byte)'r' when name.SequenceEqual("rev"u8) => Claim.Rev,
-                    (byte)'p' when name.SequenceEqual("phr"u8) => Claim.Phr,
+                    'i' | ('s' << 8) | ('s' << 16) => Claim.Iss,
+                    'i' | ('a' << 8) | ('t' << 16) => Claim.Iat,
+                    'a' | ('u' << 8) | ('d' << 16) => Claim.Aud,
+                    'a' | ('m' << 8) | ('r' << 16) => Claim.Amr,
+                    'a' | ('c' << 8) | ('r' << 16) => Claim.Acr,
+                    's' | ('u' << 8) | ('b' << 16) => Claim.Sub,
+                    's' | ('i' << 8) | ('d' << 16) => Claim.Sid,
+                    'e' | ('x' << 8) | ('p' << 16) => Claim.Exp,
+                    'n' | ('b' << 8) | ('f' << 16) => Claim.Nbf,
+                    'j' | ('t' << 8) | ('i' << 16) => Claim.Jti,
+                    'l' | ('o' << 8) | ('a' << 16) => Claim.Loa,
+                    'r' | ('e' << 8) | ('v' << 16) => Claim.Rev,
+                    'p' | ('h' << 8) | ('r' << 16) => Claim.Phr,
                     _ => Claim.None,
                 };
             case 4:
@@ -1122,35 +1090,58 @@ public sealed partial class SessionTokenValidator
         Profession = 19,
     }
 
-    /// <summary>RFC 8176 amr values as UTF-8, matched without allocating.</summary>
+    /// <summary>RFC 8176 amr values, matched without allocating: each value's bytes and length packed in one integer.</summary>
     private static class AmrLookup
     {
-        private static readonly (byte[] Utf8, AuthenticationMethods Method)[] Values = Build();
+        private static readonly (ulong Key, AuthenticationMethods Method)[] Values = Build();
 
         public static AuthenticationMethods Find(ReadOnlySpan<byte> value)
         {
-            foreach (var (utf8, method) in Values)
+            var key = Pack(value);
+            if (key != 0)
             {
-                if (value.SequenceEqual(utf8))
+                foreach (var (candidate, method) in Values)
                 {
-                    return method;
+                    if (candidate == key)
+                    {
+                        return method;
+                    }
                 }
             }
 
             return AuthenticationMethods.None;
         }
 
-        private static (byte[], AuthenticationMethods)[] Build()
+        // 1 to 7 bytes, with the length in the top byte; 0 (no value matches) for anything longer or empty.
+        private static ulong Pack(ReadOnlySpan<byte> value)
         {
-            var values = new (byte[], AuthenticationMethods)[Amr.RegisteredValues.Count];
-            for (var i = 0; i < values.Length; i++)
+            if (value.Length is 0 or > 7)
             {
-                var value = Amr.RegisteredValues[i];
-                Amr.TryParse(value, out var method);
-                values[i] = (Encoding.UTF8.GetBytes(value), method);
+                return 0;
             }
 
-            return values;
+            var key = (ulong)value.Length << 56;
+            for (var i = 0; i < value.Length; i++)
+            {
+                key |= (ulong)value[i] << (i * 8);
+            }
+
+            return key;
+        }
+
+        private static (ulong, AuthenticationMethods)[] Build()
+        {
+            var values = new List<(ulong, AuthenticationMethods)>(Amr.RegisteredValues.Count);
+            foreach (var value in Amr.RegisteredValues)
+            {
+                var key = Pack(Encoding.UTF8.GetBytes(value));
+                if (key != 0 && Amr.TryParse(value, out var method))
+                {
+                    values.Add((key, method));
+                }
+            }
+
+            return [.. values];
         }
     }
 }

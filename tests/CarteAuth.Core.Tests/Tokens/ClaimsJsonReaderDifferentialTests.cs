@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using CarteAuth.Tokens;
 
 namespace CarteAuth.Core.Tests.Tokens;
@@ -8,7 +9,8 @@ namespace CarteAuth.Core.Tests.Tokens;
 /// Differential test: the claims reader and System.Text.Json's Utf8JsonReader (default options, MaxDepth 32) must
 /// agree on thousands of deterministic mutations of real claim payloads. "Accepted" for Utf8JsonReader means every
 /// token reads and every string decodes with GetString; this reader refuses undecodable strings while reading, which
-/// is the only place the two may part: then its error must be InvalidUtf8 or UnpairedSurrogate.
+/// is the only place the two may part: then its error must be InvalidUtf8 or UnpairedSurrogate. Every document is also
+/// read with ReadMember in objects, which must give the same tokens and errors as Read.
 /// </summary>
 public sealed class ClaimsJsonReaderDifferentialTests
 {
@@ -133,6 +135,15 @@ public sealed class ClaimsJsonReaderDifferentialTests
         var expected = JsonOracle.Read(json);
         var actual = JsonOracle.ReadWithClaimsReader(json);
         var shown = Show(json);
+
+        // ReadMember gives what two Reads give, errors included (a member whose value fails is not reported at all).
+        var members = JsonOracle.ReadWithMembers(json);
+        Assert.True(actual.Error == members.Error && actual.Position == members.Position, $"Read: {actual.Error} at {actual.Position}, ReadMember: {members.Error} at {members.Position}: {shown}");
+        var readTokens = !actual.Accepted && actual.Tokens.Count > 0 && actual.Tokens[^1].Type == JsonTokenType.PropertyName
+            ? actual.Tokens.Take(actual.Tokens.Count - 1)
+            : actual.Tokens;
+        Assert.Equal(readTokens, members.Tokens);
+
         var expectedSays = expected.Accepted ? "accepts" : "refuses (" + (expected.Error ?? "a string does not decode") + ")";
         var actualSays = actual.Accepted ? "accepts" : $"refuses ({actual.Error} at {actual.Position})";
         Assert.True(expected.Accepted == actual.Accepted, $"Utf8JsonReader {expectedSays}, the claims reader {actualSays}: {shown}");

@@ -447,5 +447,93 @@ public sealed class ClaimsJsonReaderTests
         Assert.Equal(expectedDouble.ToString("R", CultureInfo.InvariantCulture), actualDouble.ToString("R", CultureInfo.InvariantCulture));
     }
 
+    [Fact]
+    public void Plain_integers_are_parsed_eight_digits_at_a_time()
+    {
+        var random = new Random(6);
+        var numbers = new List<string> { "0", "7", "10", "99999999", "100000000", "1796050823", "999999999999999", "123456789012345" };
+        for (var length = 1; length <= 15; length++)
+        {
+            for (var k = 0; k < 200; k++)
+            {
+                var digits = new char[length];
+                digits[0] = (char)('1' + random.Next(9));
+                for (var d = 1; d < length; d++)
+                {
+                    digits[d] = (char)('0' + random.Next(10));
+                }
+
+                numbers.Add(new string(digits));
+            }
+        }
+
+        foreach (var number in numbers)
+        {
+            var reader = new ClaimsJsonReader(Encoding.ASCII.GetBytes("[" + number + "]"));
+            Assert.True(reader.Read());
+            Assert.True(reader.Read());
+            Assert.True(reader.TryGetPlainInteger(out var value), number);
+            Assert.Equal(long.Parse(number, CultureInfo.InvariantCulture), value);
+        }
+
+        // Anything but 1 to 15 plain digits is left to TryGetInt64 and TryGetDouble.
+        foreach (var other in new[] { "-1", "1.5", "1e3", "1234567890123456", "-0", "0.0" })
+        {
+            var reader = new ClaimsJsonReader(Encoding.ASCII.GetBytes("[" + other + "]"));
+            Assert.True(reader.Read());
+            Assert.True(reader.Read());
+            Assert.False(reader.TryGetPlainInteger(out _), other);
+        }
+
+        var text = new ClaimsJsonReader("[\"12345678\"]"u8);
+        Assert.True(text.Read());
+        Assert.True(text.Read());
+        Assert.False(text.TryGetPlainInteger(out _));
+    }
+
+    [Fact]
+    public void ReadMember_reads_a_name_and_its_value_at_once()
+    {
+        var reader = new ClaimsJsonReader(" { \"a\" : \"x\" , \"b\\u0063\":[1,{\"d\":2}] ,\"e\":{}}"u8);
+        Assert.True(reader.Read());
+        Assert.True(reader.ReadMember());
+        Assert.Equal(3, reader.MemberStartIndex);
+        Assert.True(reader.MemberNameSpan.SequenceEqual("a"u8));
+        Assert.False(reader.MemberNameIsEscaped);
+        Assert.Equal(JsonTokenType.String, reader.TokenType);
+        Assert.Equal("x", reader.GetString());
+
+        Assert.True(reader.ReadMember());
+        Assert.True(reader.MemberNameIsEscaped);
+        Span<byte> name = stackalloc byte[2];
+        Assert.True(reader.TryCopyMemberName(name, out var written));
+        Assert.True(name[..written].SequenceEqual("bc"u8));
+        Assert.False(reader.TryCopyMemberName(stackalloc byte[1], out _));
+        Assert.Equal(JsonTokenType.StartArray, reader.TokenType);
+
+        // In an array ReadMember has nothing to read: it reports the next token as Read would, and false.
+        Assert.False(reader.ReadMember());
+        Assert.Equal(ClaimsJsonError.None, reader.Error);
+        Assert.Equal(JsonTokenType.Number, reader.TokenType);
+        Assert.True(reader.Read());
+        Assert.Equal(JsonTokenType.StartObject, reader.TokenType);
+        Assert.True(reader.ReadMember());
+        Assert.True(reader.MemberNameSpan.SequenceEqual("d"u8));
+        Assert.False(reader.ReadMember());
+        Assert.Equal(JsonTokenType.EndObject, reader.TokenType);
+        Assert.True(reader.Read());
+        Assert.Equal(JsonTokenType.EndArray, reader.TokenType);
+
+        Assert.True(reader.ReadMember());
+        Assert.True(reader.MemberNameSpan.SequenceEqual("e"u8));
+        Assert.True(reader.Skip());
+        Assert.False(reader.ReadMember());
+        Assert.Equal(JsonTokenType.EndObject, reader.TokenType);
+        Assert.Equal(0, reader.CurrentDepth);
+        Assert.False(reader.ReadMember());
+        Assert.False(reader.Read());
+        Assert.Equal(ClaimsJsonError.None, reader.Error);
+    }
+
     private static byte[] Quoted(params byte[] content) => [.. "{\"s\":\""u8, .. content, .. "\"}"u8];
 }

@@ -38,6 +38,24 @@ public sealed class ClaimsReadingTests
     }
 
     [Fact]
+    public async Task Every_registered_amr_value_is_recognised_and_others_are_ignored()
+    {
+        var claims = _kit.ValidClaims();
+        claims["amr"] = "[" + string.Join(",", Amr.RegisteredValues.Select(static v => $"\"{v}\"")) + ",\"\",\"s\",\"SC\",\"scc\",\"retinas\",\"retina-scan\",\"x\"]";
+        var result = await _kit.ValidateAsync(_kit.Sign(claims));
+        Assert.True(result.IsValid, result.Message);
+        Assert.Equal(Amr.Parse(Amr.RegisteredValues), result.Claims.Methods);
+
+        foreach (var value in Amr.RegisteredValues)
+        {
+            claims["amr"] = $"[\"{value}\"]";
+            result = await _kit.ValidateAsync(_kit.Sign(claims));
+            Assert.True(result.IsValid, result.Message);
+            Assert.Equal(Amr.Parse([value]), result.Claims.Methods);
+        }
+    }
+
+    [Fact]
     public async Task Escaped_claim_names_count_as_duplicates()
     {
         var payload = TokenTestKit.Json(_kit.ValidClaims())[..^1] + ",\"\\u0073\\u0075\\u0062\":\"899700075122\"}";

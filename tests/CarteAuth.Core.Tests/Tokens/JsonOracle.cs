@@ -79,6 +79,61 @@ internal static class JsonOracle
         return (reader.Error == ClaimsJsonError.None, reader.Error, reader.ErrorPosition, tokens);
     }
 
+    /// <summary>
+    /// Reads a document with <see cref="ClaimsJsonReader"/> using <see cref="ClaimsJsonReader.ReadMember"/> in every
+    /// object (and <see cref="ClaimsJsonReader.Read"/> elsewhere), reporting the tokens two Reads would give.
+    /// </summary>
+    public static (bool Accepted, ClaimsJsonError Error, int Position, IReadOnlyList<Token> Tokens) ReadWithMembers(byte[] json)
+    {
+        var tokens = new List<Token>();
+        var containers = new Stack<bool>(); // true for an array
+        var reader = new ClaimsJsonReader(json);
+        while (true)
+        {
+            var inObject = containers.Count > 0 && !containers.Peek() && reader.TokenType != JsonTokenType.PropertyName;
+            if (inObject)
+            {
+                if (reader.ReadMember())
+                {
+                    tokens.Add(new Token(JsonTokenType.PropertyName, reader.MemberStartIndex, Convert.ToHexString(reader.MemberNameSpan), reader.MemberNameIsEscaped, -1));
+                }
+                else if (reader.Error == ClaimsJsonError.None)
+                {
+                    Assert.Equal(JsonTokenType.EndObject, reader.TokenType);
+                }
+                else
+                {
+                    break;
+                }
+            }
+            else if (!reader.Read())
+            {
+                break;
+            }
+
+            string? value = reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName or JsonTokenType.Number
+                or JsonTokenType.True or JsonTokenType.False or JsonTokenType.Null
+                ? Convert.ToHexString(reader.ValueSpan)
+                : null;
+            var escaped = reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped;
+            tokens.Add(new Token(reader.TokenType, reader.TokenStartIndex, value, escaped, End(reader.TokenType, reader.BytesConsumed)));
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.StartObject:
+                    containers.Push(false);
+                    break;
+                case JsonTokenType.StartArray:
+                    containers.Push(true);
+                    break;
+                case JsonTokenType.EndObject or JsonTokenType.EndArray:
+                    containers.Pop();
+                    break;
+            }
+        }
+
+        return (reader.Error == ClaimsJsonError.None, reader.Error, reader.ErrorPosition, tokens);
+    }
+
     // Where a property name "ends" differs by design (Utf8JsonReader stops before the ':', this reader after it), so
     // names are compared by start and value only.
     private static int End(JsonTokenType type, int bytesConsumed) => type == JsonTokenType.PropertyName ? -1 : bytesConsumed;
