@@ -346,13 +346,14 @@ internal ref struct ClaimsJsonReader
     }
 
     /// <summary>Compares the current string's (or property name's) text, escapes decoded, with UTF-8 bytes.</summary>
-    public readonly bool ValueTextEquals(ReadOnlySpan<byte> utf8)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly bool ValueTextEquals(ReadOnlySpan<byte> utf8) =>
+        ValueIsEscaped ? EscapedValueTextEquals(utf8) : ValueSpan.SequenceEqual(utf8);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private readonly bool EscapedValueTextEquals(ReadOnlySpan<byte> utf8)
     {
         var raw = ValueSpan;
-        if (!ValueIsEscaped)
-        {
-            return raw.SequenceEqual(utf8);
-        }
 
         // Decoding never lengthens a string: text longer than the raw bytes cannot match.
         if (utf8.Length > raw.Length)

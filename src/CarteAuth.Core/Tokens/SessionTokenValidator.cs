@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
@@ -984,6 +985,17 @@ public sealed partial class SessionTokenValidator
 
     private static bool Has(int mask, Claim claim) => (mask & (1 << (int)claim)) != 0;
 
+    // Claim names (or parts of them) as little-endian integers, for Identify.
+    private static readonly uint NameKey = BinaryPrimitives.ReadUInt32LittleEndian("name"u8);
+    private static readonly uint AuthKey = BinaryPrimitives.ReadUInt32LittleEndian("auth"u8);
+    private static readonly ulong AuthTimKey = BinaryPrimitives.ReadUInt64LittleEndian("auth_tim"u8);
+    private static readonly ulong GivenNaKey = BinaryPrimitives.ReadUInt64LittleEndian("given_na"u8);
+    private static readonly ulong VenNameKey = BinaryPrimitives.ReadUInt64LittleEndian("ven_name"u8);
+    private static readonly ulong ProfessiKey = BinaryPrimitives.ReadUInt64LittleEndian("professi"u8);
+    private static readonly ulong OfessionKey = BinaryPrimitives.ReadUInt64LittleEndian("ofession"u8);
+    private static readonly ulong FamilyNKey = BinaryPrimitives.ReadUInt64LittleEndian("family_n"u8);
+    private static readonly ulong IlyNameKey = BinaryPrimitives.ReadUInt64LittleEndian("ily_name"u8);
+
     /// <summary>Recognises the claims CarteAuth reads from a property name, by length then bytes (no allocation).</summary>
     private static Claim Identify(ReadOnlySpan<byte> name)
     {
@@ -1009,17 +1021,22 @@ public sealed partial class SessionTokenValidator
                     _ => Claim.None,
                 };
             case 4:
-                return name.SequenceEqual("name"u8) ? Claim.Name : Claim.None;
+                return BinaryPrimitives.ReadUInt32LittleEndian(name) == NameKey ? Claim.Name : Claim.None;
             case 5:
-                return name.SequenceEqual("authn"u8) ? Claim.Authn : Claim.None;
+                return BinaryPrimitives.ReadUInt32LittleEndian(name) == AuthKey && name[4] == (byte)'n' ? Claim.Authn : Claim.None;
             case 9:
-                return name.SequenceEqual("auth_time"u8) ? Claim.AuthTime : Claim.None;
+                return BinaryPrimitives.ReadUInt64LittleEndian(name) == AuthTimKey && name[8] == (byte)'e' ? Claim.AuthTime : Claim.None;
             case 10:
-                return name.SequenceEqual("given_name"u8) ? Claim.GivenName
-                    : name.SequenceEqual("profession"u8) ? Claim.Profession
+                // Two overlapping eight-byte reads cover the ten bytes.
+                var head = BinaryPrimitives.ReadUInt64LittleEndian(name);
+                var tail = BinaryPrimitives.ReadUInt64LittleEndian(name[2..]);
+                return head == GivenNaKey && tail == VenNameKey ? Claim.GivenName
+                    : head == ProfessiKey && tail == OfessionKey ? Claim.Profession
                     : Claim.None;
             case 11:
-                return name.SequenceEqual("family_name"u8) ? Claim.FamilyName : Claim.None;
+                return BinaryPrimitives.ReadUInt64LittleEndian(name) == FamilyNKey && BinaryPrimitives.ReadUInt64LittleEndian(name[3..]) == IlyNameKey
+                    ? Claim.FamilyName
+                    : Claim.None;
             default:
                 return Claim.None;
         }

@@ -57,7 +57,12 @@ public sealed class ClaimsJsonReaderDifferentialTests
 
         foreach (var seed in seeds)
         {
-            Compare(Encoding.UTF8.GetBytes(Serialize(seed, random, compact: true)), Count);
+            // The seed, and every prefix of it: the data ending at each position of the grammar.
+            var bytes = Encoding.UTF8.GetBytes(Serialize(seed, random, compact: true));
+            for (var length = 0; length <= bytes.Length; length++)
+            {
+                Compare(bytes[..length], Count);
+            }
         }
 
         for (var i = 0; i < Mutations; i++)
@@ -281,6 +286,12 @@ public sealed class ClaimsJsonReaderDifferentialTests
             ("SubjectRefPro", "{\"codeCivilite\":\"MME\",\"exercices\":[{\"codeProfession\":\"10\",\"codeCategorieProfessionnelle\":\"C\",\"nomDexercice\":\"DONNAT-GADY\",\"prenomDexercice\":\"ISABELLE\",\"codeSavoirFaire\":\"SM26\",\"activities\":[{\"codeModeExercice\":\"S\",\"codeSecteurDactivite\":\"SA07\",\"identifiantTechniqueDeLaStructure\":\"R10100000059045\",\"numeroFinessSite\":\"750712184\",\"raisonSocialeSite\":\"H\\u00d4PITAL SAINT-LOUIS\"}]}]}"),
             ("otherIds", "[{\"identifiant\":\"10002813839\",\"origine\":\"RPPS\",\"qualite\":1}]"), ("acr", "\"eidas1\""),
             ("Palier_Authentification", "\"APPPRIP3^1.2.250.1.213.1.5.1.1.1^CPS\""), ("iat", "1772438400"), ("exp", "1772438520"),
+        ],
+        [
+            // Names and values about as long as the 32 bytes ReadMember classifies at once.
+            ("urn:example:claims:twenty-nine", "\"x\""), ("urn:example:claims:thirty-one__", "\"0123456789abcdef0123456789abcd\""),
+            ("urn:example:claims:exactly-thirty-two", "1796050823"), ("n", "\"0123456789abcdef0123456789abcdef0\""),
+            ("urn:example:claims:thirty-three___", "true"), ("urn:example:claims:thirty-one_é", "\"é\""),
         ],
     ];
 

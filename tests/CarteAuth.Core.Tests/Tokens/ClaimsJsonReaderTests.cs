@@ -535,5 +535,43 @@ public sealed class ClaimsJsonReaderTests
         Assert.Equal(ClaimsJsonError.None, reader.Error);
     }
 
+    [Fact]
+    public void Members_of_every_short_length_near_the_end_of_the_data_read_like_Utf8JsonReader()
+    {
+        // ReadMember classifies 32 bytes at once: names and values on both sides of that length, at every distance
+        // from the end of the data, with the special bytes it must notice.
+        string[] fillers = ["a", "é", "\\n", "\t"];
+        foreach (var filler in fillers)
+        {
+            for (var nameLength = 0; nameLength <= 36; nameLength++)
+            {
+                for (var valueLength = 0; valueLength <= 36; valueLength += 3)
+                {
+                    var name = string.Concat(Enumerable.Repeat("n", nameLength));
+                    if (nameLength > 0 && filler != "a")
+                    {
+                        name = name[..(nameLength / 2)] + filler + name[(nameLength / 2)..];
+                    }
+
+                    var value = string.Concat(Enumerable.Repeat("v", valueLength));
+                    foreach (var member in new[] { $"\"{name}\":\"{value}\"", $"\"{name}\":\"{value}{filler}\"", $"\"{name}\":1{valueLength}", $"\"{name}\":true", $"\"{name}\":[\"{value}\"]", $"\"{name}\": \"{value}\"", $"\"{name}\":\"{value}" })
+                    {
+                        foreach (var json in new[] { "{" + member + "}", "{\"x\":0," + member + "}", "{" + member + ",\"y\":{}}", "{" + member, "{\"" + name + "\":", "{\"x\":0,\"" + name + "\":", "{\"" + name + "\":\"" })
+                        {
+                            var bytes = Encoding.UTF8.GetBytes(json);
+                            var expected = JsonOracle.Read(bytes);
+                            var members = JsonOracle.ReadWithMembers(bytes);
+                            Assert.True(expected.Accepted == members.Accepted, json);
+                            if (expected.Accepted)
+                            {
+                                Assert.Equal(expected.Tokens, members.Tokens);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     private static byte[] Quoted(params byte[] content) => [.. "{\"s\":\""u8, .. content, .. "\"}"u8];
 }

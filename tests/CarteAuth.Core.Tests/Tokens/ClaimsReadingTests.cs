@@ -63,6 +63,38 @@ public sealed class ClaimsReadingTests
     }
 
     [Fact]
+    public async Task Names_one_byte_away_from_a_claim_are_other_claims()
+    {
+        // Every claim name with each byte changed in turn (and with its case changed): all are unknown claims, so
+        // values of any type are ignored and the token stays valid with its claims unchanged.
+        var claims = _kit.ValidClaims();
+        string[] names = ["iss", "aud", "sub", "exp", "nbf", "iat", "jti", "sid", "auth_time", "amr", "acr", "loa", "rev", "authn", "phr", "name", "given_name", "family_name", "profession"];
+        var extra = 0;
+        foreach (var name in names)
+        {
+            for (var at = 0; at < name.Length; at++)
+            {
+                claims[name[..at] + (char)(name[at] ^ 1) + name[(at + 1)..]] = "{\"x\":" + extra++ + "}";
+            }
+
+            claims[name.ToUpperInvariant()] = "[1]";
+            claims[name + "_"] = "2";
+            claims["_" + name[..^1]] = "3";
+        }
+
+        var result = await _kit.ValidateAsync(_kit.Sign(claims));
+        Assert.True(result.IsValid, result.Message);
+        Assert.Null(result.Claims.Name);
+        Assert.Null(result.Claims.GivenName);
+        Assert.Null(result.Claims.FamilyName);
+        Assert.Null(result.Claims.ProfessionCode);
+        Assert.Null(result.Claims.Authenticator);
+        Assert.Null(result.Claims.AuthTime);
+        Assert.Null(result.Claims.Acr);
+        Assert.False(result.Claims.IsPhishingResistant);
+    }
+
+    [Fact]
     public async Task Long_escaped_names_are_other_claims()
     {
         var claims = _kit.ValidClaims();
