@@ -21,9 +21,12 @@ namespace CarteAuth.Tokens;
 /// well-formed UTF-8 or that <c>\u</c> escapes pair their surrogates (only <see cref="Utf8JsonReader.GetString"/>
 /// does, later); this reader refuses both at once (RFC 8259 §8.1, RFC 7519 §7.2 step 10: "a UTF-8-encoded
 /// representation of a completely valid JSON object"; RFC 7493 §2.1), so every string it accepts can be decoded.</para>
-/// <para>It never throws on bad input: <see cref="Read"/> and <see cref="Skip"/> return false and <see cref="Error"/>
-/// says why (<see cref="DescribeError"/> for a message). <see cref="Read"/> also returns false, with no error, once the
-/// top-level value is complete and only whitespace follows.</para>
+/// <para>It never throws on bad input: <see cref="Read"/>, <see cref="ReadMember"/> and <see cref="Skip"/> return false
+/// and <see cref="Error"/> says why (<see cref="DescribeError"/> for a message). <see cref="Read"/> also returns false,
+/// with no error, once the top-level value is complete and only whitespace follows.</para>
+/// <para>Speed comes from reading compact JSON with few dependent steps: strings are scanned sixteen bytes at a time
+/// for the bytes that need a look, plain integers eight digits at a time, and <see cref="ReadMember"/> reads a member's
+/// name and value in one call. Escapes and UTF-8 sequences take a slower path.</para>
 /// </remarks>
 internal ref struct ClaimsJsonReader
 {
@@ -438,8 +441,8 @@ internal ref struct ClaimsJsonReader
                 return false;
             }
 
-            // Eight digits at once (the first in the lowest byte): pairs, then fours, then the eight, each step
-            // combining neighbours with a multiplication (Lemire's method, as in simdjson).
+            // Eight digits at once (the first in the lowest byte): neighbours combine into two-digit values, then the
+            // four pairs into the eight-digit value with two multiplications (Lemire's method, as in simdjson).
             eight -= 0x3030303030303030;
             eight = (eight * 10) + (eight >> 8);
             result = (((eight & 0x000000FF000000FF) * (100 + (1000000UL << 32))) +
