@@ -128,7 +128,8 @@ public sealed class SessionTokenClaims
             return claim.Value;
         }
 
-        // The payload was decoded and parsed once already during validation; this cannot fail.
+        // The payload was decoded and read once already during validation, by a reader (ClaimsJsonReader) that refuses
+        // strings that are not well-formed UTF-8 or hold unpaired surrogate escapes: this cannot fail.
         var payload = _payload ??= Base64Url.DecodeFromChars(_token.AsSpan()[_payloadChars]);
         var reader = new Utf8JsonReader(payload.AsSpan(claim.Start, claim.End - claim.Start));
         reader.Read();

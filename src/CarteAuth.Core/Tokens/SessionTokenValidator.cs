@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
@@ -515,7 +516,11 @@ public sealed partial class SessionTokenValidator
         return null;
     }
 
-    /// <summary>Reads and checks the claims (RFC 7519 §4.1, §7.2 step 10) with a forward-only reader.</summary>
+    /// <summary>
+    /// Reads and checks the claims (RFC 7519 §4.1, §7.2 step 10) with a forward-only reader. <see cref="ClaimsJsonReader"/>
+    /// reads the same token stream as <see cref="Utf8JsonReader"/> (and also refuses strings that are not well-formed
+    /// UTF-8 or hold unpaired surrogate escapes), so claims are checked in document order, as they arrive.
+    /// </summary>
     private SessionTokenValidationResult? ReadClaims(ReadOnlySpan<byte> json, SessionSigningKey key, string token, Range payloadChars, out SessionTokenClaims? claims)
     {
         claims = null;
@@ -530,207 +535,235 @@ public sealed partial class SessionTokenValidator
         Range issRange = default, audRange = default;
         var seen = 0;
         var present = 0;
-        try
+        var reader = new ClaimsJsonReader(json);
+        if (!reader.Read())
         {
-            var reader = new Utf8JsonReader(json, ReaderOptions);
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            return NotJson(ref reader);
+        }
+
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            return Fail(ReasonCodes.TokenMalformed, "The token payload is not a JSON object (RFC 7519 §7.2 step 10).");
+        }
+
+        // Each member at once: its name, then its value's first token (as two Reads would give them).
+        while (reader.ReadMember())
+        {
+            var claim = reader.MemberNameIsEscaped ? IdentifyEscaped(ref reader) : Identify(reader.MemberNameSpan);
+            if (claim == Claim.None)
             {
-                return Fail(ReasonCodes.TokenMalformed, "The token payload is not a JSON object (RFC 7519 §7.2 step 10).");
+                if (!reader.Skip())
+                {
+                    return NotJson(ref reader);
+                }
+
+                continue;
             }
 
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            // RFC 7519 §4: claim names within a claims set MUST be unique; duplicates are refused.
+            var bit = 1 << (int)claim;
+            if ((seen & bit) != 0)
             {
-                var claim = reader.ValueIsEscaped ? Identify(Encoding.UTF8.GetBytes(reader.GetString()!)) : Identify(reader.ValueSpan);
-                reader.Read();
-                if (claim == Claim.None)
-                {
-                    if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+                return Duplicate("claim", NameOf(claim));
+            }
+
+            seen |= bit;
+            if (reader.TokenType == JsonTokenType.Null)
+            {
+                // A null claim counts as absent.
+                continue;
+            }
+
+            present |= bit;
+            switch (claim)
+            {
+                case Claim.Iss:
+                    if (reader.TokenType != JsonTokenType.String)
                     {
-                        reader.Skip();
+                        return WrongType(claim, "a string", reader.TokenType);
                     }
 
-                    continue;
-                }
-
-                // RFC 7519 §4: claim names within a claims set MUST be unique; duplicates are refused.
-                var bit = 1 << (int)claim;
-                if ((seen & bit) != 0)
-                {
-                    return Duplicate("claim", NameOf(claim));
-                }
-
-                seen |= bit;
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    // A null claim counts as absent.
-                    continue;
-                }
-
-                present |= bit;
-                switch (claim)
-                {
-                    case Claim.Iss:
-                        if (reader.TokenType != JsonTokenType.String)
+                    issRange = new Range(reader.TokenStartIndex, reader.BytesConsumed);
+                    issuerMatches = reader.ValueTextEquals(_issuerUtf8);
+                    break;
+                case Claim.Aud:
+                    // RFC 7519 §4.1.3: a single string or an array of strings; one of them must identify this service.
+                    var audStart = reader.TokenStartIndex;
+                    if (reader.TokenType == JsonTokenType.String)
+                    {
+                        audienceMatches = reader.ValueTextEquals(_audienceUtf8);
+                    }
+                    else if (reader.TokenType == JsonTokenType.StartArray)
+                    {
+                        while (true)
                         {
-                            return WrongType(claim, "a string", reader.TokenType);
-                        }
-
-                        issRange = new Range((int)reader.TokenStartIndex, (int)reader.BytesConsumed);
-                        issuerMatches = reader.ValueTextEquals(_issuerUtf8);
-                        break;
-                    case Claim.Aud:
-                        // RFC 7519 §4.1.3: a single string or an array of strings; one of them must identify this service.
-                        var audStart = (int)reader.TokenStartIndex;
-                        if (reader.TokenType == JsonTokenType.String)
-                        {
-                            audienceMatches = reader.ValueTextEquals(_audienceUtf8);
-                        }
-                        else if (reader.TokenType == JsonTokenType.StartArray)
-                        {
-                            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                            if (!reader.Read())
                             {
-                                if (reader.TokenType != JsonTokenType.String)
-                                {
-                                    return WrongType(claim, "a string or an array of strings", reader.TokenType);
-                                }
-
-                                audienceMatches |= reader.ValueTextEquals(_audienceUtf8);
+                                return NotJson(ref reader);
                             }
+
+                            if (reader.TokenType == JsonTokenType.EndArray)
+                            {
+                                break;
+                            }
+
+                            if (reader.TokenType != JsonTokenType.String)
+                            {
+                                return WrongType(claim, "a string or an array of strings", reader.TokenType);
+                            }
+
+                            audienceMatches |= reader.ValueTextEquals(_audienceUtf8);
                         }
-                        else
+                    }
+                    else
+                    {
+                        return WrongType(claim, "a string or an array of strings", reader.TokenType);
+                    }
+
+                    audRange = new Range(audStart, reader.BytesConsumed);
+                    break;
+                case Claim.Exp:
+                    if (!TryReadNumericDate(ref reader, out exp))
+                    {
+                        return BadDate(claim, ref reader);
+                    }
+
+                    break;
+                case Claim.Nbf:
+                    if (!TryReadNumericDate(ref reader, out nbf))
+                    {
+                        return BadDate(claim, ref reader);
+                    }
+
+                    break;
+                case Claim.Iat:
+                    if (!TryReadNumericDate(ref reader, out iat))
+                    {
+                        return BadDate(claim, ref reader);
+                    }
+
+                    break;
+                case Claim.AuthTime:
+                    if (!TryReadNumericDate(ref reader, out authTime))
+                    {
+                        return BadDate(claim, ref reader);
+                    }
+
+                    break;
+                case Claim.Rev:
+                    if (reader.TokenType != JsonTokenType.Number ||
+                        !(reader.TryGetPlainInteger(out rev) || reader.TryGetInt64(out rev)) || rev < 0)
+                    {
+                        return WrongType(claim, "a non-negative integer", reader.TokenType);
+                    }
+
+                    break;
+                case Claim.Phr:
+                    if (reader.TokenType is not (JsonTokenType.True or JsonTokenType.False))
+                    {
+                        return WrongType(claim, "a boolean", reader.TokenType);
+                    }
+
+                    phr = reader.TokenType == JsonTokenType.True;
+                    break;
+                case Claim.Amr:
+                    // RFC 8176 §1: amr is an array of strings; values CarteAuth does not know are ignored.
+                    if (reader.TokenType != JsonTokenType.StartArray)
+                    {
+                        return WrongType(claim, "an array of strings", reader.TokenType);
+                    }
+
+                    while (true)
+                    {
+                        if (!reader.Read())
                         {
-                            return WrongType(claim, "a string or an array of strings", reader.TokenType);
+                            return NotJson(ref reader);
                         }
 
-                        audRange = new Range(audStart, (int)reader.BytesConsumed);
-                        break;
-                    case Claim.Exp:
-                        if (!TryReadNumericDate(ref reader, out exp))
+                        if (reader.TokenType == JsonTokenType.EndArray)
                         {
-                            return BadDate(claim, ref reader);
+                            break;
                         }
 
-                        break;
-                    case Claim.Nbf:
-                        if (!TryReadNumericDate(ref reader, out nbf))
-                        {
-                            return BadDate(claim, ref reader);
-                        }
-
-                        break;
-                    case Claim.Iat:
-                        if (!TryReadNumericDate(ref reader, out iat))
-                        {
-                            return BadDate(claim, ref reader);
-                        }
-
-                        break;
-                    case Claim.AuthTime:
-                        if (!TryReadNumericDate(ref reader, out authTime))
-                        {
-                            return BadDate(claim, ref reader);
-                        }
-
-                        break;
-                    case Claim.Rev:
-                        if (reader.TokenType != JsonTokenType.Number ||
-                            !(TryParseDigits(reader.ValueSpan, out rev) || reader.TryGetInt64(out rev)) || rev < 0)
-                        {
-                            return WrongType(claim, "a non-negative integer", reader.TokenType);
-                        }
-
-                        break;
-                    case Claim.Phr:
-                        if (reader.TokenType is not (JsonTokenType.True or JsonTokenType.False))
-                        {
-                            return WrongType(claim, "a boolean", reader.TokenType);
-                        }
-
-                        phr = reader.TokenType == JsonTokenType.True;
-                        break;
-                    case Claim.Amr:
-                        // RFC 8176 §1: amr is an array of strings; values CarteAuth does not know are ignored.
-                        if (reader.TokenType != JsonTokenType.StartArray)
+                        if (reader.TokenType != JsonTokenType.String)
                         {
                             return WrongType(claim, "an array of strings", reader.TokenType);
                         }
 
-                        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-                        {
-                            if (reader.TokenType != JsonTokenType.String)
-                            {
-                                return WrongType(claim, "an array of strings", reader.TokenType);
-                            }
+                        methods |= reader.ValueIsEscaped ? FindEscapedAmr(ref reader) : AmrLookup.Find(reader.ValueSpan);
+                    }
 
-                            methods |= AmrLookup.Find(reader.ValueIsEscaped ? Encoding.UTF8.GetBytes(reader.GetString()!) : reader.ValueSpan);
-                        }
+                    break;
+                case Claim.Loa:
+                    if (reader.TokenType != JsonTokenType.String)
+                    {
+                        return WrongType(claim, "a string", reader.TokenType);
+                    }
 
-                        break;
-                    case Claim.Loa:
-                        if (reader.TokenType != JsonTokenType.String)
-                        {
-                            return WrongType(claim, "a string", reader.TokenType);
-                        }
+                    loa = reader.ValueTextEquals("high"u8) ? AssuranceLevel.High
+                        : reader.ValueTextEquals("substantial"u8) ? AssuranceLevel.Substantial
+                        : reader.ValueTextEquals("low"u8) ? AssuranceLevel.Low
+                        : Acr.TryGetLevel(reader.GetString(), out var level) ? level : AssuranceLevel.None;
+                    break;
+                default:
+                    // The remaining claims are strings.
+                    if (reader.TokenType != JsonTokenType.String)
+                    {
+                        return WrongType(claim, "a string", reader.TokenType);
+                    }
 
-                        loa = reader.ValueTextEquals("high"u8) ? AssuranceLevel.High
-                            : reader.ValueTextEquals("substantial"u8) ? AssuranceLevel.Substantial
-                            : reader.ValueTextEquals("low"u8) ? AssuranceLevel.Low
-                            : Acr.TryGetLevel(reader.GetString(), out var level) ? level : AssuranceLevel.None;
-                        break;
-                    default:
-                        // The remaining claims are strings.
-                        if (reader.TokenType != JsonTokenType.String)
-                        {
-                            return WrongType(claim, "a string", reader.TokenType);
-                        }
+                    // Informational strings are only located here and decoded when read (SessionTokenClaims); the
+                    // reader has checked that they decode.
+                    var at = new Range(reader.TokenStartIndex, reader.BytesConsumed);
+                    switch (claim)
+                    {
+                        case Claim.Sub:
+                            sub = reader.GetString();
+                            break;
+                        case Claim.Acr:
+                            acr = KnownAcr(ref reader);
+                            break;
+                        case Claim.Jti:
+                            jti = at;
+                            break;
+                        case Claim.Sid:
+                            sid = at;
+                            break;
+                        case Claim.Authn:
+                            authn = at;
+                            break;
+                        case Claim.Name:
+                            name = at;
+                            break;
+                        case Claim.GivenName:
+                            givenName = at;
+                            break;
+                        case Claim.FamilyName:
+                            familyName = at;
+                            break;
+                        default:
+                            profession = at;
+                            break;
+                    }
 
-                        // Informational strings are only located here and decoded when read (SessionTokenClaims).
-                        var at = new Range((int)reader.TokenStartIndex, (int)reader.BytesConsumed);
-                        switch (claim)
-                        {
-                            case Claim.Sub:
-                                sub = reader.GetString();
-                                break;
-                            case Claim.Acr:
-                                acr = KnownAcr(ref reader);
-                                break;
-                            case Claim.Jti:
-                                jti = at;
-                                break;
-                            case Claim.Sid:
-                                sid = at;
-                                break;
-                            case Claim.Authn:
-                                authn = at;
-                                break;
-                            case Claim.Name:
-                                name = at;
-                                break;
-                            case Claim.GivenName:
-                                givenName = at;
-                                break;
-                            case Claim.FamilyName:
-                                familyName = at;
-                                break;
-                            default:
-                                profession = at;
-                                break;
-                        }
-
-                        break;
-                }
-            }
-
-            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
-            {
-                return Fail(ReasonCodes.TokenMalformed, "The token payload is not a single JSON object (RFC 7519 §7.2 step 10).");
+                    break;
             }
         }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException)
+
+        if (reader.Error != ClaimsJsonError.None)
         {
-            return Fail(ReasonCodes.TokenMalformed, $"The token payload is not valid JSON (RFC 7519 §7.2 step 10): {ex.Message}");
+            return NotJson(ref reader);
         }
 
+        if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+        {
+            return Fail(ReasonCodes.TokenMalformed, "The token payload is not a single JSON object (RFC 7519 §7.2 step 10).");
+        }
+
+        if (reader.Error != ClaimsJsonError.None)
+        {
+            return NotJson(ref reader);
+        }
         // ---- time (RFC 7519 §4.1.4, §4.1.5, §4.1.6), with the configured clock skew ----
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         if (!Has(present, Claim.Exp))
@@ -826,7 +859,7 @@ public sealed partial class SessionTokenValidator
     /// RFC 7519 §2 NumericDate: seconds since the epoch, possibly non-integer. Read as milliseconds; values outside
     /// the years 1-9999 are refused.
     /// </summary>
-    private static bool TryReadNumericDate(ref Utf8JsonReader reader, out long milliseconds)
+    private static bool TryReadNumericDate(ref ClaimsJsonReader reader, out long milliseconds)
     {
         const long MinSeconds = -62_135_596_800;
         const long MaxSeconds = 253_402_300_799;
@@ -836,8 +869,8 @@ public sealed partial class SessionTokenValidator
             return false;
         }
 
-        // Fast path: the reader has already checked the JSON number syntax, so plain digits are an integer.
-        if (TryParseDigits(reader.ValueSpan, out var seconds) || reader.TryGetInt64(out seconds))
+        // Fast path: the reader has already checked the JSON number syntax (RFC 8259 §6), so plain digits are an integer.
+        if (reader.TryGetPlainInteger(out var seconds) || reader.TryGetInt64(out seconds))
         {
             if (seconds is < MinSeconds or > MaxSeconds)
             {
@@ -857,34 +890,13 @@ public sealed partial class SessionTokenValidator
         return false;
     }
 
-    /// <summary>Parses 1 to 15 ASCII digits (a JSON integer the reader has validated); false for anything else.</summary>
-    private static bool TryParseDigits(ReadOnlySpan<byte> digits, out long value)
-    {
-        value = 0;
-        if (digits.Length is 0 or > 15)
-        {
-            return false;
-        }
-
-        foreach (var b in digits)
-        {
-            var digit = (uint)(b - '0');
-            if (digit > 9)
-            {
-                value = 0;
-                return false;
-            }
-
-            value = (value * 10) + digit;
-        }
-
-        return true;
-    }
-
-    private static SessionTokenValidationResult BadDate(Claim claim, ref Utf8JsonReader reader) =>
+    private static SessionTokenValidationResult BadDate(Claim claim, ref ClaimsJsonReader reader) =>
         reader.TokenType == JsonTokenType.Number
             ? Fail(ReasonCodes.TokenMalformed, $"The token's {NameOf(claim)} is {Encoding.UTF8.GetString(reader.ValueSpan)}, outside the dates a NumericDate can express (years 1 to 9999, RFC 7519 §2).")
             : WrongType(claim, "a NumericDate (seconds since 1970-01-01T00:00:00Z, RFC 7519 §2)", reader.TokenType);
+
+    private static SessionTokenValidationResult NotJson(ref ClaimsJsonReader reader) =>
+        Fail(ReasonCodes.TokenMalformed, $"The token payload is not valid JSON (RFC 7519 §7.2 step 10): {reader.DescribeError()}");
 
     private static SessionTokenValidationResult WrongType(Claim claim, string expected, JsonTokenType actual) =>
         Fail(ReasonCodes.TokenMalformed, $"The token's {NameOf(claim)} claim is a JSON {Describe(actual)}; it must be {expected}.");
@@ -950,14 +962,39 @@ public sealed partial class SessionTokenValidator
     };
 
     /// <summary>Returns a shared string for the common ACR values instead of allocating one.</summary>
-    private static string? KnownAcr(ref Utf8JsonReader reader) =>
+    private static string KnownAcr(ref ClaimsJsonReader reader) =>
         reader.ValueTextEquals("high"u8) ? "high"
         : reader.ValueTextEquals("substantial"u8) ? "substantial"
         : reader.ValueTextEquals("low"u8) ? "low"
         : reader.ValueTextEquals("eidas1"u8) ? Acr.ProSanteConnect
         : reader.GetString();
 
+    /// <summary>Recognises an escaped property name: claim names are at most 11 bytes, so a longer text is none of them.</summary>
+    private static Claim IdentifyEscaped(ref ClaimsJsonReader reader)
+    {
+        Span<byte> name = stackalloc byte[16];
+        return reader.TryCopyMemberName(name, out var length) ? Identify(name[..length]) : Claim.None;
+    }
+
+    /// <summary>Matches an escaped amr value: registered values are at most 6 bytes, so a longer text is none of them.</summary>
+    private static AuthenticationMethods FindEscapedAmr(ref ClaimsJsonReader reader)
+    {
+        Span<byte> value = stackalloc byte[16];
+        return reader.TryCopyValue(value, out var length) ? AmrLookup.Find(value[..length]) : AuthenticationMethods.None;
+    }
+
     private static bool Has(int mask, Claim claim) => (mask & (1 << (int)claim)) != 0;
+
+    // Claim names (or parts of them) as little-endian integers, for Identify.
+    private static readonly uint NameKey = BinaryPrimitives.ReadUInt32LittleEndian("name"u8);
+    private static readonly uint AuthKey = BinaryPrimitives.ReadUInt32LittleEndian("auth"u8);
+    private static readonly ulong AuthTimKey = BinaryPrimitives.ReadUInt64LittleEndian("auth_tim"u8);
+    private static readonly ulong GivenNaKey = BinaryPrimitives.ReadUInt64LittleEndian("given_na"u8);
+    private static readonly ulong VenNameKey = BinaryPrimitives.ReadUInt64LittleEndian("ven_name"u8);
+    private static readonly ulong ProfessiKey = BinaryPrimitives.ReadUInt64LittleEndian("professi"u8);
+    private static readonly ulong OfessionKey = BinaryPrimitives.ReadUInt64LittleEndian("ofession"u8);
+    private static readonly ulong FamilyNKey = BinaryPrimitives.ReadUInt64LittleEndian("family_n"u8);
+    private static readonly ulong IlyNameKey = BinaryPrimitives.ReadUInt64LittleEndian("ily_name"u8);
 
     /// <summary>Recognises the claims CarteAuth reads from a property name, by length then bytes (no allocation).</summary>
     private static Claim Identify(ReadOnlySpan<byte> name)
@@ -965,35 +1002,41 @@ public sealed partial class SessionTokenValidator
         switch (name.Length)
         {
             case 3:
-                return name[0] switch
+                // The three bytes as one integer: one comparison per candidate.
+                return (name[0] | (name[1] << 8) | (name[2] << 16)) switch
                 {
-                    (byte)'i' when name.SequenceEqual("iss"u8) => Claim.Iss,
-                    (byte)'i' when name.SequenceEqual("iat"u8) => Claim.Iat,
-                    (byte)'a' when name.SequenceEqual("aud"u8) => Claim.Aud,
-                    (byte)'a' when name.SequenceEqual("amr"u8) => Claim.Amr,
-                    (byte)'a' when name.SequenceEqual("acr"u8) => Claim.Acr,
-                    (byte)'s' when name.SequenceEqual("sub"u8) => Claim.Sub,
-                    (byte)'s' when name.SequenceEqual("sid"u8) => Claim.Sid,
-                    (byte)'e' when name.SequenceEqual("exp"u8) => Claim.Exp,
-                    (byte)'n' when name.SequenceEqual("nbf"u8) => Claim.Nbf,
-                    (byte)'j' when name.SequenceEqual("jti"u8) => Claim.Jti,
-                    (byte)'l' when name.SequenceEqual("loa"u8) => Claim.Loa,
-                    (byte)'r' when name.SequenceEqual("rev"u8) => Claim.Rev,
-                    (byte)'p' when name.SequenceEqual("phr"u8) => Claim.Phr,
+                    'i' | ('s' << 8) | ('s' << 16) => Claim.Iss,
+                    'i' | ('a' << 8) | ('t' << 16) => Claim.Iat,
+                    'a' | ('u' << 8) | ('d' << 16) => Claim.Aud,
+                    'a' | ('m' << 8) | ('r' << 16) => Claim.Amr,
+                    'a' | ('c' << 8) | ('r' << 16) => Claim.Acr,
+                    's' | ('u' << 8) | ('b' << 16) => Claim.Sub,
+                    's' | ('i' << 8) | ('d' << 16) => Claim.Sid,
+                    'e' | ('x' << 8) | ('p' << 16) => Claim.Exp,
+                    'n' | ('b' << 8) | ('f' << 16) => Claim.Nbf,
+                    'j' | ('t' << 8) | ('i' << 16) => Claim.Jti,
+                    'l' | ('o' << 8) | ('a' << 16) => Claim.Loa,
+                    'r' | ('e' << 8) | ('v' << 16) => Claim.Rev,
+                    'p' | ('h' << 8) | ('r' << 16) => Claim.Phr,
                     _ => Claim.None,
                 };
             case 4:
-                return name.SequenceEqual("name"u8) ? Claim.Name : Claim.None;
+                return BinaryPrimitives.ReadUInt32LittleEndian(name) == NameKey ? Claim.Name : Claim.None;
             case 5:
-                return name.SequenceEqual("authn"u8) ? Claim.Authn : Claim.None;
+                return BinaryPrimitives.ReadUInt32LittleEndian(name) == AuthKey && name[4] == (byte)'n' ? Claim.Authn : Claim.None;
             case 9:
-                return name.SequenceEqual("auth_time"u8) ? Claim.AuthTime : Claim.None;
+                return BinaryPrimitives.ReadUInt64LittleEndian(name) == AuthTimKey && name[8] == (byte)'e' ? Claim.AuthTime : Claim.None;
             case 10:
-                return name.SequenceEqual("given_name"u8) ? Claim.GivenName
-                    : name.SequenceEqual("profession"u8) ? Claim.Profession
+                // Two overlapping eight-byte reads cover the ten bytes.
+                var head = BinaryPrimitives.ReadUInt64LittleEndian(name);
+                var tail = BinaryPrimitives.ReadUInt64LittleEndian(name[2..]);
+                return head == GivenNaKey && tail == VenNameKey ? Claim.GivenName
+                    : head == ProfessiKey && tail == OfessionKey ? Claim.Profession
                     : Claim.None;
             case 11:
-                return name.SequenceEqual("family_name"u8) ? Claim.FamilyName : Claim.None;
+                return BinaryPrimitives.ReadUInt64LittleEndian(name) == FamilyNKey && BinaryPrimitives.ReadUInt64LittleEndian(name[3..]) == IlyNameKey
+                    ? Claim.FamilyName
+                    : Claim.None;
             default:
                 return Claim.None;
         }
@@ -1064,35 +1107,58 @@ public sealed partial class SessionTokenValidator
         Profession = 19,
     }
 
-    /// <summary>RFC 8176 amr values as UTF-8, matched without allocating.</summary>
+    /// <summary>RFC 8176 amr values, matched without allocating: each value's bytes and length packed in one integer.</summary>
     private static class AmrLookup
     {
-        private static readonly (byte[] Utf8, AuthenticationMethods Method)[] Values = Build();
+        private static readonly (ulong Key, AuthenticationMethods Method)[] Values = Build();
 
         public static AuthenticationMethods Find(ReadOnlySpan<byte> value)
         {
-            foreach (var (utf8, method) in Values)
+            var key = Pack(value);
+            if (key != 0)
             {
-                if (value.SequenceEqual(utf8))
+                foreach (var (candidate, method) in Values)
                 {
-                    return method;
+                    if (candidate == key)
+                    {
+                        return method;
+                    }
                 }
             }
 
             return AuthenticationMethods.None;
         }
 
-        private static (byte[], AuthenticationMethods)[] Build()
+        // 1 to 7 bytes, with the length in the top byte; 0 (no value matches) for anything longer or empty.
+        private static ulong Pack(ReadOnlySpan<byte> value)
         {
-            var values = new (byte[], AuthenticationMethods)[Amr.RegisteredValues.Count];
-            for (var i = 0; i < values.Length; i++)
+            if (value.Length is 0 or > 7)
             {
-                var value = Amr.RegisteredValues[i];
-                Amr.TryParse(value, out var method);
-                values[i] = (Encoding.UTF8.GetBytes(value), method);
+                return 0;
             }
 
-            return values;
+            var key = (ulong)value.Length << 56;
+            for (var i = 0; i < value.Length; i++)
+            {
+                key |= (ulong)value[i] << (i * 8);
+            }
+
+            return key;
+        }
+
+        private static (ulong, AuthenticationMethods)[] Build()
+        {
+            var values = new List<(ulong, AuthenticationMethods)>(Amr.RegisteredValues.Count);
+            foreach (var value in Amr.RegisteredValues)
+            {
+                var key = Pack(Encoding.UTF8.GetBytes(value));
+                if (key != 0 && Amr.TryParse(value, out var method))
+                {
+                    values.Add((key, method));
+                }
+            }
+
+            return [.. values];
         }
     }
 }

@@ -97,9 +97,13 @@ internal sealed class TokenTestKit
     public static string AlgName(SessionTokenAlgorithm algorithm) => algorithm.ToString();
 
     /// <summary>Signs arbitrary header and payload JSON with a key, the way RFC 7515 §5.1 says.</summary>
-    public static string Sign(SessionSigningKey key, string headerJson, string payloadJson)
+    public static string Sign(SessionSigningKey key, string headerJson, string payloadJson) =>
+        Sign(key, headerJson, Encoding.UTF8.GetBytes(payloadJson));
+
+    /// <summary>Signs a payload given as bytes (which need not be UTF-8).</summary>
+    public static string Sign(SessionSigningKey key, string headerJson, byte[] payload)
     {
-        var input = B64(headerJson) + "." + B64(payloadJson);
+        var input = B64(headerJson) + "." + Base64Url.EncodeToString(payload);
         var data = Encoding.ASCII.GetBytes(input);
         var signature = key.Ecdsa is { } ec
             ? ec.SignData(data, HashAlgorithmName.SHA256)
