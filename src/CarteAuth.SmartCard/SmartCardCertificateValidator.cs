@@ -271,8 +271,10 @@ public sealed class SmartCardCertificateValidator
             return ChainOutcome.Refused("The certificate is itself configured as a trust anchor; configure the IGC-Santé root CA instead, not card certificates.");
         }
 
-        // Copies: the chain's element certificates are released with the chain, the cached outcome outlives it.
-        var issuer = X509CertificateLoader.LoadCertificate(elements[1].Certificate.RawData);
+        // A copy: the chain's element certificates are released with the chain, the cached outcome outlives it. The
+        // copy constructor duplicates the platform handle (a reference, not a re-decode: decoding the DER again costs
+        // more than building the chain on OpenSSL 3).
+        var issuer = new X509Certificate2(elements[1].Certificate);
         string? issuerCn;
         try
         {

@@ -1,0 +1,203 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using BenchmarkDotNet.Attributes;
+using CarteAuth.SmartCard;
+using CarteAuth.SmartCard.Development;
+using CarteAuth.SmartCard.Revocation;
+
+namespace CarteAuth.Benchmarks;
+
+/// <summary>
+/// Issue 3: full validation of a card certificate (chain + revocation + identity) by
+/// <see cref="SmartCardCertificateValidator"/>, against what ASP.NET Core's <c>CertificateAuthenticationHandler</c>
+/// does for a chained client certificate, measured in the same run. Targets: at least 2× faster on repeated
+/// presentations, no slower on a first presentation.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Setup (in memory): <see cref="DevPki.CreateWithStandardCards"/>, the doctor's CPS certificate, the root as the only
+/// anchor and the card-issuing CA as intermediate. Revocation is the real <see cref="CrlRevocationChecker"/>: the CRL is
+/// served by an HttpListener on 127.0.0.1 and downloaded once in <see cref="Setup"/> (the request count is checked);
+/// afterwards the checker answers from its CRL cache, as it does in production until the CRL's nextUpdate. The checker
+/// still parses both certificates, verifies the leaf's signature with the issuer's key and looks the serial up in the
+/// CRL on every call: only the download is cached.
+/// </para>
+/// <para>
+/// Baseline: ASP.NET Core's handler path with <c>ChainTrustValidationMode = CustomRootTrust</c>: a new
+/// <see cref="X509Chain"/> per request, <c>CustomTrustStore</c> = root, <c>ExtraStore</c> = intermediate,
+/// <see cref="X509VerificationFlags.NoFlag"/>, <c>Build</c>, then reading the subject for the claims, with
+/// <see cref="X509RevocationMode.NoCheck"/>. The handler's default is Online, which needs the network to reach real
+/// CRL distribution points (not reachable here), so NoCheck is the like-for-like floor: the baseline does strictly
+/// less work than CarteAuth (no revocation, no identity parsing).
+/// </para>
+/// <para>
+/// <see cref="AspNetCoreChainOnlineCrl"/> is the same path with revocation: Online, served by the same loopback CRL
+/// (the card's distribution point), which the OS chain engine downloads once and then answers from its own CRL cache.
+/// It uses <see cref="X509RevocationFlag.EndCertificateOnly"/>: the development intermediate has no distribution point,
+/// so the handler's default ExcludeRoot cannot succeed here; end-certificate-only is also what CarteAuth checks.
+/// </para>
+/// <para>
+/// First presentation: the same validator configuration with <see cref="SmartCardOptions.ChainCacheDuration"/> = 0,
+/// so every call builds the chain as for a certificate never seen before. A fresh validator per call would also
+/// measure loading the trust configuration, which happens once per application, not once per certificate. The
+/// revocation answer is cached in both cases: a CRL is downloaded once per CA and per nextUpdate, not per certificate.
+/// </para>
+/// </remarks>
+[MemoryDiagnoser]
+[MedianColumn]
+public class CertificateValidationBenchmarks
+{
+    private DevPki _pki = null!;
+    private X509Certificate2 _doctor = null!;
+    private HttpListener _listener = null!;
+    private Task _serving = null!;
+    private int _crlRequests;
+    private int _crlRequestsAfterSetup;
+    private byte[] _crl = null!;
+    private HttpClient _http = null!;
+    private CrlRevocationChecker _revocation = null!;
+    private SmartCardCertificateValidator _cached = null!;
+    private SmartCardCertificateValidator _uncached = null!;
+    private X509Certificate2Collection _anchors = null!;
+    private X509Certificate2Collection _intermediates = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var port = FreePort();
+        _pki = DevPki.CreateWithStandardCards(new DevPkiOptions { CrlUrl = new Uri($"http://127.0.0.1:{port}/fort-personnes.crl") });
+        _doctor = _pki.Cards.Single(c => c.Spec.Name == "doctor").Certificate;
+        _crl = _pki.BuildCrl(); // nextUpdate in one day: the CRL stays fresh for the whole run
+
+        _listener = new HttpListener();
+        _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        _listener.Start();
+        _serving = Task.Run(ServeAsync);
+
+        _http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.Zero });
+        _revocation = new CrlRevocationChecker(_http, new CrlRevocationOptions { MaxCacheDuration = TimeSpan.FromHours(12) });
+
+        // Public certificates only: the validator and the baseline never see a private key.
+        _anchors = [X509CertificateLoader.LoadCertificate(_pki.Root.RawData)];
+        _intermediates = [X509CertificateLoader.LoadCertificate(_pki.Intermediate.RawData)];
+        _cached = new SmartCardCertificateValidator(Options(TimeSpan.FromMinutes(5)), _revocation);
+        _uncached = new SmartCardCertificateValidator(Options(TimeSpan.Zero), _revocation);
+
+        if (!RepeatedPresentation() || !FirstPresentation() || AspNetCoreChain() is null)
+        {
+            throw new InvalidOperationException("The doctor's card certificate does not validate.");
+        }
+
+        if (Volatile.Read(ref _crlRequests) != 1)
+        {
+            throw new InvalidOperationException($"CarteAuth downloaded the CRL {_crlRequests} times in setup; expected once.");
+        }
+
+        if (AspNetCoreChainOnlineCrl() is null)
+        {
+            throw new InvalidOperationException("The OS chain engine does not validate the doctor's certificate with the loopback CRL.");
+        }
+
+        _crlRequestsAfterSetup = Volatile.Read(ref _crlRequests);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        var requests = Volatile.Read(ref _crlRequests);
+        _listener.Close();
+        _serving.GetAwaiter().GetResult();
+        _http.Dispose();
+        _pki.Dispose();
+        if (requests != _crlRequestsAfterSetup)
+        {
+            throw new InvalidOperationException($"The CRL was downloaded {requests - _crlRequestsAfterSetup} more times after setup; revocation answers were not served from caches.");
+        }
+    }
+
+    /// <summary>ASP.NET Core's CertificateAuthenticationHandler chain path (custom root trust, no revocation), then the subject.</summary>
+    [Benchmark(Baseline = true)]
+    public string? AspNetCoreChain()
+    {
+        using var chain = new X509Chain();
+        var policy = chain.ChainPolicy;
+        policy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        policy.CustomTrustStore.AddRange(_anchors);
+        policy.ExtraStore.AddRange(_intermediates);
+        policy.RevocationMode = X509RevocationMode.NoCheck;
+        policy.RevocationFlag = X509RevocationFlag.ExcludeRoot;
+        policy.VerificationFlags = X509VerificationFlags.NoFlag;
+        return chain.Build(_doctor) ? _doctor.Subject : null;
+    }
+
+    /// <summary>The same path with the end certificate's revocation checked Online against the loopback CRL (OS CRL cache warm).</summary>
+    [Benchmark]
+    public string? AspNetCoreChainOnlineCrl()
+    {
+        using var chain = new X509Chain();
+        var policy = chain.ChainPolicy;
+        policy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        policy.CustomTrustStore.AddRange(_anchors);
+        policy.ExtraStore.AddRange(_intermediates);
+        policy.RevocationMode = X509RevocationMode.Online;
+        policy.RevocationFlag = X509RevocationFlag.EndCertificateOnly;
+        policy.VerificationFlags = X509VerificationFlags.NoFlag;
+        return chain.Build(_doctor) ? _doctor.Subject : null;
+    }
+
+    /// <summary>CarteAuth, the same certificate again: chain cache warm, CRL cached.</summary>
+    [Benchmark]
+    public bool RepeatedPresentation() => Validate(_cached);
+
+    /// <summary>CarteAuth, a certificate not seen before: the chain is built (cache disabled), CRL cached (per CA).</summary>
+    [Benchmark]
+    public bool FirstPresentation() => Validate(_uncached);
+
+    private bool Validate(SmartCardCertificateValidator validator)
+    {
+        var pending = validator.ValidateAsync(_doctor);
+        var result = pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
+        return result.IsValid && result.Certificate is not null;
+    }
+
+    private SmartCardOptions Options(TimeSpan chainCache)
+    {
+        var options = new SmartCardOptions { ChainCacheDuration = chainCache };
+        options.TrustAnchors.AddRange(_anchors);
+        options.Intermediates.AddRange(_intermediates);
+        return options;
+    }
+
+    private async Task ServeAsync()
+    {
+        while (_listener.IsListening)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await _listener.GetContextAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            {
+                return;
+            }
+
+            using (context.Response)
+            {
+                Interlocked.Increment(ref _crlRequests);
+                context.Response.KeepAlive = false;
+                context.Response.ContentType = "application/pkix-crl";
+                context.Response.ContentLength64 = _crl.Length;
+                await context.Response.OutputStream.WriteAsync(_crl).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
