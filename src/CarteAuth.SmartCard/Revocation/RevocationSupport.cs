@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Formats.Asn1;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using BcCertificate = Org.BouncyCastle.X509.X509Certificate;
@@ -28,11 +30,24 @@ internal sealed class CertificatePair
     /// <summary>Cache and degraded-mode key of the certificate: issuer and serial.</summary>
     public string CacheKey => IssuerKey + ":" + SerialHex;
 
+    private const int MaxCachedPairs = 10_000;
+
+    // A pair depends only on the two certificates' bytes, so it is cached process-wide by their SHA-256 thumbprints:
+    // repeated presentations of a card skip parsing and the signature check. Bounded: cleared when full.
+    private static readonly ConcurrentDictionary<(string Certificate, string Issuer), CertificatePair> Pairs = new();
+
     /// <summary>Parses both certificates and checks that <paramref name="issuer"/> issued <paramref name="certificate"/>; a typed failure otherwise.</summary>
     public static (CertificatePair? Pair, RevocationCheckResult? Failure) Create(X509Certificate2 certificate, X509Certificate2 issuer)
     {
         ArgumentNullException.ThrowIfNull(certificate);
         ArgumentNullException.ThrowIfNull(issuer);
+        var issuerKey = issuer.GetCertHashString(HashAlgorithmName.SHA256);
+        var key = (certificate.GetCertHashString(HashAlgorithmName.SHA256), issuerKey);
+        if (Pairs.TryGetValue(key, out var cached))
+        {
+            return (cached, null);
+        }
+
         var parser = new Org.BouncyCastle.X509.X509CertificateParser();
         var bcCertificate = parser.ReadCertificate(certificate.RawData);
         var bcIssuer = parser.ReadCertificate(issuer.RawData);
@@ -43,18 +58,67 @@ internal sealed class CertificatePair
                 ReasonCodes.CertRevocationWrongIssuer));
         }
 
-        try
-        {
-            bcCertificate.Verify(bcIssuer.GetPublicKey());
-        }
-        catch (Exception e) when (e is Org.BouncyCastle.Security.GeneralSecurityException or Org.BouncyCastle.Crypto.CryptoException or ArgumentException or InvalidOperationException)
+        if (!IsSignedBy(certificate, issuer, bcCertificate, bcIssuer))
         {
             return (null, RevocationCheckResult.Unavailable(
                 $"The certificate is not signed by the key of the issuer certificate given ({issuer.Subject}, thumbprint {issuer.Thumbprint}): another CA has the same name; pass the CA certificate that issued it.",
                 ReasonCodes.CertRevocationWrongIssuer));
         }
 
-        return (new CertificatePair(bcCertificate, bcIssuer, certificate.SerialNumber, issuer.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256)), null);
+        var pair = new CertificatePair(bcCertificate, bcIssuer, certificate.SerialNumber, issuerKey);
+        if (Pairs.Count >= MaxCachedPairs)
+        {
+            Pairs.Clear();
+        }
+
+        Pairs[key] = pair;
+        return (pair, null);
+    }
+
+    /// <summary>
+    /// RFC 5280 §4.1.1.3: the certificate's signatureValue over its DER tbsCertificate, with the issuer's key. The
+    /// usual IGC-Santé algorithms (sha256/384/512WithRSAEncryption, ecdsa-with-SHA256/384/512) are verified by the
+    /// platform (about 20 µs); anything else by BouncyCastle, whose RSA key import alone costs milliseconds.
+    /// </summary>
+    private static bool IsSignedBy(X509Certificate2 certificate, X509Certificate2 issuer, BcCertificate bcCertificate, BcCertificate bcIssuer)
+    {
+        try
+        {
+            // Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm AlgorithmIdentifier, signatureValue BIT STRING }
+            var reader = new AsnReader(certificate.RawData, AsnEncodingRules.DER).ReadSequence();
+            var tbs = reader.ReadEncodedValue();
+            var algorithm = reader.ReadSequence().ReadObjectIdentifier();
+            var signature = reader.ReadBitString(out _);
+            HashAlgorithmName? hash = algorithm switch
+            {
+                "1.2.840.113549.1.1.11" or "1.2.840.10045.4.3.2" => HashAlgorithmName.SHA256,
+                "1.2.840.113549.1.1.12" or "1.2.840.10045.4.3.3" => HashAlgorithmName.SHA384,
+                "1.2.840.113549.1.1.13" or "1.2.840.10045.4.3.4" => HashAlgorithmName.SHA512,
+                _ => null,
+            };
+            if (hash is { } h && algorithm.StartsWith("1.2.840.113549", StringComparison.Ordinal) && issuer.GetRSAPublicKey() is { } rsa)
+            {
+                using (rsa)
+                {
+                    return rsa.VerifyData(tbs.Span, signature, h, RSASignaturePadding.Pkcs1);
+                }
+            }
+
+            if (hash is { } e && algorithm.StartsWith("1.2.840.10045", StringComparison.Ordinal) && issuer.GetECDsaPublicKey() is { } ecdsa)
+            {
+                using (ecdsa)
+                {
+                    return ecdsa.VerifyData(tbs.Span, signature, e, DSASignatureFormat.Rfc3279DerSequence);
+                }
+            }
+
+            bcCertificate.Verify(bcIssuer.GetPublicKey());
+            return true;
+        }
+        catch (Exception e) when (e is AsnContentException or CryptographicException or Org.BouncyCastle.Security.GeneralSecurityException or Org.BouncyCastle.Crypto.CryptoException or ArgumentException or InvalidOperationException)
+        {
+            return false;
+        }
     }
 }
 
