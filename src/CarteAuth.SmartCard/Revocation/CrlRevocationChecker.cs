@@ -50,13 +50,13 @@ public sealed class CrlRevocationChecker : ICertificateRevocationChecker
         var (pair, failure) = CertificatePair.Create(certificate, issuer);
         if (pair is null)
         {
-            return Report(certificate.SerialNumber, failure!);
+            return RevocationLog.Report(_logger, certificate.SerialNumber, failure!);
         }
 
         var url = _options.CrlUrl ?? DistributionPoint(pair.Certificate);
         if (url is null)
         {
-            return Report(pair.SerialHex, RevocationCheckResult.Unavailable(
+            return RevocationLog.Report(_logger, pair.SerialHex, RevocationCheckResult.Unavailable(
                 "The certificate has no HTTP CRL distribution point and no CrlUrl is configured: configure CrlRevocationOptions.CrlUrl (e.g. https://igc-sante.esante.gouv.fr/CRL/<CA>.crl) or use OCSP.",
                 ReasonCodes.CertRevocationNoSource));
         }
@@ -64,7 +64,7 @@ public sealed class CrlRevocationChecker : ICertificateRevocationChecker
         var (crl, fetched, crlFailure) = await GetCrlAsync(url, pair, cancellationToken).ConfigureAwait(false);
         if (crl is null)
         {
-            return Report(pair.SerialHex, _degraded.Apply(pair.CacheKey, pair.SerialHex, crlFailure!));
+            return RevocationLog.Report(_logger, pair.SerialHex, _degraded.Apply(pair.CacheKey, pair.SerialHex, crlFailure!));
         }
 
         // RFC 5280 §6.3.3 (i): if the serial number appears on the CRL, the certificate is revoked (a listed serial
@@ -80,22 +80,12 @@ public sealed class CrlRevocationChecker : ICertificateRevocationChecker
         var stale = Freshness(crl, url);
         if (stale is not null)
         {
-            return Report(pair.SerialHex, _degraded.Apply(pair.CacheKey, pair.SerialHex, stale));
+            return RevocationLog.Report(_logger, pair.SerialHex, _degraded.Apply(pair.CacheKey, pair.SerialHex, stale));
         }
 
         _degraded.RecordGood(pair.CacheKey, fetched);
         RevocationLog.Checked(_logger, pair.SerialHex, url.AbsoluteUri, RevocationStatus.Good);
         return RevocationCheckResult.Good($"The certificate {pair.SerialHex} is not on the CRL {url} (thisUpdate {Utc(crl.ThisUpdate):u}).");
-    }
-
-    private RevocationCheckResult Report(string serial, RevocationCheckResult result)
-    {
-        if (result.Status == RevocationStatus.Unavailable)
-        {
-            RevocationLog.Failed(_logger, serial, result.ReasonCode, result.Message);
-        }
-
-        return result;
     }
 
     /// <summary>The first HTTP(S) fullName URI of the CRL distribution points extension (RFC 5280 §4.2.1.13).</summary>

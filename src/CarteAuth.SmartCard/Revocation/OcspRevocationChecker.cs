@@ -52,7 +52,7 @@ public sealed class OcspRevocationChecker : ICertificateRevocationChecker
         var (pair, failure) = CertificatePair.Create(certificate, issuer);
         if (pair is null)
         {
-            return Report(certificate.SerialNumber, failure!);
+            return RevocationLog.Report(_logger, certificate.SerialNumber, failure!);
         }
 
         if (_cache.TryGetValue(pair.CacheKey, out var cached) && _timeProvider.GetUtcNow() < cached.Until)
@@ -63,23 +63,13 @@ public sealed class OcspRevocationChecker : ICertificateRevocationChecker
         var url = _options.ResponderUrl ?? ResponderUrl(certificate);
         if (url is null)
         {
-            return Report(pair.SerialHex, RevocationCheckResult.Unavailable(
+            return RevocationLog.Report(_logger, pair.SerialHex, RevocationCheckResult.Unavailable(
                 "The certificate has no OCSP responder in its Authority Information Access and no ResponderUrl is configured: configure OcspRevocationOptions.ResponderUrl (e.g. http://ocsp.esante.gouv.fr) or use the CRL.",
                 ReasonCodes.CertRevocationNoSource));
         }
 
         var result = await AskAsync(pair, url, cancellationToken).ConfigureAwait(false);
-        return Report(pair.SerialHex, result.Status == RevocationStatus.Unavailable ? _degraded.Apply(pair.CacheKey, pair.SerialHex, result) : result);
-    }
-
-    private RevocationCheckResult Report(string serial, RevocationCheckResult result)
-    {
-        if (result.Status == RevocationStatus.Unavailable)
-        {
-            RevocationLog.Failed(_logger, serial, result.ReasonCode, result.Message);
-        }
-
-        return result;
+        return RevocationLog.Report(_logger, pair.SerialHex, result.Status == RevocationStatus.Unavailable ? _degraded.Apply(pair.CacheKey, pair.SerialHex, result) : result);
     }
 
     private static Uri? ResponderUrl(X509Certificate2 certificate)

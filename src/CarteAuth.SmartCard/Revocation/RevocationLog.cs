@@ -5,6 +5,17 @@ namespace CarteAuth.SmartCard.Revocation;
 /// <summary>Revocation log messages (event ids 2100-2199).</summary>
 internal static partial class RevocationLog
 {
+    /// <summary>Logs an unavailable revocation answer (event 2102) and passes the result through.</summary>
+    public static RevocationCheckResult Report(ILogger logger, string serial, RevocationCheckResult result)
+    {
+        if (result.Status == RevocationStatus.Unavailable)
+        {
+            Failed(logger, serial, result.ReasonCode, result.Message);
+        }
+
+        return result;
+    }
+
     [LoggerMessage(EventId = 2100, Level = LogLevel.Debug, Message = "Revocation status of {Serial} ({Source}): {Status}.")]
     public static partial void Checked(ILogger logger, string serial, string source, RevocationStatus status);
 
