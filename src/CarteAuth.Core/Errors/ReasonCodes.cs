@@ -208,4 +208,64 @@ public static class ReasonCodes
     public const string Pkcs11BadSignature = "pkcs11.bad-signature";
     /// <summary>The card response verifies: the challenge was fresh and signed by the certificate's key (chain not checked yet).</summary>
     public const string Pkcs11Verified = "pkcs11.verified";
+
+    // ---- webauthn (CarteAuth.Fido2) ----
+    /// <summary>The WebAuthn message is malformed: bad JSON form, bad base64url, truncated or oversized CBOR, wrong CBOR major type, duplicate map keys, invalid UTF-8, authenticator data too short or with trailing bytes.</summary>
+    public const string WebAuthnMalformed = "webauthn.malformed";
+    /// <summary>A WebAuthn field exceeds its size limit (credential id over 1023 bytes, clientDataJSON, attestation object, x5c chain length or certificate size).</summary>
+    public const string WebAuthnTooLarge = "webauthn.too-large";
+    /// <summary><c>clientDataJSON.type</c> is not <c>webauthn.create</c> for a registration or <c>webauthn.get</c> for an assertion (§7.1 step 7, §7.2 step 11).</summary>
+    public const string WebAuthnWrongType = "webauthn.wrong-type";
+    /// <summary><c>clientDataJSON.challenge</c> is not the challenge of these options (§7.1 step 8, §7.2 step 12).</summary>
+    public const string WebAuthnChallengeMismatch = "webauthn.challenge-mismatch";
+    /// <summary>The challenge is unknown, expired or already used (challenges are 32 random bytes, single use, expiring).</summary>
+    public const string WebAuthnChallengeUnknown = "webauthn.challenge-unknown";
+    /// <summary><c>clientDataJSON.origin</c> is not in the allowed origins (§7.1 step 9, §7.2 step 13).</summary>
+    public const string WebAuthnOriginNotAllowed = "webauthn.origin-not-allowed";
+    /// <summary>The ceremony ran in a cross-origin iframe (<c>crossOrigin: true</c>) or under a <c>topOrigin</c> that is not allowed (§7.1 step 10, §7.2 step 14).</summary>
+    public const string WebAuthnCrossOriginNotAllowed = "webauthn.cross-origin-not-allowed";
+    /// <summary>The authenticator data's <c>rpIdHash</c> is not SHA-256 of the relying party id (§7.1 step 13, §7.2 step 15).</summary>
+    public const string WebAuthnRpIdMismatch = "webauthn.rp-id-mismatch";
+    /// <summary>The UP (user present) flag is not set (§7.1 step 14, §7.2 step 16).</summary>
+    public const string WebAuthnUserNotPresent = "webauthn.user-not-present";
+    /// <summary>User verification was required (options or policy: substantial and high levels) but the UV flag is not set (§7.1 step 15, §7.2 step 17).</summary>
+    public const string WebAuthnUserVerificationRequired = "webauthn.user-verification-required";
+    /// <summary>BS (backup state) is set while BE (backup eligible) is not, or BE changed for an existing credential (§6.1.3).</summary>
+    public const string WebAuthnBackupFlagsInvalid = "webauthn.backup-flags-invalid";
+    /// <summary>The credential is backup eligible (a synced passkey) and the policy allows only device-bound credentials.</summary>
+    public const string WebAuthnBackupNotAllowed = "webauthn.backup-not-allowed";
+    /// <summary>The credential public key's algorithm is not in the allow-list (<c>pubKeyCredParams</c>, <c>Fido2Options.Algorithms</c>) (§7.1 step 20).</summary>
+    public const string WebAuthnAlgorithmNotAllowed = "webauthn.algorithm-not-allowed";
+    /// <summary>The COSE key is malformed or uses an unknown key type, curve or algorithm (RFC 9052/9053).</summary>
+    public const string WebAuthnUnsupportedKey = "webauthn.unsupported-key";
+    /// <summary>A credential with this id is already registered (§7.1 step 26).</summary>
+    public const string WebAuthnCredentialExists = "webauthn.credential-exists";
+    /// <summary>The assertion names a credential id that is not registered (§7.2 step 6).</summary>
+    public const string WebAuthnUnknownCredential = "webauthn.unknown-credential";
+    /// <summary>The credential is not in <c>allowCredentials</c>, or its owner is not the user being authenticated, or <c>userHandle</c> does not match (§7.2 steps 5-6).</summary>
+    public const string WebAuthnCredentialNotAllowed = "webauthn.credential-not-allowed";
+    /// <summary>The assertion signature (or the attestation signature) does not verify over authenticatorData || SHA-256(clientDataJSON) (§7.2 step 21).</summary>
+    public const string WebAuthnBadSignature = "webauthn.bad-signature";
+    /// <summary>The signature counter is not greater than the stored one: the authenticator may have been cloned (§7.2 step 22). Refused and audited.</summary>
+    public const string WebAuthnCounterRegression = "webauthn.counter-regression";
+    /// <summary>The attestation statement format is not supported or not allowed (§7.1 step 21).</summary>
+    public const string WebAuthnAttestationFormatUnsupported = "webauthn.attestation-format-unsupported";
+    /// <summary>The attestation statement does not verify under its format's procedure (§8): wrong signature, certificate requirements not met, key mismatch, nonce mismatch.</summary>
+    public const string WebAuthnAttestationInvalid = "webauthn.attestation-invalid";
+    /// <summary>The attestation certificate chain (x5c) does not lead to a configured trust anchor or an MDS attestation root (§7.1 step 23).</summary>
+    public const string WebAuthnAttestationUntrusted = "webauthn.attestation-untrusted";
+    /// <summary>The policy requires a trusted attestation (e.g. hospital-issued keys for the high level) but the response has none or self attestation.</summary>
+    public const string WebAuthnAttestationRequired = "webauthn.attestation-required";
+    /// <summary>The authenticator model (AAGUID) is not in the allow-list for the requested level.</summary>
+    public const string WebAuthnAaguidNotAllowed = "webauthn.aaguid-not-allowed";
+    /// <summary>The FIDO Metadata Service reports this authenticator model (or its attestation key) as revoked or compromised.</summary>
+    public const string WebAuthnAuthenticatorRevoked = "webauthn.authenticator-revoked";
+    /// <summary>The FIDO MDS3 BLOB is malformed, its signature or certificate chain does not verify, or it is older than the one already loaded.</summary>
+    public const string WebAuthnMetadataInvalid = "webauthn.metadata-invalid";
+    /// <summary>The FIDO MDS3 BLOB could not be loaded (download failed, file missing) or is past its <c>nextUpdate</c>.</summary>
+    public const string WebAuthnMetadataUnavailable = "webauthn.metadata-unavailable";
+    /// <summary>The relying party options are invalid (missing rpId or origins, origin not under rpId, empty algorithm list, bad lifetime).</summary>
+    public const string WebAuthnInvalidOptions = "webauthn.invalid-options";
+    /// <summary>The registration or assertion verifies.</summary>
+    public const string WebAuthnVerified = "webauthn.verified";
 }
