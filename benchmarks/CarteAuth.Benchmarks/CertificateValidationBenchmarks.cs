@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using BenchmarkDotNet.Attributes;
 using CarteAuth.SmartCard;
@@ -38,16 +39,26 @@ namespace CarteAuth.Benchmarks;
 /// so the handler's default ExcludeRoot cannot succeed here; end-certificate-only is also what CarteAuth checks.
 /// </para>
 /// <para>
-/// First presentation: the same validator configuration with <see cref="SmartCardOptions.ChainCacheDuration"/> = 0,
-/// so every call builds the chain as for a certificate never seen before. A fresh validator per call would also
-/// measure loading the trust configuration, which happens once per application, not once per certificate. The
-/// revocation answer is cached in both cases: a CRL is downloaded once per CA and per nextUpdate, not per certificate.
+/// First presentation: a card never seen before. <see cref="NewCardCount"/> distinct card certificates of the same CA
+/// are issued in setup; each invocation validates the next one, and before each iteration every per-certificate cache
+/// is emptied (the validator's chain cache is off, the checked issuer/certificate pairs are forgotten), so each
+/// invocation parses the card, verifies its signature, looks its serial up in the CRL and reads its identity for the
+/// first time. What stays warm is per CA, as in production: the CRL (downloaded once per CA and nextUpdate) and the
+/// issuing CA's validated path (<see cref="SmartCardOptions.IssuerPathCacheDuration"/>). A fresh validator per call
+/// would also measure loading the trust configuration, which happens once per application.
+/// <see cref="AspNetCoreChainNewCards"/> is the baseline's path on the same new cards.
 /// </para>
 /// </remarks>
 [MemoryDiagnoser]
 [MedianColumn]
+[InvocationCount(NewCardCount)]
 public class CertificateValidationBenchmarks
 {
+    /// <summary>Distinct new cards per iteration (a multiple of the unroll factor, 16).</summary>
+    public const int NewCardCount = 1024;
+
+    private X509Certificate2[] _newCards = null!;
+    private int _next;
     private DevPki _pki = null!;
     private X509Certificate2 _doctor = null!;
     private HttpListener _listener = null!;
@@ -83,8 +94,9 @@ public class CertificateValidationBenchmarks
         _intermediates = [X509CertificateLoader.LoadCertificate(_pki.Intermediate.RawData)];
         _cached = new SmartCardCertificateValidator(Options(TimeSpan.FromMinutes(5)), _revocation);
         _uncached = new SmartCardCertificateValidator(Options(TimeSpan.Zero), _revocation);
+        _newCards = IssueNewCards();
 
-        if (!RepeatedPresentation() || !FirstPresentation() || AspNetCoreChain() is null)
+        if (!RepeatedPresentation() || !FirstPresentation() || AspNetCoreChain() is null || AspNetCoreChainNewCards() is null)
         {
             throw new InvalidOperationException("The doctor's card certificate does not validate.");
         }
@@ -146,19 +158,68 @@ public class CertificateValidationBenchmarks
         return chain.Build(_doctor) ? _doctor.Subject : null;
     }
 
+    /// <summary>The baseline's path on a new card each time (the platform keeps nothing per certificate either way).</summary>
+    [Benchmark]
+    public string? AspNetCoreChainNewCards()
+    {
+        var card = _newCards[_next++ % NewCardCount];
+        using var chain = new X509Chain();
+        var policy = chain.ChainPolicy;
+        policy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        policy.CustomTrustStore.AddRange(_anchors);
+        policy.ExtraStore.AddRange(_intermediates);
+        policy.RevocationMode = X509RevocationMode.NoCheck;
+        policy.RevocationFlag = X509RevocationFlag.ExcludeRoot;
+        policy.VerificationFlags = X509VerificationFlags.NoFlag;
+        return chain.Build(card) ? card.Subject : null;
+    }
+
+    /// <summary>Before each iteration of the new-card cases: start again from the first card, with every per-certificate cache empty.</summary>
+    [IterationSetup(Targets = [nameof(FirstPresentation), nameof(AspNetCoreChainNewCards)])]
+    public void ForgetCards()
+    {
+        CertificatePair.ClearCache();
+        _next = 0;
+    }
+
     /// <summary>CarteAuth, the same certificate again: chain cache warm, CRL cached.</summary>
     [Benchmark]
     public bool RepeatedPresentation() => Validate(_cached);
 
-    /// <summary>CarteAuth, a certificate not seen before: the chain is built (cache disabled), CRL cached (per CA).</summary>
+    /// <summary>CarteAuth, a card not seen before (CRL and issuing-CA path known, as after the first card of that CA).</summary>
     [Benchmark]
-    public bool FirstPresentation() => Validate(_uncached);
+    public bool FirstPresentation() => Validate(_uncached, _newCards[_next++ % NewCardCount]);
 
-    private bool Validate(SmartCardCertificateValidator validator)
+    private bool Validate(SmartCardCertificateValidator validator) => Validate(validator, _doctor);
+
+    private static bool Validate(SmartCardCertificateValidator validator, X509Certificate2 card)
     {
-        var pending = validator.ValidateAsync(_doctor);
+        var pending = validator.ValidateAsync(card);
         var result = pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
         return result.IsValid && result.Certificate is not null;
+    }
+
+    /// <summary>
+    /// Distinct doctor cards of the dev CA (same subject and extensions, own serial), public part only. One key for all:
+    /// generating 1024 RSA keys would take minutes and the key plays no part in validation.
+    /// </summary>
+    private X509Certificate2[] IssueNewCards()
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest(_doctor.SubjectName, key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        foreach (var extension in _doctor.Extensions)
+        {
+            request.CertificateExtensions.Add(extension);
+        }
+
+        var cards = new X509Certificate2[NewCardCount];
+        for (var i = 0; i < cards.Length; i++)
+        {
+            using var issued = request.Create(_pki.Intermediate, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1), RandomNumberGenerator.GetBytes(12));
+            cards[i] = X509CertificateLoader.LoadCertificate(issued.RawData);
+        }
+
+        return cards;
     }
 
     private SmartCardOptions Options(TimeSpan chainCache)

@@ -18,6 +18,7 @@ public sealed class SmartCardCertificateValidator
     private readonly TimeProvider _time;
     private readonly Dictionary<string, CacheEntry> _cache = new(StringComparer.Ordinal);
     private readonly Lock _cacheLock = new();
+    private readonly IssuerPaths _issuerPaths;
     private volatile TrustState _trust;
     private int _chainBuilds;
 
@@ -34,9 +35,9 @@ public sealed class SmartCardCertificateValidator
             throw new CarteAuthException(ReasonCodes.CertInvalidOptions, $"SmartCardOptions.ClockSkew is {options.ClockSkew}; use a value from 00:00:00 to 01:00:00 (default 00:05:00).");
         }
 
-        if (options.ChainCacheDuration < TimeSpan.Zero || options.ChainCacheCapacity < 1)
+        if (options.ChainCacheDuration < TimeSpan.Zero || options.ChainCacheCapacity < 1 || options.IssuerPathCacheDuration < TimeSpan.Zero)
         {
-            throw new CarteAuthException(ReasonCodes.CertInvalidOptions, $"SmartCardOptions.ChainCacheDuration ({options.ChainCacheDuration}) must not be negative and ChainCacheCapacity ({options.ChainCacheCapacity}) must be at least 1.");
+            throw new CarteAuthException(ReasonCodes.CertInvalidOptions, $"SmartCardOptions.ChainCacheDuration ({options.ChainCacheDuration}) and IssuerPathCacheDuration ({options.IssuerPathCacheDuration}) must not be negative and ChainCacheCapacity ({options.ChainCacheCapacity}) must be at least 1.");
         }
 
         if (options.AllowedRanges.Count == 0)
@@ -48,6 +49,7 @@ public sealed class SmartCardCertificateValidator
         _revocation = revocationChecker;
         _time = timeProvider ?? TimeProvider.System;
         _trust = LoadTrust(options, 1);
+        _issuerPaths = new IssuerPaths(options.IssuerPathCacheDuration, (ca, time) => NewChain(_trust, null, time));
     }
 
     /// <summary>The generation of the trust configuration: starts at 1, increases at each <see cref="ReloadTrust"/>. Cached chains of older generations are not reused.</summary>
@@ -59,12 +61,16 @@ public sealed class SmartCardCertificateValidator
     /// <summary>How many chains were built (not served from the cache), for tests and diagnostics.</summary>
     internal int ChainBuilds => Volatile.Read(ref _chainBuilds);
 
+    /// <summary>How many certificates were validated by extending a known issuing-CA path (no full chain build).</summary>
+    internal int IssuerPathExtensions => _issuerPaths.Extended;
+
     /// <summary>Reads the anchor and intermediate files again (after a rotation) and starts a new trust generation.</summary>
     /// <exception cref="CarteAuthException"><c>cert.invalid-options</c>: a file became unreadable; the previous trust stays in force.</exception>
     public void ReloadTrust()
     {
         var current = _trust;
         _trust = LoadTrust(_options, current.Generation + 1);
+        _issuerPaths.Clear();
         lock (_cacheLock)
         {
             _cache.Clear();
@@ -191,7 +197,11 @@ public sealed class SmartCardCertificateValidator
             }
         }
 
-        var outcome = BuildChain(certificate, extra, trust, verificationTime);
+        // A new card of a known issuing CA: extend the CA's validated path by one certificate (RFC 5280 §6.1.3); anything
+        // that step does not handle goes to the platform chain engine.
+        var outcome = _issuerPaths.TryExtend(certificate, trust.Anchors, trust.Intermediates, trust.Generation, verificationTime, now, out var knownIssuer)
+            ? Accepted(knownIssuer!)
+            : BuildChain(certificate, extra, trust, verificationTime);
         if (_options.ChainCacheDuration > TimeSpan.Zero)
         {
             lock (_cacheLock)
@@ -239,23 +249,7 @@ public sealed class SmartCardCertificateValidator
     private ChainOutcome BuildChain(X509Certificate2 certificate, X509Certificate2Collection? extra, TrustState trust, DateTimeOffset verificationTime)
     {
         Interlocked.Increment(ref _chainBuilds);
-        using var chain = new X509Chain();
-        var policy = chain.ChainPolicy;
-        // RFC 5280 §6.1.1 (d): the trust anchors are an input of path validation; only the configured ones, never the OS store.
-        policy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        policy.CustomTrustStore.AddRange(trust.Anchors);
-        policy.ExtraStore.AddRange(trust.Intermediates);
-        if (extra is not null)
-        {
-            policy.ExtraStore.AddRange(extra);
-        }
-
-        // Revocation is a separate, pluggable step (ICertificateRevocationChecker); no network fetches here.
-        policy.RevocationMode = X509RevocationMode.NoCheck;
-        policy.DisableCertificateDownloads = true;
-        policy.VerificationTime = verificationTime.UtcDateTime;
-        policy.VerificationTimeIgnored = false;
-
+        using var chain = NewChain(trust, extra, verificationTime);
         var built = chain.Build(certificate);
         var elements = chain.ChainElements;
         if (!built)
@@ -274,7 +268,34 @@ public sealed class SmartCardCertificateValidator
         // A copy: the chain's element certificates are released with the chain, the cached outcome outlives it. The
         // copy constructor duplicates the platform handle (a reference, not a re-decode: decoding the DER again costs
         // more than building the chain on OpenSSL 3).
-        var issuer = new X509Certificate2(elements[1].Certificate);
+        return Accepted(new X509Certificate2(elements[1].Certificate));
+    }
+
+    /// <summary>The platform chain engine set up for card validation: configured anchors only, no network, at <paramref name="verificationTime"/>.</summary>
+    private static X509Chain NewChain(TrustState trust, X509Certificate2Collection? extra, DateTimeOffset verificationTime)
+    {
+        var chain = new X509Chain();
+        var policy = chain.ChainPolicy;
+        // RFC 5280 §6.1.1 (d): the trust anchors are an input of path validation; only the configured ones, never the OS store.
+        policy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        policy.CustomTrustStore.AddRange(trust.Anchors);
+        policy.ExtraStore.AddRange(trust.Intermediates);
+        if (extra is not null)
+        {
+            policy.ExtraStore.AddRange(extra);
+        }
+
+        // Revocation is a separate, pluggable step (ICertificateRevocationChecker); no network fetches here.
+        policy.RevocationMode = X509RevocationMode.NoCheck;
+        policy.DisableCertificateDownloads = true;
+        policy.VerificationTime = verificationTime.UtcDateTime;
+        policy.VerificationTimeIgnored = false;
+        return chain;
+    }
+
+    /// <summary>A validated chain whose certificate was issued by <paramref name="issuer"/>: the range is read from the issuer's name.</summary>
+    private static ChainOutcome Accepted(X509Certificate2 issuer)
+    {
         string? issuerCn;
         try
         {

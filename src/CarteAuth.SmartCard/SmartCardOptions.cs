@@ -38,6 +38,13 @@ public sealed class SmartCardOptions
     /// <summary>How long a built chain is reused for the same certificate; default 5 minutes, zero disables the cache.</summary>
     public TimeSpan ChainCacheDuration { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// How long the validated path of an issuing CA (e.g. AC IGC-SANTE FORT PERSONNES → root) is reused to validate new
+    /// cards of that CA with one signature check instead of a full chain build; default 1 hour, zero disables it.
+    /// Paths with name or policy constraints, and unusual certificates, always get a full chain build.
+    /// </summary>
+    public TimeSpan IssuerPathCacheDuration { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>How many chains the cache holds at most; default 1024.</summary>
     public int ChainCacheCapacity { get; set; } = 1024;
 }

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Org.BouncyCastle.Asn1.X509;
 using Org.BouncyCastle.X509;
-using Org.BouncyCastle.X509.Extension;
 
 namespace CarteAuth.SmartCard.Revocation;
 
@@ -53,7 +52,7 @@ public sealed class CrlRevocationChecker : ICertificateRevocationChecker
             return RevocationLog.Report(_logger, certificate.SerialNumber, failure!);
         }
 
-        var url = _options.CrlUrl ?? DistributionPoint(pair.Certificate);
+        var url = _options.CrlUrl ?? DistributionPoint(pair.CrlDistributionPoints);
         if (url is null)
         {
             return RevocationLog.Report(_logger, pair.SerialHex, RevocationCheckResult.Unavailable(
@@ -69,7 +68,7 @@ public sealed class CrlRevocationChecker : ICertificateRevocationChecker
 
         // RFC 5280 §6.3.3 (i): if the serial number appears on the CRL, the certificate is revoked (a listed serial
         // stays revoked even on a CRL that is no longer fresh).
-        var entry = crl.GetRevokedCertificate(pair.Certificate.SerialNumber);
+        var entry = crl.GetRevokedCertificate(pair.SerialNumber);
         if (entry is not null)
         {
             var at = Utc(entry.RevocationDate);
@@ -89,15 +88,14 @@ public sealed class CrlRevocationChecker : ICertificateRevocationChecker
     }
 
     /// <summary>The first HTTP(S) fullName URI of the CRL distribution points extension (RFC 5280 §4.2.1.13).</summary>
-    private static Uri? DistributionPoint(Org.BouncyCastle.X509.X509Certificate certificate)
+    private static Uri? DistributionPoint(byte[]? extension)
     {
-        var value = certificate.GetExtensionValue(X509Extensions.CrlDistributionPoints);
-        if (value is null)
+        if (extension is null)
         {
             return null;
         }
 
-        var points = CrlDistPoint.GetInstance(X509ExtensionUtilities.FromExtensionValue(value));
+        var points = CrlDistPoint.GetInstance(Org.BouncyCastle.Asn1.Asn1Object.FromByteArray(extension));
         foreach (var point in points.GetDistributionPoints())
         {
             if (point.DistributionPointName is { Type: DistributionPointName.FullName } name)

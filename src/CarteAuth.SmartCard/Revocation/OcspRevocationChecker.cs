@@ -95,7 +95,7 @@ public sealed class OcspRevocationChecker : ICertificateRevocationChecker
     {
         // RFC 6960 §4.1.1: CertID = hashAlgorithm, issuerNameHash, issuerKeyHash, serialNumber. SHA-1, as openssl and
         // most responders expect by default (RFC 5019 §2.1.1).
-        var id = new CertificateID(new AlgorithmIdentifier(Org.BouncyCastle.Asn1.Oiw.OiwObjectIdentifiers.IdSha1, DerNull.Instance), pair.Issuer, pair.Certificate.SerialNumber);
+        var id = new CertificateID(new AlgorithmIdentifier(Org.BouncyCastle.Asn1.Oiw.OiwObjectIdentifiers.IdSha1, DerNull.Instance), pair.Issuer, pair.SerialNumber);
         var generator = new OcspReqGenerator();
         generator.AddRequest(id);
         byte[]? nonce = null;

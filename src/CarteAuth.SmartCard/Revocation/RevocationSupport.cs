@@ -7,22 +7,43 @@ using BcCertificate = Org.BouncyCastle.X509.X509Certificate;
 
 namespace CarteAuth.SmartCard.Revocation;
 
-/// <summary>A certificate and its issuer, parsed once for BouncyCastle, with the issuer link checked.</summary>
+/// <summary>
+/// A certificate and its issuer with the issuer link checked: the serial and CRL distribution points of the certificate,
+/// the issuer parsed for BouncyCastle (once per CA) and its public key (once per CA).
+/// </summary>
 internal sealed class CertificatePair
 {
-    private CertificatePair(BcCertificate certificate, BcCertificate issuer, string serialHex, string issuerKey)
+    private const int MaxCachedPairs = 10_000;
+    private const int MaxCachedIssuers = 256;
+
+    // A pair depends only on the two certificates' bytes, so it is cached process-wide by their SHA-256 thumbprints:
+    // repeated presentations of a card skip the signature check. Bounded: cleared when full.
+    private static readonly ConcurrentDictionary<(string Certificate, string Issuer), CertificatePair> Pairs = new();
+
+    // CA certificates are few and long-lived: parsed and their key imported once (importing an RSA key costs more than
+    // verifying a signature with it). Keys are only used to verify, which the platform's RSA/ECDsa do concurrently.
+    private static readonly ConcurrentDictionary<string, IssuerCa> Issuers = new(StringComparer.Ordinal);
+
+    private CertificatePair(Org.BouncyCastle.Math.BigInteger serial, string serialHex, byte[]? crlDistributionPoints, BcCertificate issuer, string issuerKey)
     {
-        Certificate = certificate;
-        Issuer = issuer;
+        SerialNumber = serial;
         SerialHex = serialHex;
+        CrlDistributionPoints = crlDistributionPoints;
+        Issuer = issuer;
         IssuerKey = issuerKey;
     }
 
-    public BcCertificate Certificate { get; }
+    /// <summary>The certificate's serial number (as BouncyCastle reads DER INTEGERs: signed, big-endian).</summary>
+    public Org.BouncyCastle.Math.BigInteger SerialNumber { get; }
 
-    public BcCertificate Issuer { get; }
-
+    /// <summary>The serial number in hexadecimal, for messages and logs.</summary>
     public string SerialHex { get; }
+
+    /// <summary>The DER value of the certificate's CRL distribution points extension, if any.</summary>
+    public byte[]? CrlDistributionPoints { get; }
+
+    /// <summary>The issuer, parsed for BouncyCastle.</summary>
+    public BcCertificate Issuer { get; }
 
     /// <summary>A key naming the issuer (its certificate's SHA-256 thumbprint).</summary>
     public string IssuerKey { get; }
@@ -30,13 +51,14 @@ internal sealed class CertificatePair
     /// <summary>Cache and degraded-mode key of the certificate: issuer and serial.</summary>
     public string CacheKey => IssuerKey + ":" + SerialHex;
 
-    private const int MaxCachedPairs = 10_000;
+    /// <summary>Forgets every checked pair and parsed issuer (benchmarks measuring first presentations).</summary>
+    internal static void ClearCache()
+    {
+        Pairs.Clear();
+        Issuers.Clear();
+    }
 
-    // A pair depends only on the two certificates' bytes, so it is cached process-wide by their SHA-256 thumbprints:
-    // repeated presentations of a card skip parsing and the signature check. Bounded: cleared when full.
-    private static readonly ConcurrentDictionary<(string Certificate, string Issuer), CertificatePair> Pairs = new();
-
-    /// <summary>Parses both certificates and checks that <paramref name="issuer"/> issued <paramref name="certificate"/>; a typed failure otherwise.</summary>
+    /// <summary>Checks that <paramref name="issuer"/> issued <paramref name="certificate"/> (name and signature); a typed failure otherwise.</summary>
     public static (CertificatePair? Pair, RevocationCheckResult? Failure) Create(X509Certificate2 certificate, X509Certificate2 issuer)
     {
         ArgumentNullException.ThrowIfNull(certificate);
@@ -48,24 +70,36 @@ internal sealed class CertificatePair
             return (cached, null);
         }
 
-        var parser = new Org.BouncyCastle.X509.X509CertificateParser();
-        var bcCertificate = parser.ReadCertificate(certificate.RawData);
-        var bcIssuer = parser.ReadCertificate(issuer.RawData);
-        if (!bcCertificate.IssuerDN.Equivalent(bcIssuer.SubjectDN))
+        if (!Issuers.TryGetValue(issuerKey, out var ca))
+        {
+            if (Issuers.Count >= MaxCachedIssuers)
+            {
+                Issuers.Clear();
+            }
+
+            ca = Issuers.GetOrAdd(issuerKey, _ => IssuerCa.Create(issuer));
+        }
+
+        // RFC 5280 §6.1.3 (a)(4): the certificate's issuer name is the issuer's subject name. Identical DER is the
+        // usual case; otherwise the names are compared as BouncyCastle does (§7.1 comparison rules).
+        var sameName = certificate.IssuerName.RawData.AsSpan().SequenceEqual(issuer.SubjectName.RawData)
+            || Org.BouncyCastle.Asn1.X509.X509Name.GetInstance(Org.BouncyCastle.Asn1.Asn1Object.FromByteArray(certificate.IssuerName.RawData)).Equivalent(ca.Certificate.SubjectDN);
+        if (!sameName)
         {
             return (null, RevocationCheckResult.Unavailable(
                 $"The certificate's issuer ({certificate.Issuer}) is not the subject of the issuer certificate given ({issuer.Subject}); pass the CA certificate that issued it.",
                 ReasonCodes.CertRevocationWrongIssuer));
         }
 
-        if (!IsSignedBy(certificate, issuer, bcCertificate, bcIssuer))
+        if (!IsSignedBy(certificate, ca))
         {
             return (null, RevocationCheckResult.Unavailable(
                 $"The certificate is not signed by the key of the issuer certificate given ({issuer.Subject}, thumbprint {issuer.Thumbprint}): another CA has the same name; pass the CA certificate that issued it.",
                 ReasonCodes.CertRevocationWrongIssuer));
         }
 
-        var pair = new CertificatePair(bcCertificate, bcIssuer, certificate.SerialNumber, issuerKey);
+        var serial = new Org.BouncyCastle.Math.BigInteger(certificate.SerialNumberBytes.ToArray());
+        var pair = new CertificatePair(serial, certificate.SerialNumber, certificate.Extensions["2.5.29.31"]?.RawData, ca.Certificate, issuerKey);
         if (Pairs.Count >= MaxCachedPairs)
         {
             Pairs.Clear();
@@ -80,15 +114,31 @@ internal sealed class CertificatePair
     /// usual IGC-Santé algorithms (sha256/384/512WithRSAEncryption, ecdsa-with-SHA256/384/512) are verified by the
     /// platform (about 20 µs); anything else by BouncyCastle, whose RSA key import alone costs milliseconds.
     /// </summary>
-    private static bool IsSignedBy(X509Certificate2 certificate, X509Certificate2 issuer, BcCertificate bcCertificate, BcCertificate bcIssuer)
+    private static bool IsSignedBy(X509Certificate2 certificate, IssuerCa issuer)
     {
         try
         {
             // Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm AlgorithmIdentifier, signatureValue BIT STRING }
             var reader = new AsnReader(certificate.RawData, AsnEncodingRules.DER).ReadSequence();
             var tbs = reader.ReadEncodedValue();
+            var outerAlgorithm = reader.PeekEncodedValue();
             var algorithm = reader.ReadSequence().ReadObjectIdentifier();
             var signature = reader.ReadBitString(out _);
+
+            // RFC 5280 §4.1.1.2: signatureAlgorithm "MUST contain the same algorithm identifier as the signature field
+            // in the sequence tbsCertificate" (§4.1.2.3). TBSCertificate ::= SEQUENCE { [0] version, serialNumber, signature, … }
+            var tbsReader = new AsnReader(tbs, AsnEncodingRules.DER).ReadSequence();
+            if (tbsReader.PeekTag().HasSameClassAndValue(new Asn1Tag(TagClass.ContextSpecific, 0)))
+            {
+                tbsReader.ReadEncodedValue();
+            }
+
+            tbsReader.ReadEncodedValue(); // serialNumber
+            if (!tbsReader.ReadEncodedValue().Span.SequenceEqual(outerAlgorithm.Span))
+            {
+                return false;
+            }
+
             HashAlgorithmName? hash = algorithm switch
             {
                 "1.2.840.113549.1.1.11" or "1.2.840.10045.4.3.2" => HashAlgorithmName.SHA256,
@@ -96,29 +146,30 @@ internal sealed class CertificatePair
                 "1.2.840.113549.1.1.13" or "1.2.840.10045.4.3.4" => HashAlgorithmName.SHA512,
                 _ => null,
             };
-            if (hash is { } h && algorithm.StartsWith("1.2.840.113549", StringComparison.Ordinal) && issuer.GetRSAPublicKey() is { } rsa)
+            if (hash is { } h && algorithm.StartsWith("1.2.840.113549", StringComparison.Ordinal) && issuer.Rsa is { } rsa)
             {
-                using (rsa)
-                {
-                    return rsa.VerifyData(tbs.Span, signature, h, RSASignaturePadding.Pkcs1);
-                }
+                return rsa.VerifyData(tbs.Span, signature, h, RSASignaturePadding.Pkcs1);
             }
 
-            if (hash is { } e && algorithm.StartsWith("1.2.840.10045", StringComparison.Ordinal) && issuer.GetECDsaPublicKey() is { } ecdsa)
+            if (hash is { } e && algorithm.StartsWith("1.2.840.10045", StringComparison.Ordinal) && issuer.Ecdsa is { } ecdsa)
             {
-                using (ecdsa)
-                {
-                    return ecdsa.VerifyData(tbs.Span, signature, e, DSASignatureFormat.Rfc3279DerSequence);
-                }
+                return ecdsa.VerifyData(tbs.Span, signature, e, DSASignatureFormat.Rfc3279DerSequence);
             }
 
-            bcCertificate.Verify(bcIssuer.GetPublicKey());
+            new Org.BouncyCastle.X509.X509CertificateParser().ReadCertificate(certificate.RawData).Verify(issuer.Certificate.GetPublicKey());
             return true;
         }
         catch (Exception e) when (e is AsnContentException or CryptographicException or Org.BouncyCastle.Security.GeneralSecurityException or Org.BouncyCastle.Crypto.CryptoException or ArgumentException or InvalidOperationException)
         {
             return false;
         }
+    }
+
+    /// <summary>A CA certificate parsed once: for BouncyCastle (CRL and OCSP) and its platform public key.</summary>
+    private sealed record IssuerCa(BcCertificate Certificate, RSA? Rsa, ECDsa? Ecdsa)
+    {
+        public static IssuerCa Create(X509Certificate2 issuer) =>
+            new(new Org.BouncyCastle.X509.X509CertificateParser().ReadCertificate(issuer.RawData), issuer.GetRSAPublicKey(), issuer.GetECDsaPublicKey());
     }
 }
 
