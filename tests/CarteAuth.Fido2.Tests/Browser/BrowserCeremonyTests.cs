@@ -1,0 +1,128 @@
+using System.Buffers.Text;
+using Microsoft.Playwright;
+
+namespace CarteAuth.Fido2.Tests.Browser;
+
+/// <summary>
+/// End to end in a real browser: Debian Chromium opens the Kestrel test page, the page runs
+/// <c>navigator.credentials.create</c> / <c>.get</c> against Chromium's virtual authenticator (CTAP2, internal transport,
+/// resident key, UV) and posts <c>credential.toJSON()</c> to the server, whose backend requires user verification.
+/// </summary>
+[Collection(BrowserCollection.Name)]
+public sealed class BrowserCeremonyTests(ChromiumFixture chromium) : IAsyncLifetime
+{
+    private CeremonyServer? _server;
+    private IPage? _page;
+
+    private CeremonyServer Server => _server!;
+
+    private IPage Page => _page!;
+
+    public async Task InitializeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        _server = await CeremonyServer.StartAsync(origin => new MinimalCeremonyBackend(origin, CeremonyServer.RpId, requireUserVerification: true), timeout.Token);
+        _page = await chromium.NewPageAsync(_server.Origin);
+        await Page.GotoAsync("/");
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_page is not null)
+        {
+            await _page.Context.CloseAsync();
+        }
+
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Register_then_sign_in_with_the_resident_credential_is_accepted()
+    {
+        var authenticator = await VirtualAuthenticator.AddAsync(Page, isUserVerified: true);
+
+        var registration = await RunAsync("#register");
+        Assert.True(registration.State == "accepted", registration.ToString());
+        Assert.Equal("webauthn.verified", registration.Code);
+        Assert.Equal(registration.BrowserCredentialId, registration.ServerCredentialId); // id round-trip page → server
+
+        // The authenticator holds one discoverable credential for "localhost": the one the server registered.
+        var held = Assert.Single(await authenticator.GetCredentialsAsync());
+        Assert.True(held.IsResidentCredential);
+        Assert.Equal(CeremonyServer.RpId, held.RpId);
+        Assert.NotNull(held.UserHandle);
+        Assert.Equal(registration.ServerCredentialId, Base64Url.EncodeToString(held.CredentialId));
+
+        // Sign in without allowCredentials: only a resident credential can answer.
+        var first = await RunAsync("#sign-in");
+        Assert.True(first.State == "accepted", first.ToString());
+        Assert.Equal(registration.ServerCredentialId, first.ServerCredentialId);
+        Assert.Equal(first.BrowserCredentialId, first.ServerCredentialId);
+
+        var second = await RunAsync("#sign-in");
+        Assert.True(second.State == "accepted", second.ToString());
+        Assert.True(second.SignCount > first.SignCount, $"the counter grows: {first.SignCount} then {second.SignCount}");
+
+        // The counter the server verified and stored is the authenticator's own.
+        var after = Assert.Single(await authenticator.GetCredentialsAsync());
+        Assert.Equal(after.SignCount, second.SignCount);
+        Assert.Contains("authentication accepted", await Page.Locator("#status").InnerTextAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Registration_without_user_verification_is_refused_by_the_policy_and_the_page_shows_it()
+    {
+        var authenticator = await VirtualAuthenticator.AddAsync(Page, isUserVerified: false, hasUserVerification: false);
+
+        var registration = await RunAsync("#register");
+
+        // The browser did create the credential (UV "preferred" lets it through); the server's policy refuses it.
+        Assert.True(registration.State == "refused", registration.ToString());
+        Assert.Equal("webauthn.user-verification-required", registration.Code);
+        Assert.Equal("registration refused: webauthn.user-verification-required", await Page.Locator("#status").InnerTextAsync());
+        Assert.Contains("user verification", await Page.Locator("#detail").InnerTextAsync(), StringComparison.Ordinal);
+        var held = Assert.Single(await authenticator.GetCredentialsAsync());
+        Assert.Equal(registration.BrowserCredentialId, Base64Url.EncodeToString(held.CredentialId));
+    }
+
+    [Fact]
+    public async Task Sign_in_without_user_verification_is_refused_after_a_verified_registration()
+    {
+        var authenticator = await VirtualAuthenticator.AddAsync(Page, isUserVerified: true);
+        var registration = await RunAsync("#register");
+        Assert.True(registration.State == "accepted", registration.ToString());
+
+        await authenticator.SetUserVerifiedAsync(false); // e.g. the PIN step now fails or is skipped
+        var signIn = await RunAsync("#sign-in");
+
+        Assert.True(signIn.State == "refused", signIn.ToString());
+        Assert.Equal("webauthn.user-verification-required", signIn.Code);
+        Assert.Equal("authentication refused: webauthn.user-verification-required", await Page.Locator("#status").InnerTextAsync());
+    }
+
+    /// <summary>Clicks <paramref name="button"/> and waits (bounded) for that ceremony's outcome on the page.</summary>
+    private async Task<PageOutcome> RunAsync(string button)
+    {
+        var status = Page.Locator("#status");
+        var run = int.Parse(await status.GetAttributeAsync("data-run") ?? "0", System.Globalization.CultureInfo.InvariantCulture) + 1;
+        await Page.Locator(button).ClickAsync();
+        await Page.WaitForFunctionAsync(
+            "run => Number(document.getElementById('status').dataset.run) >= run",
+            run,
+            new PageWaitForFunctionOptions { Timeout = CeremonyPage.CeremonyTimeoutMs + 15_000, PollingInterval = 50 });
+        var signCount = await status.GetAttributeAsync("data-sign-count");
+        return new PageOutcome(
+            await status.GetAttributeAsync("data-state") ?? "",
+            await status.InnerTextAsync(),
+            await status.GetAttributeAsync("data-code") ?? "",
+            await status.GetAttributeAsync("data-browser-credential-id") ?? "",
+            await status.GetAttributeAsync("data-credential-id") ?? "",
+            string.IsNullOrEmpty(signCount) ? null : uint.Parse(signCount, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>What the page shows after one ceremony.</summary>
+    private sealed record PageOutcome(string State, string Text, string Code, string BrowserCredentialId, string ServerCredentialId, uint? SignCount);
+}

@@ -1,0 +1,90 @@
+using System.Text.Json;
+using Microsoft.Playwright;
+
+namespace CarteAuth.Fido2.Tests.Browser;
+
+/// <summary>A credential as Chromium's virtual authenticator holds it (CDP <c>WebAuthn.Credential</c>).</summary>
+/// <param name="CredentialId">The credential id bytes.</param>
+/// <param name="IsResidentCredential">True for a discoverable (resident) credential.</param>
+/// <param name="RpId">The RP id it is scoped to.</param>
+/// <param name="UserHandle">The user handle stored with it (resident credentials).</param>
+/// <param name="SignCount">The authenticator's signature counter for it.</param>
+internal sealed record VirtualCredential(byte[] CredentialId, bool IsResidentCredential, string? RpId, byte[]? UserHandle, uint SignCount);
+
+/// <summary>
+/// Chromium's DevTools virtual authenticator (CDP WebAuthn domain: <c>WebAuthn.enable</c>,
+/// <c>WebAuthn.addVirtualAuthenticator</c>, <c>WebAuthn.getCredentials</c>, <c>WebAuthn.setUserVerified</c>), attached to
+/// one page: while enabled, the page's <c>navigator.credentials</c> calls reach it instead of real devices.
+/// </summary>
+internal sealed class VirtualAuthenticator
+{
+    private readonly ICDPSession _cdp;
+
+    private VirtualAuthenticator(ICDPSession cdp, string id)
+    {
+        _cdp = cdp;
+        Id = id;
+    }
+
+    /// <summary>The CDP authenticator id.</summary>
+    public string Id { get; }
+
+    /// <summary>
+    /// Adds a CTAP2 platform-like authenticator (transport internal) with resident keys and user verification to
+    /// <paramref name="page"/>; <paramref name="isUserVerified"/> is whether its UV succeeds. Presence is simulated
+    /// automatically (no UI to click).
+    /// </summary>
+    public static async Task<VirtualAuthenticator> AddAsync(IPage page, bool isUserVerified, bool hasUserVerification = true)
+    {
+        var cdp = await page.Context.NewCDPSessionAsync(page);
+        await cdp.SendAsync("WebAuthn.enable", new Dictionary<string, object> { ["enableUI"] = false });
+        return await AddAsync(cdp, isUserVerified, hasUserVerification);
+    }
+
+    /// <summary>Adds a second authenticator to the same page (same CDP session).</summary>
+    public Task<VirtualAuthenticator> AddAnotherAsync(bool isUserVerified, bool hasUserVerification) => AddAsync(_cdp, isUserVerified, hasUserVerification);
+
+    private static async Task<VirtualAuthenticator> AddAsync(ICDPSession cdp, bool isUserVerified, bool hasUserVerification)
+    {
+        var result = await cdp.SendAsync("WebAuthn.addVirtualAuthenticator", new Dictionary<string, object>
+        {
+            ["options"] = new Dictionary<string, object>
+            {
+                ["protocol"] = "ctap2",
+                ["ctap2Version"] = "ctap2_1",
+                ["transport"] = "internal",
+                ["hasResidentKey"] = true,
+                ["hasUserVerification"] = hasUserVerification,
+                ["isUserVerified"] = isUserVerified,
+                ["automaticPresenceSimulation"] = true,
+            },
+        });
+        var id = result?.GetProperty("authenticatorId").GetString()
+            ?? throw new InvalidOperationException("WebAuthn.addVirtualAuthenticator returned no authenticatorId.");
+        return new VirtualAuthenticator(cdp, id);
+    }
+
+    /// <summary>Makes the authenticator's user verification succeed or fail from now on.</summary>
+    public async Task SetUserVerifiedAsync(bool isUserVerified) =>
+        await _cdp.SendAsync("WebAuthn.setUserVerified", new Dictionary<string, object> { ["authenticatorId"] = Id, ["isUserVerified"] = isUserVerified });
+
+    /// <summary>The credentials the authenticator holds.</summary>
+    public async Task<IReadOnlyList<VirtualCredential>> GetCredentialsAsync()
+    {
+        var result = await _cdp.SendAsync("WebAuthn.getCredentials", new Dictionary<string, object> { ["authenticatorId"] = Id })
+            ?? throw new InvalidOperationException("WebAuthn.getCredentials returned nothing.");
+        var list = new List<VirtualCredential>();
+        foreach (var c in result.GetProperty("credentials").EnumerateArray())
+        {
+            // CDP binary fields are standard base64 (not base64url).
+            list.Add(new VirtualCredential(
+                Convert.FromBase64String(c.GetProperty("credentialId").GetString()!),
+                c.GetProperty("isResidentCredential").GetBoolean(),
+                c.TryGetProperty("rpId", out var rpId) ? rpId.GetString() : null,
+                c.TryGetProperty("userHandle", out var handle) && handle.ValueKind == JsonValueKind.String ? Convert.FromBase64String(handle.GetString()!) : null,
+                c.GetProperty("signCount").GetUInt32()));
+        }
+
+        return list;
+    }
+}
