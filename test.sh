@@ -11,6 +11,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 # ---- 1. prerequisites (Debian packages, npm packages), installed only when missing ----
 # Debian packages the tests start or call (later issues add nginx, redis-server, postgresql, softhsm2…).
 apt_packages=(openssl softhsm2 opensc)   # openssl: OCSP responder and dev PKI read-back; softhsm2 + opensc (pkcs11-tool): the PKCS#11 card tests' token
+apt_packages+=(chromium)                 # chromium: the real-browser WebAuthn tests (Playwright drives /usr/bin/chromium; no browser download)
 need_apt=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$p")

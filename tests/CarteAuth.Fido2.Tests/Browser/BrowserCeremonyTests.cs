@@ -62,8 +62,9 @@ public sealed class BrowserCeremonyTests(ChromiumFixture chromium) : IAsyncLifet
         Assert.Equal(registration.ServerCredentialId, first.ServerCredentialId);
         Assert.Equal(first.BrowserCredentialId, first.ServerCredentialId);
 
-        var second = await RunAsync("#sign-in");
+        var second = await RunAsync("#sign-in-as"); // the user names themself: allowCredentials lists the credential
         Assert.True(second.State == "accepted", second.ToString());
+        Assert.Equal(registration.ServerCredentialId, second.ServerCredentialId);
         Assert.True(second.SignCount > first.SignCount, $"the counter grows: {first.SignCount} then {second.SignCount}");
 
         // The counter the server verified and stored is the authenticator's own.
@@ -91,16 +92,39 @@ public sealed class BrowserCeremonyTests(ChromiumFixture chromium) : IAsyncLifet
     [Fact]
     public async Task Sign_in_without_user_verification_is_refused_after_a_verified_registration()
     {
-        var authenticator = await VirtualAuthenticator.AddAsync(Page, isUserVerified: true);
+        var verifying = await VirtualAuthenticator.AddAsync(Page, isUserVerified: true);
         var registration = await RunAsync("#register");
         Assert.True(registration.State == "accepted", registration.ToString());
 
-        await authenticator.SetUserVerifiedAsync(false); // e.g. the PIN step now fails or is skipped
-        var signIn = await RunAsync("#sign-in");
+        // The same credential, now in an authenticator that cannot verify the user (moved through CDP): it answers
+        // with UV clear, and the server's policy refuses the sign-in. The user names themself (allowCredentials):
+        // Chromium's virtual authenticator does not find the moved credential without UV in a usernameless sign-in.
+        // (Chromium allows one internal authenticator at a time: remove the first before adding the second.)
+        var credential = Assert.Single(await verifying.GetCredentialsAsync());
+        await verifying.RemoveAsync();
+        var notVerifying = await verifying.AddAnotherAsync(isUserVerified: false, hasUserVerification: false);
+        await notVerifying.AddCredentialAsync(credential);
+        var signIn = await RunAsync("#sign-in-as");
 
         Assert.True(signIn.State == "refused", signIn.ToString());
         Assert.Equal("webauthn.user-verification-required", signIn.Code);
+        Assert.Equal(registration.ServerCredentialId, signIn.BrowserCredentialId);
         Assert.Equal("authentication refused: webauthn.user-verification-required", await Page.Locator("#status").InnerTextAsync());
+    }
+
+    [Fact]
+    public async Task A_failing_user_verification_stops_in_the_browser_and_nothing_reaches_the_server()
+    {
+        // A UV-capable authenticator whose UV fails (wrong PIN, no biometric match): Chromium ends the ceremony with
+        // NotAllowedError itself, even for userVerification "preferred"; the server receives no response to verify.
+        var authenticator = await VirtualAuthenticator.AddAsync(Page, isUserVerified: false);
+
+        var registration = await RunAsync("#register");
+
+        Assert.Equal("error", registration.State);
+        Assert.StartsWith("browser error: NotAllowedError", registration.Text, StringComparison.Ordinal);
+        Assert.Equal(0, Server.VerificationRequests);
+        Assert.Empty(await authenticator.GetCredentialsAsync());
     }
 
     /// <summary>Clicks <paramref name="button"/> and waits (bounded) for that ceremony's outcome on the page.</summary>

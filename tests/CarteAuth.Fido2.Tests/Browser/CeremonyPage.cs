@@ -1,7 +1,7 @@
 namespace CarteAuth.Fido2.Tests.Browser;
 
 /// <summary>
-/// The test page: two buttons, vanilla JS, the W3C JSON helpers of WebAuthn L3 (§5.1.9/§5.1.10
+/// The test page: register, usernameless sign-in (discoverable credential) and sign-in as a named user; vanilla JS, the W3C JSON helpers of WebAuthn L3 (§5.1.9/§5.1.10
 /// <c>parseCreationOptionsFromJSON</c> / <c>parseRequestOptionsFromJSON</c>, §5.1.8 <c>toJSON</c>). The outcome is shown
 /// in <c>#status</c>: <c>data-state</c> = busy | accepted | refused | error, <c>data-run</c> counts finished ceremonies
 /// (so a test waits for ITS ceremony), <c>data-code</c>, <c>data-credential-id</c>, <c>data-sign-count</c> echo the
@@ -22,7 +22,9 @@ internal static class CeremonyPage
         <body>
           <h1>CarteAuth WebAuthn browser test</h1>
           <button id="register" type="button">Register a security key</button>
-          <button id="sign-in" type="button">Sign in</button>
+          <button id="sign-in" type="button">Sign in with a passkey</button>
+          <label>User name <input id="user-name" value="isabelle.donnat-gady" autocomplete="username webauthn"></label>
+          <button id="sign-in-as" type="button">Sign in as this user</button>
           <p><output id="status" data-state="idle" data-run="0">idle</output></p>
           <p id="detail"></p>
           <script>
@@ -52,7 +54,7 @@ internal static class CeremonyPage
             return response.json();
           }
 
-          async function ceremony(kind) {
+          async function ceremony(kind, userName) {
             show('busy', kind + ' in progress');
             let finalState, text, outcome, browserId = '';
             try {
@@ -61,7 +63,7 @@ internal static class CeremonyPage
                 const options = PublicKeyCredential.parseCreationOptionsFromJSON(await post('/carteauth/fido2/registration/options'));
                 credential = await navigator.credentials.create({ publicKey: options, signal: AbortSignal.timeout(CEREMONY_TIMEOUT) });
               } else {
-                const options = PublicKeyCredential.parseRequestOptionsFromJSON(await post('/carteauth/fido2/authentication/options'));
+                const options = PublicKeyCredential.parseRequestOptionsFromJSON(await post('/carteauth/fido2/authentication/options', userName ? { userName } : {}));
                 credential = await navigator.credentials.get({ publicKey: options, signal: AbortSignal.timeout(CEREMONY_TIMEOUT) });
               }
               browserId = credential.id;
@@ -79,6 +81,7 @@ internal static class CeremonyPage
 
           document.getElementById('register').addEventListener('click', () => ceremony('registration'));
           document.getElementById('sign-in').addEventListener('click', () => ceremony('authentication'));
+          document.getElementById('sign-in-as').addEventListener('click', () => ceremony('authentication', document.getElementById('user-name').value));
           </script>
         </body>
         </html>

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -23,10 +24,12 @@ internal sealed class CeremonyServer : IAsyncDisposable
     private const long MaxBodyBytes = 256 * 1024;
 
     private readonly WebApplication _app;
+    private readonly Counter _verifications;
 
-    private CeremonyServer(WebApplication app, Uri origin, IBrowserCeremonyBackend backend)
+    private CeremonyServer(WebApplication app, Uri origin, IBrowserCeremonyBackend backend, Counter verifications)
     {
         _app = app;
+        _verifications = verifications;
         Origin = origin;
         Backend = backend;
     }
@@ -39,6 +42,9 @@ internal sealed class CeremonyServer : IAsyncDisposable
 
     /// <summary>The origin as clientDataJSON spells it.</summary>
     public string OriginText => Origin.GetLeftPart(UriPartial.Authority);
+
+    /// <summary>How many responses the page posted for verification (registration or authentication).</summary>
+    public int VerificationRequests => _verifications.Value;
 
     /// <summary>The backend the endpoints call.</summary>
     public IBrowserCeremonyBackend Backend { get; }
@@ -61,17 +67,18 @@ internal sealed class CeremonyServer : IAsyncDisposable
 
         var app = builder.Build();
         IBrowserCeremonyBackend? backend = null;
+        var verifications = new Counter();
         IBrowserCeremonyBackend Backend() => backend ?? throw new InvalidOperationException("The ceremony server is not started.");
 
         app.MapGet("/", () => Results.Content(CeremonyPage.Html, "text/html; charset=utf-8"));
         app.MapPost("/carteauth/fido2/registration/options", async (CancellationToken ct) =>
             Results.Content(await Backend().RegistrationOptionsJson(ct), "application/json"));
         app.MapPost("/carteauth/fido2/registration", async (HttpRequest request, CancellationToken ct) =>
-            Results.Json(await Backend().VerifyRegistration(await ReadBody(request, ct), ct)));
-        app.MapPost("/carteauth/fido2/authentication/options", async (CancellationToken ct) =>
-            Results.Content(await Backend().AssertionOptionsJson(ct), "application/json"));
+            Results.Json(await Backend().VerifyRegistration(verifications.Increment(await ReadBody(request, ct)), ct)));
+        app.MapPost("/carteauth/fido2/authentication/options", async (HttpRequest request, CancellationToken ct) =>
+            Results.Content(await Backend().AssertionOptionsJson(UserName(await ReadBody(request, ct)), ct), "application/json"));
         app.MapPost("/carteauth/fido2/authentication", async (HttpRequest request, CancellationToken ct) =>
-            Results.Json(await Backend().VerifyAssertion(await ReadBody(request, ct), ct)));
+            Results.Json(await Backend().VerifyAssertion(verifications.Increment(await ReadBody(request, ct)), ct)));
 
         await app.StartAsync(cancellationToken);
         try
@@ -80,7 +87,7 @@ internal sealed class CeremonyServer : IAsyncDisposable
             var port = new Uri(address).Port;
             var origin = new Uri($"http://{RpId}:{port}/");
             backend = createBackend(origin.GetLeftPart(UriPartial.Authority));
-            return new CeremonyServer(app, origin, backend);
+            return new CeremonyServer(app, origin, backend, verifications);
         }
         catch
         {
@@ -103,9 +110,42 @@ internal sealed class CeremonyServer : IAsyncDisposable
         }
     }
 
+    /// <summary>The optional <c>userName</c> of a sign-in options request body (<c>{}</c> or <c>{"userName":"…"}</c>).</summary>
+    private static string? UserName(string body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 4 });
+            return document.RootElement.ValueKind == JsonValueKind.Object &&
+                   document.RootElement.TryGetProperty("userName", out var name) && name.ValueKind == JsonValueKind.String &&
+                   !string.IsNullOrWhiteSpace(name.GetString())
+                ? name.GetString()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     private static async Task<string> ReadBody(HttpRequest request, CancellationToken cancellationToken)
     {
         using var reader = new StreamReader(request.Body); // Kestrel caps the size (MaxRequestBodySize)
         return await reader.ReadToEndAsync(cancellationToken);
+    }
+
+    /// <summary>A thread-safe count of verification requests.</summary>
+    private sealed class Counter
+    {
+        private int _value;
+
+        public int Value => Volatile.Read(ref _value);
+
+        /// <summary>Counts one request and passes its body through.</summary>
+        public string Increment(string body)
+        {
+            Interlocked.Increment(ref _value);
+            return body;
+        }
     }
 }

@@ -16,7 +16,12 @@ internal interface IBrowserCeremonyBackend
     Task<CeremonyOutcome> VerifyRegistration(string responseJson, CancellationToken cancellationToken);
 
     /// <summary>Starts a sign-in: the request options JSON for <c>PublicKeyCredential.parseRequestOptionsFromJSON</c>.</summary>
-    Task<string> AssertionOptionsJson(CancellationToken cancellationToken);
+    /// <param name="userName">
+    /// Null for a usernameless sign-in (empty <c>allowCredentials</c>: only a discoverable credential can answer);
+    /// else the user who says who they are (<c>allowCredentials</c> lists that user's credentials).
+    /// </param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    Task<string> AssertionOptionsJson(string? userName, CancellationToken cancellationToken);
 
     /// <summary>Verifies <c>credential.toJSON()</c> of a <c>navigator.credentials.get</c> result.</summary>
     Task<CeremonyOutcome> VerifyAssertion(string responseJson, CancellationToken cancellationToken);

@@ -93,22 +93,28 @@ internal sealed class MinimalCeremonyBackend : IBrowserCeremonyBackend
     }
 
     /// <inheritdoc/>
-    public Task<string> AssertionOptionsJson(CancellationToken cancellationToken)
+    public Task<string> AssertionOptionsJson(string? userName, CancellationToken cancellationToken)
     {
         var challenge = RandomNumberGenerator.GetBytes(ChallengeLength);
+        JsonArray allow = [];
         lock (_gate)
         {
             _assertionChallenge = challenge;
+            if (userName is not null)
+            {
+                // The one test user owns every credential (a stand-in: any user name names them).
+                allow = [.. _credentials.Keys.Select(id => new JsonObject { ["type"] = "public-key", ["id"] = id })];
+            }
         }
 
-        // §5.5 PublicKeyCredentialRequestOptions, JSON form. No allowCredentials: the authenticator must find the
-        // discoverable (resident) credential itself and return the user handle.
+        // §5.5 PublicKeyCredentialRequestOptions, JSON form. Usernameless (no allowCredentials): the authenticator must
+        // find the discoverable (resident) credential itself and return the user handle.
         var options = new JsonObject
         {
             ["challenge"] = Base64Url.EncodeToString(challenge),
             ["timeout"] = 30_000,
             ["rpId"] = _rpId,
-            ["allowCredentials"] = new JsonArray(),
+            ["allowCredentials"] = allow,
             ["userVerification"] = "preferred",
         };
         return Task.FromResult(options.ToJsonString());
@@ -181,16 +187,17 @@ internal sealed class MinimalCeremonyBackend : IBrowserCeremonyBackend
             _credentials.TryGetValue(id, out stored);
         }
 
-        // §7.2 step 6: the credential is registered and, for a discoverable credential, userHandle names its owner.
+        // §7.2 step 6: the credential is registered and userHandle, when present (always for a discoverable credential
+        // found without allowCredentials), names its owner.
         if (stored is null)
         {
             throw new WebAuthnException(ReasonCodes.WebAuthnUnknownCredential, "The assertion names a credential that is not registered.");
         }
 
-        if (!response.TryGetProperty("userHandle", out var userHandle) || userHandle.ValueKind != JsonValueKind.String ||
-            !Base64Url.DecodeFromChars(userHandle.GetString()).AsSpan().SequenceEqual(_userHandle))
+        if (response.TryGetProperty("userHandle", out var userHandle) && userHandle.ValueKind != JsonValueKind.Null &&
+            (userHandle.ValueKind != JsonValueKind.String || !Base64Url.DecodeFromChars(userHandle.GetString()).AsSpan().SequenceEqual(_userHandle)))
         {
-            throw new WebAuthnException(ReasonCodes.WebAuthnCredentialNotAllowed, "The assertion's userHandle is missing or is not the credential owner's.");
+            throw new WebAuthnException(ReasonCodes.WebAuthnCredentialNotAllowed, "The assertion's userHandle is not the credential owner's.");
         }
 
         var clientDataJson = Bytes(response, "clientDataJSON");

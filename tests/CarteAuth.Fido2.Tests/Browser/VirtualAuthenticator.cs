@@ -9,7 +9,8 @@ namespace CarteAuth.Fido2.Tests.Browser;
 /// <param name="RpId">The RP id it is scoped to.</param>
 /// <param name="UserHandle">The user handle stored with it (resident credentials).</param>
 /// <param name="SignCount">The authenticator's signature counter for it.</param>
-internal sealed record VirtualCredential(byte[] CredentialId, bool IsResidentCredential, string? RpId, byte[]? UserHandle, uint SignCount);
+/// <param name="PrivateKeyPkcs8">The credential private key (PKCS#8, made by Chromium for this test run only).</param>
+internal sealed record VirtualCredential(byte[] CredentialId, bool IsResidentCredential, string? RpId, byte[]? UserHandle, uint SignCount, byte[] PrivateKeyPkcs8);
 
 /// <summary>
 /// Chromium's DevTools virtual authenticator (CDP WebAuthn domain: <c>WebAuthn.enable</c>,
@@ -30,9 +31,9 @@ internal sealed class VirtualAuthenticator
     public string Id { get; }
 
     /// <summary>
-    /// Adds a CTAP2 platform-like authenticator (transport internal) with resident keys and user verification to
-    /// <paramref name="page"/>; <paramref name="isUserVerified"/> is whether its UV succeeds. Presence is simulated
-    /// automatically (no UI to click).
+    /// Adds a CTAP2.1 platform-like authenticator (transport internal) with resident keys to <paramref name="page"/>:
+    /// <paramref name="hasUserVerification"/> is whether it can verify the user at all, <paramref name="isUserVerified"/>
+    /// whether that verification succeeds. Presence is simulated automatically (no UI to click).
     /// </summary>
     public static async Task<VirtualAuthenticator> AddAsync(IPage page, bool isUserVerified, bool hasUserVerification = true)
     {
@@ -41,7 +42,7 @@ internal sealed class VirtualAuthenticator
         return await AddAsync(cdp, isUserVerified, hasUserVerification);
     }
 
-    /// <summary>Adds a second authenticator to the same page (same CDP session).</summary>
+    /// <summary>Adds another authenticator to the same page (same CDP session; Chromium allows one internal authenticator at a time).</summary>
     public Task<VirtualAuthenticator> AddAnotherAsync(bool isUserVerified, bool hasUserVerification) => AddAsync(_cdp, isUserVerified, hasUserVerification);
 
     private static async Task<VirtualAuthenticator> AddAsync(ICDPSession cdp, bool isUserVerified, bool hasUserVerification)
@@ -68,6 +69,37 @@ internal sealed class VirtualAuthenticator
     public async Task SetUserVerifiedAsync(bool isUserVerified) =>
         await _cdp.SendAsync("WebAuthn.setUserVerified", new Dictionary<string, object> { ["authenticatorId"] = Id, ["isUserVerified"] = isUserVerified });
 
+    /// <summary>Puts <paramref name="credential"/> (e.g. read from another virtual authenticator) into this one.</summary>
+    public async Task AddCredentialAsync(VirtualCredential credential)
+    {
+        var value = new Dictionary<string, object>
+        {
+            ["credentialId"] = Convert.ToBase64String(credential.CredentialId),
+            ["isResidentCredential"] = credential.IsResidentCredential,
+            ["privateKey"] = Convert.ToBase64String(credential.PrivateKeyPkcs8),
+            ["signCount"] = credential.SignCount,
+        };
+        if (credential.RpId is not null)
+        {
+            value["rpId"] = credential.RpId;
+        }
+
+        if (credential.UserHandle is not null)
+        {
+            value["userHandle"] = Convert.ToBase64String(credential.UserHandle);
+        }
+
+        await _cdp.SendAsync("WebAuthn.addCredential", new Dictionary<string, object> { ["authenticatorId"] = Id, ["credential"] = value });
+    }
+
+    /// <summary>Removes one credential.</summary>
+    public async Task RemoveCredentialAsync(byte[] credentialId) =>
+        await _cdp.SendAsync("WebAuthn.removeCredential", new Dictionary<string, object> { ["authenticatorId"] = Id, ["credentialId"] = Convert.ToBase64String(credentialId) });
+
+    /// <summary>Removes this authenticator from the page.</summary>
+    public async Task RemoveAsync() =>
+        await _cdp.SendAsync("WebAuthn.removeVirtualAuthenticator", new Dictionary<string, object> { ["authenticatorId"] = Id });
+
     /// <summary>The credentials the authenticator holds.</summary>
     public async Task<IReadOnlyList<VirtualCredential>> GetCredentialsAsync()
     {
@@ -82,7 +114,8 @@ internal sealed class VirtualAuthenticator
                 c.GetProperty("isResidentCredential").GetBoolean(),
                 c.TryGetProperty("rpId", out var rpId) ? rpId.GetString() : null,
                 c.TryGetProperty("userHandle", out var handle) && handle.ValueKind == JsonValueKind.String ? Convert.FromBase64String(handle.GetString()!) : null,
-                c.GetProperty("signCount").GetUInt32()));
+                c.GetProperty("signCount").GetUInt32(),
+                Convert.FromBase64String(c.GetProperty("privateKey").GetString()!)));
         }
 
         return list;
