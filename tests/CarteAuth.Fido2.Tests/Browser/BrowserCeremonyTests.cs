@@ -21,21 +21,32 @@ public sealed class BrowserCeremonyTests(ChromiumFixture chromium) : IAsyncLifet
     public async Task InitializeAsync()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        _server = await CeremonyServer.StartAsync(origin => new MinimalCeremonyBackend(origin, CeremonyServer.RpId, requireUserVerification: true), timeout.Token);
-        _page = await chromium.NewPageAsync(_server.Origin);
-        await Page.GotoAsync("/");
+        try
+        {
+            // The one place that names the backend: the real relying party replaces MinimalCeremonyBackend here.
+            _server = await CeremonyServer.StartAsync(origin => new MinimalCeremonyBackend(origin, CeremonyServer.RpId, requireUserVerification: true), timeout.Token);
+            _page = await chromium.NewPageAsync(_server.Origin);
+            await Page.GotoAsync("/");
+        }
+        catch
+        {
+            await DisposeAsync();
+            throw;
+        }
     }
 
     public async Task DisposeAsync()
     {
-        if (_page is not null)
+        var page = Interlocked.Exchange(ref _page, null);
+        if (page is not null)
         {
-            await _page.Context.CloseAsync();
+            await page.Context.CloseAsync();
         }
 
-        if (_server is not null)
+        var server = Interlocked.Exchange(ref _server, null);
+        if (server is not null)
         {
-            await _server.DisposeAsync();
+            await server.DisposeAsync();
         }
     }
 

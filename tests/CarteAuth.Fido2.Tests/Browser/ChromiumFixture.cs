@@ -40,7 +40,7 @@ public sealed class ChromiumFixture : IAsyncLifetime
                 "Run ./test.sh (it installs the 'chromium' apt package), or 'apt-get install -y chromium'.");
         }
 
-        _playwright = await Playwright.CreateAsync();
+        _playwright = await Playwright.CreateAsync().WaitAsync(TimeSpan.FromSeconds(60)); // starts the bundled node driver
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = ChromiumPath,

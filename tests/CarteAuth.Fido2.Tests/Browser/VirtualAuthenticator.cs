@@ -14,11 +14,14 @@ internal sealed record VirtualCredential(byte[] CredentialId, bool IsResidentCre
 
 /// <summary>
 /// Chromium's DevTools virtual authenticator (CDP WebAuthn domain: <c>WebAuthn.enable</c>,
-/// <c>WebAuthn.addVirtualAuthenticator</c>, <c>WebAuthn.getCredentials</c>, <c>WebAuthn.setUserVerified</c>), attached to
-/// one page: while enabled, the page's <c>navigator.credentials</c> calls reach it instead of real devices.
+/// <c>WebAuthn.addVirtualAuthenticator</c>, <c>WebAuthn.getCredentials</c>, <c>WebAuthn.addCredential</c>,
+/// <c>WebAuthn.removeVirtualAuthenticator</c>), attached to one page: while enabled, the page's <c>navigator.credentials</c> calls reach it instead of real devices.
 /// </summary>
 internal sealed class VirtualAuthenticator
 {
+    /// <summary>CDP calls have no timeout of their own: each is bounded here.</summary>
+    private static readonly TimeSpan CdpTimeout = TimeSpan.FromSeconds(30);
+
     private readonly ICDPSession _cdp;
 
     private VirtualAuthenticator(ICDPSession cdp, string id)
@@ -38,7 +41,7 @@ internal sealed class VirtualAuthenticator
     public static async Task<VirtualAuthenticator> AddAsync(IPage page, bool isUserVerified, bool hasUserVerification = true)
     {
         var cdp = await page.Context.NewCDPSessionAsync(page);
-        await cdp.SendAsync("WebAuthn.enable", new Dictionary<string, object> { ["enableUI"] = false });
+        await Send(cdp, "WebAuthn.enable", new Dictionary<string, object> { ["enableUI"] = false });
         return await AddAsync(cdp, isUserVerified, hasUserVerification);
     }
 
@@ -47,7 +50,7 @@ internal sealed class VirtualAuthenticator
 
     private static async Task<VirtualAuthenticator> AddAsync(ICDPSession cdp, bool isUserVerified, bool hasUserVerification)
     {
-        var result = await cdp.SendAsync("WebAuthn.addVirtualAuthenticator", new Dictionary<string, object>
+        var result = await Send(cdp, "WebAuthn.addVirtualAuthenticator", new Dictionary<string, object>
         {
             ["options"] = new Dictionary<string, object>
             {
@@ -64,10 +67,6 @@ internal sealed class VirtualAuthenticator
             ?? throw new InvalidOperationException("WebAuthn.addVirtualAuthenticator returned no authenticatorId.");
         return new VirtualAuthenticator(cdp, id);
     }
-
-    /// <summary>Makes the authenticator's user verification succeed or fail from now on.</summary>
-    public async Task SetUserVerifiedAsync(bool isUserVerified) =>
-        await _cdp.SendAsync("WebAuthn.setUserVerified", new Dictionary<string, object> { ["authenticatorId"] = Id, ["isUserVerified"] = isUserVerified });
 
     /// <summary>Puts <paramref name="credential"/> (e.g. read from another virtual authenticator) into this one.</summary>
     public async Task AddCredentialAsync(VirtualCredential credential)
@@ -89,21 +88,17 @@ internal sealed class VirtualAuthenticator
             value["userHandle"] = Convert.ToBase64String(credential.UserHandle);
         }
 
-        await _cdp.SendAsync("WebAuthn.addCredential", new Dictionary<string, object> { ["authenticatorId"] = Id, ["credential"] = value });
+        await Send(_cdp, "WebAuthn.addCredential", new Dictionary<string, object> { ["authenticatorId"] = Id, ["credential"] = value });
     }
-
-    /// <summary>Removes one credential.</summary>
-    public async Task RemoveCredentialAsync(byte[] credentialId) =>
-        await _cdp.SendAsync("WebAuthn.removeCredential", new Dictionary<string, object> { ["authenticatorId"] = Id, ["credentialId"] = Convert.ToBase64String(credentialId) });
 
     /// <summary>Removes this authenticator from the page.</summary>
     public async Task RemoveAsync() =>
-        await _cdp.SendAsync("WebAuthn.removeVirtualAuthenticator", new Dictionary<string, object> { ["authenticatorId"] = Id });
+        await Send(_cdp, "WebAuthn.removeVirtualAuthenticator", new Dictionary<string, object> { ["authenticatorId"] = Id });
 
     /// <summary>The credentials the authenticator holds.</summary>
     public async Task<IReadOnlyList<VirtualCredential>> GetCredentialsAsync()
     {
-        var result = await _cdp.SendAsync("WebAuthn.getCredentials", new Dictionary<string, object> { ["authenticatorId"] = Id })
+        var result = await Send(_cdp, "WebAuthn.getCredentials", new Dictionary<string, object> { ["authenticatorId"] = Id })
             ?? throw new InvalidOperationException("WebAuthn.getCredentials returned nothing.");
         var list = new List<VirtualCredential>();
         foreach (var c in result.GetProperty("credentials").EnumerateArray())
@@ -119,5 +114,17 @@ internal sealed class VirtualAuthenticator
         }
 
         return list;
+    }
+
+    private static async Task<JsonElement?> Send(ICDPSession cdp, string method, Dictionary<string, object> arguments)
+    {
+        try
+        {
+            return await cdp.SendAsync(method, arguments).WaitAsync(CdpTimeout);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"Chromium did not answer the CDP call {method} within {CdpTimeout.TotalSeconds} s.", ex);
+        }
     }
 }
