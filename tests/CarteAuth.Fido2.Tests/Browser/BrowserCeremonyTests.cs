@@ -59,6 +59,7 @@ public sealed class BrowserCeremonyTests(ChromiumFixture chromium) : IAsyncLifet
         Assert.True(registration.State == "accepted", registration.ToString());
         Assert.Equal("webauthn.verified", registration.Code);
         Assert.Equal(registration.BrowserCredentialId, registration.ServerCredentialId); // id round-trip page → server
+        Assert.Equal("true", registration.UserVerified); // the authenticator set UV
 
         // The authenticator holds one discoverable credential for "localhost": the one the server registered.
         var held = Assert.Single(await authenticator.GetCredentialsAsync());
@@ -72,6 +73,7 @@ public sealed class BrowserCeremonyTests(ChromiumFixture chromium) : IAsyncLifet
         Assert.True(first.State == "accepted", first.ToString());
         Assert.Equal(registration.ServerCredentialId, first.ServerCredentialId);
         Assert.Equal(first.BrowserCredentialId, first.ServerCredentialId);
+        Assert.Equal("true", first.UserVerified);
 
         var second = await RunAsync("#sign-in-as"); // the user names themself: allowCredentials lists the credential
         Assert.True(second.State == "accepted", second.ToString());
@@ -155,9 +157,10 @@ public sealed class BrowserCeremonyTests(ChromiumFixture chromium) : IAsyncLifet
             await status.GetAttributeAsync("data-code") ?? "",
             await status.GetAttributeAsync("data-browser-credential-id") ?? "",
             await status.GetAttributeAsync("data-credential-id") ?? "",
-            string.IsNullOrEmpty(signCount) ? null : uint.Parse(signCount, System.Globalization.CultureInfo.InvariantCulture));
+            string.IsNullOrEmpty(signCount) ? null : uint.Parse(signCount, System.Globalization.CultureInfo.InvariantCulture),
+            await status.GetAttributeAsync("data-user-verified") ?? "");
     }
 
     /// <summary>What the page shows after one ceremony.</summary>
-    private sealed record PageOutcome(string State, string Text, string Code, string BrowserCredentialId, string ServerCredentialId, uint? SignCount);
+    private sealed record PageOutcome(string State, string Text, string Code, string BrowserCredentialId, string ServerCredentialId, uint? SignCount, string UserVerified);
 }

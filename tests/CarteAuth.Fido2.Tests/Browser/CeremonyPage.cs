@@ -4,7 +4,7 @@ namespace CarteAuth.Fido2.Tests.Browser;
 /// The test page: register, usernameless sign-in (discoverable credential) and sign-in as a named user; vanilla JS, the W3C JSON helpers of WebAuthn L3 (§5.1.9/§5.1.10
 /// <c>parseCreationOptionsFromJSON</c> / <c>parseRequestOptionsFromJSON</c>, §5.1.8 <c>toJSON</c>). The outcome is shown
 /// in <c>#status</c>: <c>data-state</c> = busy | accepted | refused | error, <c>data-run</c> counts finished ceremonies
-/// (so a test waits for ITS ceremony), <c>data-code</c>, <c>data-credential-id</c>, <c>data-sign-count</c> echo the
+/// (so a test waits for ITS ceremony), <c>data-code</c>, <c>data-credential-id</c>, <c>data-sign-count</c>, <c>data-user-verified</c> echo the
 /// server's answer and the text is what a person reads.
 /// </summary>
 internal static class CeremonyPage
@@ -37,6 +37,7 @@ internal static class CeremonyPage
             status.dataset.code = outcome ? outcome.reasonCode : '';
             status.dataset.credentialId = outcome && outcome.credentialId ? outcome.credentialId : '';
             status.dataset.signCount = outcome && outcome.signCount != null ? String(outcome.signCount) : '';
+            status.dataset.userVerified = outcome && outcome.userVerified != null ? String(outcome.userVerified) : '';
             status.dataset.browserCredentialId = '';
             detail.textContent = outcome ? outcome.message : '';
             status.textContent = text;
