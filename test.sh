@@ -11,8 +11,9 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 # ---- 1. prerequisites (Debian packages, npm packages), installed only when missing ----
 # Debian packages the tests start or call (later issues add nginx, redis-server, postgresql, softhsm2…).
 # openssl: OCSP responder and dev PKI read-back; softhsm2 + opensc (pkcs11-tool): the PKCS#11 card tests' token;
-# nginx: the TLS-terminating reverse proxy forwarding card certificates (tests start their own on 127.0.0.1).
-apt_packages=(openssl softhsm2 opensc nginx)
+# nginx: the TLS-terminating reverse proxy forwarding card certificates (tests start their own on 127.0.0.1);
+# chromium: the real-browser WebAuthn tests (Playwright drives /usr/bin/chromium; no browser download).
+apt_packages=(openssl softhsm2 opensc nginx chromium)
 need_apt=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$p")
