@@ -173,7 +173,7 @@ public sealed class FidoMetadataService : IFidoMetadataService, IDisposable
         var state = _state;
         if (state.Blob is null && !state.CacheTried && _options.CacheFilePath is { } cachePath)
         {
-            state = state with { Blob = LoadCache(cachePath), CacheTried = true };
+            state = state with { Blob = await LoadCacheAsync(cachePath).ConfigureAwait(false), CacheTried = true };
             _state = state;
         }
 
@@ -339,7 +339,8 @@ public sealed class FidoMetadataService : IFidoMetadataService, IDisposable
         }
     }
 
-    private MetadataBlob? LoadCache(string path)
+    /// <summary>The BLOB kept in the cache file, verified again like a download (signature, chain at the current time); null when absent or refused.</summary>
+    private async Task<MetadataBlob?> LoadCacheAsync(string path)
     {
         try
         {
@@ -348,7 +349,7 @@ public sealed class FidoMetadataService : IFidoMetadataService, IDisposable
                 return null;
             }
 
-            var bytes = ReadFileAsync(path, CancellationToken.None).GetAwaiter().GetResult();
+            var bytes = await ReadFileAsync(path, _disposed.Token).ConfigureAwait(false);
             var now = _timeProvider.GetUtcNow();
             var blob = MetadataBlob.Parse(MetadataBlobJws.Verify(bytes, _roots, _options.RevocationMode, now), now);
             FidoMetadataLog.CacheLoaded(_logger, blob.Info.Number, path, blob.Info.NextUpdate);
@@ -357,6 +358,11 @@ public sealed class FidoMetadataService : IFidoMetadataService, IDisposable
         catch (WebAuthnException e)
         {
             FidoMetadataLog.CacheRefused(_logger, path, e.ReasonCode, e.Message);
+            return null;
+        }
+        catch (OperationCanceledException)
+        {
+            // Disposed while reading: nothing to load.
             return null;
         }
     }

@@ -151,8 +151,13 @@ internal static class MetadataBlobJws
         }
 
         var text = item.GetString()!;
+        if (text.Length > (MaxCertificateBytes * 4 / 3) + 4)
+        {
+            throw Invalid($"x5c[{index}] is larger than {MaxCertificateBytes} bytes.");
+        }
+
         var buffer = new byte[(text.Length / 4 * 3) + 3];
-        if (text.Length > MaxCertificateBytes * 4 / 3 + 4 || !Convert.TryFromBase64String(text, buffer, out var length))
+        if (!Convert.TryFromBase64String(text, buffer, out var length))
         {
             throw Invalid($"x5c[{index}] is not base64 DER of at most {MaxCertificateBytes} bytes.");
         }
