@@ -186,7 +186,7 @@ public sealed class FidoMetadataService : IFidoMetadataService, IDisposable
             now = _timeProvider.GetUtcNow();
             var blob = MetadataBlob.Parse(MetadataBlobJws.Verify(bytes, _roots, _options.RevocationMode, now), now);
 
-            // FIDO MDS 3.0 §3.2 step 5: a serial number not greater than the current one is ignored (no news, or a rollback).
+            // FIDO MDS 3.0 §3.2 step 4: a serial number not greater than the current one is ignored (no news, or a rollback).
             if (current is not null && blob.Info.Number <= current.Info.Number)
             {
                 if (blob.Info.Number == current.Info.Number)

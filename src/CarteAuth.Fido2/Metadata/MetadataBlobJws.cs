@@ -8,7 +8,7 @@ namespace CarteAuth.Fido2.Metadata;
 
 /// <summary>
 /// Verifies a metadata BLOB (FIDO MDS 3.0 §3.1.7: a JWS compact serialization, RFC 7515 §7.1) and returns its payload:
-/// header <c>alg</c> and <c>x5c</c>, signature with the key of <c>x5c[0]</c>, chain to a configured root (§3.2 steps 3-4).
+/// header <c>alg</c> and <c>x5c</c>, signature with the key of <c>x5c[0]</c>, chain to a configured root (§3.2 steps 2-4).
 /// </summary>
 internal static class MetadataBlobJws
 {
@@ -50,15 +50,22 @@ internal static class MetadataBlobJws
         var (algorithm, chain) = ReadHeader(header);
         try
         {
+            if (chain.Count == 0)
+            {
+                // FIDO MDS 3.0 §3.2 step 3: without x5u and x5c, the signing chain is the trust anchor itself.
+                VerifyByRoot(algorithm, roots, blob[..lastDot], signature, now);
+                return payload;
+            }
+
             var leaf = chain[0];
 
-            // RFC 7515 §5.2 step 8: the signature over ASCII(BASE64URL(header) '.' BASE64URL(payload)).
+            // FIDO MDS 3.0 §3.2 step 4, RFC 7515 §5.2 step 8: the signature over ASCII(BASE64URL(header) '.' BASE64URL(payload)).
             if (!VerifySignature(algorithm, leaf, blob[..lastDot], signature))
             {
                 throw Invalid($"its {algorithm} signature does not verify with the key of its signing certificate ({leaf.Subject}): the BLOB was altered or truncated. Download it again.");
             }
 
-            // FIDO MDS 3.0 §3.2 step 4: the x5c chain must lead to the metadata root, with revocation checked.
+            // FIDO MDS 3.0 §3.2 step 3: the x5c chain must lead to the metadata root, with revocation checked.
             VerifyChain(chain, roots, revocationMode, now);
             return payload;
         }
@@ -114,9 +121,14 @@ internal static class MetadataBlobJws
                 throw Invalid("its JWS header uses \"x5u\" (certificate chain by URL), which this service does not fetch: use a BLOB carrying its chain in \"x5c\" (the FIDO Alliance MDS3 BLOB does).");
             }
 
-            if (!root.TryGetProperty("x5c", out var x5c) || x5c.ValueKind != JsonValueKind.Array || x5c.GetArrayLength() == 0)
+            if (!root.TryGetProperty("x5c", out var x5c))
             {
-                throw Invalid("its JWS header has no \"x5c\" certificate chain, so its signer cannot be checked.");
+                return (algorithm, []);
+            }
+
+            if (x5c.ValueKind != JsonValueKind.Array || x5c.GetArrayLength() == 0)
+            {
+                throw Invalid("its JWS header \"x5c\" is not a non-empty array of certificates.");
             }
 
             if (x5c.GetArrayLength() > MaxChainLength)
@@ -211,6 +223,27 @@ internal static class MetadataBlobJws
         {
             return false;
         }
+    }
+
+    /// <summary>A BLOB without a chain must be signed by the key of a configured root valid now.</summary>
+    private static void VerifyByRoot(string algorithm, X509Certificate2Collection roots, ReadOnlySpan<byte> signedAscii, byte[] signature, DateTimeOffset now)
+    {
+        foreach (var root in roots)
+        {
+            try
+            {
+                if (root.NotBefore.ToUniversalTime() <= now.UtcDateTime && now.UtcDateTime <= root.NotAfter.ToUniversalTime() && VerifySignature(algorithm, root, signedAscii, signature))
+                {
+                    return;
+                }
+            }
+            catch (WebAuthnException)
+            {
+                // This root's key does not fit the algorithm: try the next one.
+            }
+        }
+
+        throw Invalid($"it carries no \"x5c\" chain and its {algorithm} signature does not verify with the key of any configured root valid at {now:u}: the BLOB was altered, or it is signed by a certificate it does not carry.");
     }
 
     private static void VerifyChain(List<X509Certificate2> chain, X509Certificate2Collection roots, X509RevocationMode revocationMode, DateTimeOffset now)

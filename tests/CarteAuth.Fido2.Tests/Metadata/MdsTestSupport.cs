@@ -189,6 +189,9 @@ internal sealed class BlobServer : IDisposable
 
     public int StatusCode { get; set; } = 200;
 
+    /// <summary>Other documents served by path (e.g. CRLs), always with 200.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, byte[]> Documents { get; } = new(StringComparer.Ordinal);
+
     public TimeSpan Delay { get; set; }
 
     public int Requests => Volatile.Read(ref _requests);
@@ -231,6 +234,15 @@ internal sealed class BlobServer : IDisposable
             if (Delay > TimeSpan.Zero)
             {
                 await Task.Delay(Delay);
+            }
+
+            if (Documents.TryGetValue(context.Request.Url!.AbsolutePath, out var document))
+            {
+                context.Response.StatusCode = 200;
+                context.Response.ContentLength64 = document.Length;
+                await context.Response.OutputStream.WriteAsync(document);
+                context.Response.Close();
+                return;
             }
 
             var body = Body;
