@@ -23,8 +23,8 @@ internal static partial class FidoMetadataLog
     [LoggerMessage(EventId = 2505, Level = LogLevel.Error, Message = "The FIDO metadata BLOB no {Current} is past its next update {NextUpdate:yyyy-MM-dd} by more than {Grace} and no newer one could be loaded: metadata lookups now fail.")]
     public static partial void PastGrace(ILogger logger, long current, DateTimeOffset nextUpdate, TimeSpan grace);
 
-    [LoggerMessage(EventId = 2506, Level = LogLevel.Warning, Message = "FIDO metadata BLOB no {Number}: {Count} entries skipped as malformed, e.g. {Example}.")]
-    public static partial void EntriesSkipped(ILogger logger, long number, int count, string example);
+    [LoggerMessage(EventId = 2506, Level = LogLevel.Warning, Message = "FIDO metadata BLOB no {Number}: {Count} malformed entries, skipped or kept without their unreadable parts, e.g. {Examples}.")]
+    public static partial void MalformedEntries(ILogger logger, long number, int count, string examples);
 
     [LoggerMessage(EventId = 2507, Level = LogLevel.Information, Message = "Loaded the cached FIDO metadata BLOB no {Number} from {Path} (next update {NextUpdate:yyyy-MM-dd}).")]
     public static partial void CacheLoaded(ILogger logger, long number, string path, DateTimeOffset nextUpdate);

@@ -203,9 +203,9 @@ public sealed class FidoMetadataService : IFidoMetadataService, IDisposable
             }
 
             FidoMetadataLog.Loaded(_logger, blob.Info.Number, _source, blob.Info.EntryCount, blob.Info.NextUpdate);
-            if (blob.Info.SkippedEntryCount > 0)
+            if (blob.Info.MalformedEntryCount > 0)
             {
-                FidoMetadataLog.EntriesSkipped(_logger, blob.Info.Number, blob.Info.SkippedEntryCount, blob.Skipped.Count > 0 ? blob.Skipped[0] : "(no detail)");
+                FidoMetadataLog.MalformedEntries(_logger, blob.Info.Number, blob.Info.MalformedEntryCount, string.Join("; ", blob.Problems.Take(3)));
             }
 
             if (_options.CacheFilePath is { } path && _options.BlobUrl is not null)

@@ -9,10 +9,10 @@ namespace CarteAuth.Fido2.Metadata;
 /// <param name="Number">Its serial number (<c>no</c>).</param>
 /// <param name="NextUpdate">The date by which a newer BLOB is published (<c>nextUpdate</c>, midnight UTC).</param>
 /// <param name="LegalHeader">Its legal header, if any.</param>
-/// <param name="EntryCount">How many entries were indexed.</param>
-/// <param name="SkippedEntryCount">How many entries were malformed and skipped.</param>
+/// <param name="EntryCount">How many entries were indexed (by AAGUID or attestation key identifier).</param>
+/// <param name="MalformedEntryCount">How many entries were malformed: skipped (bad AAGUID, duplicate) or indexed without their unreadable parts.</param>
 /// <param name="LoadedAt">When this service verified it.</param>
-public sealed record MetadataBlobInfo(long Number, DateTimeOffset NextUpdate, string? LegalHeader, int EntryCount, int SkippedEntryCount, DateTimeOffset LoadedAt);
+public sealed record MetadataBlobInfo(long Number, DateTimeOffset NextUpdate, string? LegalHeader, int EntryCount, int MalformedEntryCount, DateTimeOffset LoadedAt);
 
 /// <summary>A verified, parsed metadata BLOB payload (FIDO MDS 3.0 §3.1.6 MetadataBLOBPayload), indexed for lookups.</summary>
 internal sealed class MetadataBlob
@@ -20,26 +20,31 @@ internal sealed class MetadataBlob
     /// <summary>Most attestation root certificates read per entry.</summary>
     internal const int MaxRootsPerEntry = 64;
 
+    /// <summary>Most attestation certificate key identifiers read per entry.</summary>
+    internal const int MaxKeyIdentifiersPerEntry = 1024;
+
     /// <summary>Most status reports read per entry.</summary>
     internal const int MaxStatusReportsPerEntry = 256;
 
-    private static readonly JsonDocumentOptions Json = new() { MaxDepth = 64, AllowDuplicateProperties = false };
+    // Duplicate members are tolerated in the signed payload (the last one counts): one quirk must not make the whole
+    // BLOB, and so every status report, unusable.
+    private static readonly JsonDocumentOptions Json = new() { MaxDepth = 64 };
 
     private readonly Dictionary<Guid, MetadataEntry> _byAaguid;
     private readonly Dictionary<string, MetadataEntry> _byKeyIdentifier;
 
-    private MetadataBlob(MetadataBlobInfo info, Dictionary<Guid, MetadataEntry> byAaguid, Dictionary<string, MetadataEntry> byKeyIdentifier, IReadOnlyList<string> skipped)
+    private MetadataBlob(MetadataBlobInfo info, Dictionary<Guid, MetadataEntry> byAaguid, Dictionary<string, MetadataEntry> byKeyIdentifier, IReadOnlyList<string> problems)
     {
         Info = info;
         _byAaguid = byAaguid;
         _byKeyIdentifier = byKeyIdentifier;
-        Skipped = skipped;
+        Problems = problems;
     }
 
     public MetadataBlobInfo Info { get; }
 
-    /// <summary>Why entries were skipped (at most a few reasons kept).</summary>
-    public IReadOnlyList<string> Skipped { get; }
+    /// <summary>What was wrong with malformed entries (at most 20 kept).</summary>
+    public IReadOnlyList<string> Problems { get; }
 
     public MetadataEntry? Find(Guid aaguid) => _byAaguid.GetValueOrDefault(aaguid);
 
@@ -88,33 +93,42 @@ internal sealed class MetadataBlob
             var legalHeader = root.TryGetProperty("legalHeader", out var legal) && legal.ValueKind == JsonValueKind.String ? legal.GetString() : null;
             var byAaguid = new Dictionary<Guid, MetadataEntry>();
             var byKeyIdentifier = new Dictionary<string, MetadataEntry>(StringComparer.Ordinal);
-            var skipped = new List<string>();
-            var skippedCount = 0;
+            var problems = new List<string>();
+            var problemCount = 0;
             var indexed = 0;
             var index = 0;
             foreach (var item in entries.EnumerateArray())
             {
                 var (entry, problem) = ReadEntry(item);
-                if (entry is not null && entry.Aaguid != Guid.Empty && !byAaguid.TryAdd(entry.Aaguid, entry))
-                {
-                    problem = $"AAGUID {entry.Aaguid} appears twice; the first entry is kept";
-                }
-
                 if (entry is not null)
                 {
-                    indexed += problem is null ? 1 : 0;
+                    indexed++;
+                    if (entry.Aaguid != Guid.Empty && !byAaguid.TryAdd(entry.Aaguid, entry))
+                    {
+                        // Fail safe: of two entries for one model, a compromised one wins; otherwise the first is kept.
+                        problem = $"AAGUID {entry.Aaguid} appears twice";
+                        indexed--;
+                        if (entry.IsCompromised && !byAaguid[entry.Aaguid].IsCompromised)
+                        {
+                            byAaguid[entry.Aaguid] = entry;
+                        }
+                    }
+
                     foreach (var keyIdentifier in entry.AttestationCertificateKeyIdentifiers)
                     {
-                        byKeyIdentifier.TryAdd(keyIdentifier, entry);
+                        if (!byKeyIdentifier.TryAdd(keyIdentifier, entry) && entry.IsCompromised)
+                        {
+                            byKeyIdentifier[keyIdentifier] = entry;
+                        }
                     }
                 }
 
                 if (problem is not null)
                 {
-                    skippedCount++;
-                    if (skipped.Count < 20)
+                    problemCount++;
+                    if (problems.Count < 20)
                     {
-                        skipped.Add($"entries[{index}]: {problem}");
+                        problems.Add($"entries[{index}]: {problem}");
                     }
                 }
 
@@ -122,12 +136,17 @@ internal sealed class MetadataBlob
             }
 
             var nextUpdate = new DateTimeOffset(nextDate.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-            var info = new MetadataBlobInfo(number, nextUpdate, legalHeader, indexed, skippedCount, loadedAt);
-            return new MetadataBlob(info, byAaguid, byKeyIdentifier, skipped);
+            var info = new MetadataBlobInfo(number, nextUpdate, legalHeader, indexed, problemCount, loadedAt);
+            return new MetadataBlob(info, byAaguid, byKeyIdentifier, problems);
         }
     }
 
-    /// <summary>One MetadataBLOBPayloadEntry (§3.1.1), or why it is skipped.</summary>
+    /// <summary>
+    /// One MetadataBLOBPayloadEntry (§3.1.1). Fail safe: an entry that can be indexed is kept even when parts of it are
+    /// unreadable (an unreadable certificate is left out, an unreadable status report counts as an unknown status), so
+    /// its status reports (e.g. REVOKED) are never lost to a formatting error; the problem is reported for the log.
+    /// Entries that cannot be indexed (bad AAGUID) are skipped; UAF entries (no AAGUID, no key identifier) quietly.
+    /// </summary>
     private static (MetadataEntry? Entry, string? Problem) ReadEntry(JsonElement item)
     {
         if (item.ValueKind != JsonValueKind.Object)
@@ -147,7 +166,7 @@ internal sealed class MetadataBlob
         {
             foreach (var id in ids.EnumerateArray())
             {
-                if (id.ValueKind == JsonValueKind.String && id.GetString() is { Length: > 0 and <= 128 } hex && IsHex(hex))
+                if (keyIdentifiers.Count < MaxKeyIdentifiersPerEntry && id.ValueKind == JsonValueKind.String && id.GetString() is { Length: > 0 and <= 128 } hex && IsHex(hex))
                 {
                     keyIdentifiers.Add(hex.ToLowerInvariant());
                 }
@@ -160,26 +179,26 @@ internal sealed class MetadataBlob
             return (null, null);
         }
 
+        string? problem = null;
+        var reports = new List<MetadataStatusReport>();
         if (!item.TryGetProperty("statusReports", out var reportsElement) || reportsElement.ValueKind != JsonValueKind.Array)
         {
-            return (null, "no \"statusReports\" array");
+            problem = "no \"statusReports\" array";
         }
-
-        var reports = new List<MetadataStatusReport>();
-        foreach (var reportElement in reportsElement.EnumerateArray())
+        else
         {
-            if (reports.Count == MaxStatusReportsPerEntry)
+            foreach (var reportElement in reportsElement.EnumerateArray())
             {
-                return (null, $"more than {MaxStatusReportsPerEntry} status reports");
-            }
+                if (reports.Count == MaxStatusReportsPerEntry)
+                {
+                    problem = $"more than {MaxStatusReportsPerEntry} status reports; the first ones are kept";
+                    break;
+                }
 
-            var (report, problem) = ReadStatusReport(reportElement);
-            if (report is null)
-            {
-                return (null, problem);
+                var (report, reportProblem) = ReadStatusReport(reportElement);
+                reports.Add(report);
+                problem ??= reportProblem;
             }
-
-            reports.Add(report);
         }
 
         var description = string.Empty;
@@ -195,20 +214,19 @@ internal sealed class MetadataBlob
             {
                 foreach (var rootElement in rootsElement.EnumerateArray())
                 {
-                    if (roots.Count == MaxRootsPerEntry || ReadCertificateDer(rootElement) is not { } der)
+                    if (roots.Count == MaxRootsPerEntry)
                     {
-                        roots.ForEach(static c => c.Dispose());
-                        return (null, roots.Count == MaxRootsPerEntry ? $"more than {MaxRootsPerEntry} attestation root certificates" : "an attestation root certificate is not base64 DER");
+                        problem ??= $"more than {MaxRootsPerEntry} attestation root certificates; the first ones are kept";
+                        break;
                     }
 
-                    try
+                    if (ReadCertificate(rootElement) is { } certificate)
                     {
-                        roots.Add(X509CertificateLoader.LoadCertificate(der));
+                        roots.Add(certificate);
                     }
-                    catch (CryptographicException)
+                    else
                     {
-                        roots.ForEach(static c => c.Dispose());
-                        return (null, "an attestation root certificate is not an X.509 certificate");
+                        problem ??= "an attestation root certificate is not a base64 DER X.509 certificate and is left out";
                     }
                 }
             }
@@ -222,29 +240,28 @@ internal sealed class MetadataBlob
             IsCompromised = latest is { } l && IsCompromising(l),
             TimeOfLastStatusChange = lastChange,
             AttestationCertificateKeyIdentifiers = keyIdentifiers,
-        }, null);
+        }, problem);
     }
 
-    private static (MetadataStatusReport? Report, string? Problem) ReadStatusReport(JsonElement element)
+    /// <summary>A status report; an unreadable one counts as an unknown status, an unreadable certificate as none (so ATTESTATION_KEY_COMPROMISE then covers every key).</summary>
+    private static (MetadataStatusReport Report, string? Problem) ReadStatusReport(JsonElement element)
     {
         if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty("status", out var statusElement) || statusElement.ValueKind != JsonValueKind.String)
         {
-            return (null, "a status report has no \"status\" string");
+            return (new MetadataStatusReport(AuthenticatorStatus.Unknown, null, null), "a status report has no \"status\" string");
         }
 
         var status = ParseStatus(statusElement.GetString()!);
         DateOnly? effective = element.TryGetProperty("effectiveDate", out var date) ? ReadDate(date) : null;
         byte[]? certificate = null;
+        string? problem = null;
         if (element.TryGetProperty("certificate", out var certificateElement))
         {
             certificate = ReadCertificateDer(certificateElement);
-            if (certificate is null)
-            {
-                return (null, "a status report's \"certificate\" is not base64 DER");
-            }
+            problem = certificate is null ? "a status report's \"certificate\" is not base64 DER" : null;
         }
 
-        return (new MetadataStatusReport(status, effective, certificate), null);
+        return (new MetadataStatusReport(status, effective, certificate), problem);
     }
 
     /// <summary>
@@ -320,6 +337,23 @@ internal sealed class MetadataBlob
 
         var buffer = new byte[(text.Length / 4 * 3) + 3];
         return Convert.TryFromBase64String(text, buffer, out var written) ? buffer.AsSpan(0, written).ToArray() : null;
+    }
+
+    private static X509Certificate2? ReadCertificate(JsonElement element)
+    {
+        if (ReadCertificateDer(element) is not { } der)
+        {
+            return null;
+        }
+
+        try
+        {
+            return X509CertificateLoader.LoadCertificate(der);
+        }
+        catch (CryptographicException)
+        {
+            return null;
+        }
     }
 
     private static bool IsHex(string text)

@@ -171,27 +171,73 @@ public sealed class FidoMetadataBlobTests
         Assert.Null(await service.GetEntryAsync(Guid.Empty));
         Assert.NotNull(await service.GetEntryAsync(TestBlob.Aaguid));
         Assert.Equal(2, service.CurrentBlob!.EntryCount);
-        Assert.Equal(0, service.CurrentBlob.SkippedEntryCount);
+        Assert.Equal(0, service.CurrentBlob.MalformedEntryCount);
     }
 
     [Fact]
-    public async Task MalformedEntries_AreSkipped_OthersLoad()
+    public async Task MalformedEntries_AreSkippedOrKeptWithoutTheirUnreadableParts()
     {
         var badAaguid = TestBlob.Certified(Guid.NewGuid());
         badAaguid["aaguid"] = "not-a-uuid";
-        var noReports = TestBlob.Certified(Guid.NewGuid());
+        var noReports = TestBlob.Certified(Guid.NewGuid(), "No reports");
         noReports.Remove("statusReports");
-        var badRoot = TestBlob.Certified(Guid.NewGuid());
-        ((JsonObject)badRoot["metadataStatement"]!)["attestationRootCertificates"] = new JsonArray("!!not base64!!");
-        var notDer = TestBlob.Certified(Guid.NewGuid());
+        var badRoot = TestBlob.Certified(Guid.NewGuid(), "Bad root");
+        ((JsonObject)badRoot["metadataStatement"]!)["attestationRootCertificates"] = new JsonArray("!!not base64!!", Convert.ToBase64String(MdsTestPki.Instance.AttestationRoot.RawData));
+        var notDer = TestBlob.Certified(Guid.NewGuid(), "Not DER");
         ((JsonObject)notDer["metadataStatement"]!)["attestationRootCertificates"] = new JsonArray(Convert.ToBase64String("not a certificate"u8.ToArray()));
         var duplicate = TestBlob.Certified(TestBlob.Aaguid, "Duplicate");
         using var server = new BlobServer(TestBlob.SignEs256(TestBlob.Payload(1, TestBlob.Today.AddDays(30), badAaguid, noReports, TestBlob.Certified(TestBlob.Aaguid), badRoot, notDer, JsonValue.Create(5)!, duplicate)));
         using var service = new FidoMetadataService(Options(server.Url), timeProvider: new FakeTimeProvider(DateTimeOffset.UtcNow));
 
         Assert.Equal("Test Key", (await service.GetEntryAsync(TestBlob.Aaguid))!.Description);
-        Assert.Equal(1, service.CurrentBlob!.EntryCount);
-        Assert.Equal(6, service.CurrentBlob.SkippedEntryCount);
+        var kept = (await service.GetEntryAsync(Guid.Parse(badRoot["aaguid"]!.GetValue<string>())))!;
+        Assert.Equal(MdsTestPki.Instance.AttestationRoot.RawData, Assert.Single(kept.AttestationRootCertificates).RawData);
+        Assert.Empty((await service.GetEntryAsync(Guid.Parse(notDer["aaguid"]!.GetValue<string>())))!.AttestationRootCertificates);
+        var withoutReports = (await service.GetEntryAsync(Guid.Parse(noReports["aaguid"]!.GetValue<string>())))!;
+        Assert.Empty(withoutReports.StatusReports);
+        Assert.Null(withoutReports.LatestStatus);
+        Assert.Equal(4, service.CurrentBlob!.EntryCount);
+        Assert.Equal(6, service.CurrentBlob.MalformedEntryCount);
+    }
+
+    [Fact]
+    public async Task RevokedEntry_WithAnUnreadableRoot_IsStillReportedRevoked()
+    {
+        var entry = TestBlob.Entry(TestBlob.Aaguid, "Revoked", ("REVOKED", "2024-06-01", null));
+        ((JsonObject)entry["metadataStatement"]!)["attestationRootCertificates"] = new JsonArray("%%%");
+
+        var loaded = await LoadSingle(entry);
+
+        Assert.True(loaded.IsCompromised);
+        Assert.Empty(loaded.AttestationRootCertificates);
+    }
+
+    [Fact]
+    public async Task UnreadableStatusReport_CountsAsUnknown_AndAnUnreadableCompromisedCertificateCoversTheModel()
+    {
+        var entry = TestBlob.Entry(TestBlob.Aaguid, "Key", ("FIDO_CERTIFIED", "2023-01-01", null), ("ATTESTATION_KEY_COMPROMISE", "2024-06-01", null));
+        var reports = (JsonArray)entry["statusReports"]!;
+        reports[1]!["certificate"] = "%%% not base64";
+        reports.Add(new JsonObject { ["effectiveDate"] = "2020-01-01" });
+
+        var loaded = await LoadSingle(entry);
+
+        Assert.True(loaded.IsCompromised);
+        Assert.Equal(AuthenticatorStatus.Unknown, loaded.StatusReports[2].Status);
+    }
+
+    [Fact]
+    public async Task DuplicateAaguid_TheCompromisedEntryWins()
+    {
+        using var server = new BlobServer(TestBlob.SignEs256(TestBlob.Payload(1, TestBlob.Today.AddDays(30),
+            TestBlob.Certified(TestBlob.Aaguid, "Good"),
+            TestBlob.Entry(TestBlob.Aaguid, "Revoked", ("REVOKED", "2024-06-01", null)))));
+        using var service = new FidoMetadataService(Options(server.Url), timeProvider: new FakeTimeProvider(DateTimeOffset.UtcNow));
+
+        var entry = (await service.GetEntryAsync(TestBlob.Aaguid))!;
+
+        Assert.Equal("Revoked", entry.Description);
+        Assert.True(entry.IsCompromised);
     }
 
     [Fact]
