@@ -11,8 +11,10 @@ namespace CarteAuth.Fido2.Metadata;
 /// No root is shipped. For the FIDO Alliance production service (<c>https://mds3.fidoalliance.org/</c>) configure the
 /// MDS root, "GlobalSign Root CA - R3" (<c>https://secure.globalsign.com/cacert/root-r3.crt</c>, SHA-256 fingerprint
 /// <c>cbb522d7b7f127ad6a0113865bdf1cd4102e7d0759af635a7cf4720dc963c53b</c>: check it before installing the file), e.g.
-/// <c>o.RootCertificatePaths.Add("/etc/carteauth/fido/globalsign-root-r3.pem")</c>. The BLOB's signature, not the
-/// transport, is what makes it trusted: an https URL is still recommended (and an http mirror works).
+/// <c>o.RootCertificatePaths.Add("/etc/carteauth/fido/globalsign-root-r3.pem")</c> (Debian and Ubuntu's ca-certificates
+/// package also has it as <c>/etc/ssl/certs/GlobalSign_Root_CA_-_R3.pem</c>; only the configured roots are trusted, never
+/// the rest of the operating system's store). The BLOB's signature, not the transport, is what makes it trusted: an
+/// https URL is still recommended (and an http mirror works).
 /// </remarks>
 public sealed class FidoMetadataOptions
 {

@@ -141,7 +141,7 @@ public sealed class FidoMetadataService : IFidoMetadataService, IDisposable
             var why = state.LastError is { } e ? $" The last attempt failed ({e.ReasonCode}): {e.Message}" : string.Empty;
             throw new WebAuthnException(
                 ReasonCodes.WebAuthnMetadataUnavailable,
-                $"The FIDO metadata BLOB in use (no {blob.Info.Number}) was due for replacement on {blob.Info.NextUpdate:yyyy-MM-dd} and is now past the {_options.NextUpdateGrace} grace, and no newer BLOB could be loaded from {_source}.{why} Check that the source is reachable and serves a current BLOB.");
+                $"The FIDO metadata BLOB in use (no {blob.Info.Number}) was due for replacement on {blob.Info.NextUpdate:yyyy-MM-dd} and is now past the grace of {_options.NextUpdateGrace.TotalHours:0.##} hours (FidoMetadataOptions.NextUpdateGrace), and no newer BLOB could be loaded from {_source}.{why} Check that the source is reachable and serves a current BLOB.");
         }
 
         return blob;

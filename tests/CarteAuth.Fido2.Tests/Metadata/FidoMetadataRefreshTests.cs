@@ -108,7 +108,7 @@ public sealed class FidoMetadataRefreshTests
         time.Advance(3 * Day);
         var e = await Assert.ThrowsAsync<WebAuthnException>(() => Lookup(service));
         Assert.Equal(ReasonCodes.WebAuthnMetadataUnavailable, e.ReasonCode);
-        Assert.Contains("grace", e.Message, StringComparison.Ordinal);
+        Assert.Contains("NextUpdateGrace", e.Message, StringComparison.Ordinal);
         Assert.Equal(3, server.Requests);
 
         // The service recovers as soon as a newer BLOB can be fetched again.
