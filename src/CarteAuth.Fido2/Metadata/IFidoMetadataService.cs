@@ -45,6 +45,36 @@ public sealed record MetadataEntry(Guid Aaguid, string Description, IReadOnlyLis
     /// ATTESTATION_KEY_COMPROMISE (without a specific certificate), USER_KEY_REMOTE_COMPROMISE, USER_KEY_PHYSICAL_COMPROMISE.
     /// </summary>
     public bool IsCompromised { get; init; }
+
+    /// <summary>The status of the latest status report (the current status, FIDO MDS 3.0 §3.1.1), or null when there is none.</summary>
+    public AuthenticatorStatus? LatestStatus { get; init; }
+
+    /// <summary>When the status last changed (<c>timeOfLastStatusChange</c>), if given.</summary>
+    public DateOnly? TimeOfLastStatusChange { get; init; }
+
+    /// <summary>
+    /// For U2F authenticators (no AAGUID; <see cref="Aaguid"/> is then <see cref="Guid.Empty"/>): the lowercase hex
+    /// SHA-1 key identifiers of their attestation certificates' public keys (<c>attestationCertificateKeyIdentifiers</c>).
+    /// </summary>
+    public IReadOnlyList<string> AttestationCertificateKeyIdentifiers { get; init; } = [];
+
+    /// <summary>
+    /// True when a status report ATTESTATION_KEY_COMPROMISE names this certificate (DER), i.e. this attestation
+    /// certificate or root must no longer be trusted although the model as a whole may be.
+    /// </summary>
+    /// <param name="certificate">An attestation certificate or root, DER encoded.</param>
+    public bool IsAttestationCertificateCompromised(ReadOnlySpan<byte> certificate)
+    {
+        foreach (var report in StatusReports)
+        {
+            if (report.Status == AuthenticatorStatus.AttestationKeyCompromise && report.Certificate is { } compromised && certificate.SequenceEqual(compromised))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }
 
 /// <summary>Looks up authenticator models in a verified FIDO MDS3 BLOB.</summary>
