@@ -253,6 +253,10 @@ public sealed class Fido2RelyingParty
 
         // §7.1 step 8: C.challenge is the challenge of the options (single use, not expired, same session).
         var state = await ConsumeChallengeAsync(clientData, WebAuthnCeremony.Registration, binding, cancellationToken).ConfigureAwait(false);
+        if (state.User is null || state.UserHandle is null)
+        {
+            throw new WebAuthnException(ReasonCodes.WebAuthnChallengeUnknown, "The registration challenge was stored without its user account; create the options with CreateRegistrationOptionsAsync.");
+        }
 
         // §7.1 steps 9-10: origin and cross-origin policy.
         CheckOrigins(clientData, "7.1 steps 9-10");
@@ -322,8 +326,8 @@ public sealed class Fido2RelyingParty
             AttestationTrusted = verified.Trusted,
             AttestationTrustPath = [.. verified.TrustPath.Select(c => c.RawData)],
             CreatedAt = _time.GetUtcNow(),
-            Owner = state.User!,
-            UserHandle = state.UserHandle!,
+            Owner = state.User,
+            UserHandle = state.UserHandle,
         };
         await _credentials.AddAsync(record, cancellationToken).ConfigureAwait(false);
         return new Fido2RegistrationResult
