@@ -266,6 +266,7 @@ public sealed class Fido2RelyingParty
 
         // §7.1 step 12: CBOR-decode the attestation object (fmt, authData, attStmt).
         var attestationObject = AttestationObject.Parse(attestationBytes);
+        RequireSingleCborItem(attestationBytes);
         var authData = attestationObject.AuthenticatorData;
         var attested = authData.AttestedCredentialData!;
 
@@ -446,6 +447,21 @@ public sealed class Fido2RelyingParty
             SignCount = authData.SignCount,
             Level = state.Level,
         };
+    }
+
+    /// <summary>The attestation object is exactly one CBOR item: nothing may follow it.</summary>
+    private static void RequireSingleCborItem(byte[] data)
+    {
+        var remaining = Cbor.Read("attestation object", () =>
+        {
+            var reader = Cbor.Reader(data, multipleItems: true);
+            reader.SkipValue();
+            return reader.BytesRemaining;
+        });
+        if (remaining != 0)
+        {
+            throw new WebAuthnException(ReasonCodes.WebAuthnMalformed, $"The attestation object has {remaining} unexpected byte(s) after its CBOR map (WebAuthn §6.5.4). Send the authenticator's bytes unchanged.");
+        }
     }
 
     private static byte[] CheckCredential(string type, string id, string rawIdText)

@@ -23,6 +23,8 @@ public sealed class SpecVectorCeremonyTests
 
     internal static async Task SeedAsync(RpHarness h, byte[] challenge, WebAuthnCeremony ceremony, bool uv, byte[]? allowed = null)
     {
+        // A response refused before its challenge was read leaves it stored: drop it first.
+        await h.Challenges.ConsumeAsync(challenge, ceremony);
         await h.Challenges.StoreAsync(new WebAuthnChallengeState
         {
             Challenge = challenge,
