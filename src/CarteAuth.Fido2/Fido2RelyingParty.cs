@@ -4,6 +4,7 @@ using CarteAuth.Fido2.Attestation;
 using CarteAuth.Fido2.Challenges;
 using CarteAuth.Fido2.Json;
 using CarteAuth.Fido2.Stores;
+using CarteAuth.Identity;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -170,7 +171,7 @@ public sealed class Fido2RelyingParty
         ArgumentNullException.ThrowIfNull(response);
         try
         {
-            var result = await RegisterAsync(response, binding, cancellationToken).ConfigureAwait(false);
+            var result = await RegisterAsync(response, c => ConsumeChallengeAsync(c, WebAuthnCeremony.Registration, binding, cancellationToken), cancellationToken).ConfigureAwait(false);
             Fido2Log.CredentialRegistered(_logger, Fido2CredentialStoreErrors.Shorten(result.Credential!.IdText), result.Credential.Owner.NationalId.Value, result.AttestationFormat!, result.AttestationType.ToString()!, result.AttestationTrusted, result.Aaguid, result.BackupEligible);
             return result;
         }
@@ -209,7 +210,7 @@ public sealed class Fido2RelyingParty
         var context = new AssertionContext();
         try
         {
-            var result = await AssertAsync(response, binding, context, cancellationToken).ConfigureAwait(false);
+            var result = await AssertAsync(response, c => ConsumeChallengeAsync(c, WebAuthnCeremony.Authentication, binding, cancellationToken), context, cancellationToken).ConfigureAwait(false);
             Fido2Log.AssertionVerified(_logger, Fido2CredentialStoreErrors.Shorten(result.Credential!.IdText), result.Credential.Owner.NationalId.Value, result.UserVerified, result.BackupEligible, result.BackedUp, result.SignCount);
             return result;
         }
@@ -235,7 +236,125 @@ public sealed class Fido2RelyingParty
         }
     }
 
-    private async ValueTask<Fido2RegistrationResult> RegisterAsync(RegistrationResponseJSON response, string? binding, CancellationToken cancellationToken)
+    /// <summary>
+    /// Verifies a registration response against creation options the caller kept (e.g. the <c>carteauth webauthn
+    /// verify-registration</c> command, or an application with its own challenge storage) instead of the challenge
+    /// store: <c>clientDataJSON.challenge</c> must be <paramref name="options"/>' challenge
+    /// (<see cref="ReasonCodes.WebAuthnChallengeMismatch"/> otherwise). The caller is responsible for the challenge's
+    /// freshness and single use. The credential is stored for <paramref name="owner"/> like any registration.
+    /// </summary>
+    /// <param name="response">What <c>credential.toJSON()</c> gave.</param>
+    /// <param name="options">The creation options sent to the browser.</param>
+    /// <param name="owner">The professional the account belongs to.</param>
+    /// <param name="level">The level the credential is registered for.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    public async ValueTask<Fido2RegistrationResult> VerifyRegistrationAsync(RegistrationResponseJSON response, PublicKeyCredentialCreationOptionsJSON options, ProfessionalIdentity owner, AssuranceLevel level = AssuranceLevel.Substantial, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(owner);
+        try
+        {
+            CheckLevel(level);
+            CheckOptionsRpId(options.Rp.Id);
+            var state = new WebAuthnChallengeState
+            {
+                Challenge = WebAuthnBase64Url.Decode(options.Challenge, "options.challenge", 1024),
+                Ceremony = WebAuthnCeremony.Registration,
+                ExpiresAt = DateTimeOffset.MaxValue,
+                UserHandle = WebAuthnBase64Url.Decode(options.User.Id, "options.user.id", Fido2User.MaxUserHandleLength),
+                User = owner,
+                Level = level,
+                UserVerificationRequired = RequiresUserVerification(level) || options.AuthenticatorSelection?.UserVerification == "required",
+                Algorithms = [.. options.PubKeyCredParams.Where(p => p.Type == "public-key" && p.Alg is >= int.MinValue and <= int.MaxValue).Select(p => (CoseAlgorithm)(int)p.Alg).Where(_options.Algorithms.Contains)],
+            };
+            var result = await RegisterAsync(response, c => ValueTask.FromResult(MatchChallenge(c, state)), cancellationToken).ConfigureAwait(false);
+            Fido2Log.CredentialRegistered(_logger, Fido2CredentialStoreErrors.Shorten(result.Credential!.IdText), owner.NationalId.Value, result.AttestationFormat!, result.AttestationType.ToString()!, result.AttestationTrusted, result.Aaguid, result.BackupEligible);
+            return result;
+        }
+        catch (CarteAuthException ex)
+        {
+            Fido2Log.RegistrationRefused(_logger, ex.ReasonCode, ex.Message);
+            return Fido2RegistrationResult.Fail(ex.ReasonCode, ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// Verifies an authentication response against request options the caller kept, instead of the challenge store
+    /// (see the registration overload). With <paramref name="userHandle"/>, the user was identified before the
+    /// ceremony and must own the credential; without, the response must carry the owner's user handle.
+    /// </summary>
+    /// <param name="response">What <c>credential.toJSON()</c> gave.</param>
+    /// <param name="options">The request options sent to the browser.</param>
+    /// <param name="userHandle">The identified user's handle, or null (discoverable credential).</param>
+    /// <param name="level">The level asked for (UV required from substantial).</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    public async ValueTask<Fido2AssertionResult> VerifyAssertionAsync(AuthenticationResponseJSON response, PublicKeyCredentialRequestOptionsJSON options, byte[]? userHandle = null, AssuranceLevel level = AssuranceLevel.Substantial, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        ArgumentNullException.ThrowIfNull(options);
+        var context = new AssertionContext();
+        try
+        {
+            CheckLevel(level);
+            CheckOptionsRpId(options.RpId);
+            var allowed = options.AllowCredentials ?? [];
+            if (allowed.Count > _options.MaxCredentialsPerUser)
+            {
+                throw new WebAuthnException(ReasonCodes.WebAuthnTooLarge, $"options.allowCredentials lists {allowed.Count} credentials; at most {_options.MaxCredentialsPerUser} are accepted.");
+            }
+
+            var state = new WebAuthnChallengeState
+            {
+                Challenge = WebAuthnBase64Url.Decode(options.Challenge, "options.challenge", 1024),
+                Ceremony = WebAuthnCeremony.Authentication,
+                ExpiresAt = DateTimeOffset.MaxValue,
+                UserHandle = userHandle?.ToArray(),
+                Level = level,
+                UserVerificationRequired = RequiresUserVerification(level) || options.UserVerification == "required",
+                AllowedCredentialIds = [.. allowed.Select((d, i) => WebAuthnBase64Url.Decode(d.Id, $"options.allowCredentials[{i}].id", AuthenticatorData.MaxCredentialIdLength))],
+            };
+            var result = await AssertAsync(response, c => ValueTask.FromResult(MatchChallenge(c, state)), context, cancellationToken).ConfigureAwait(false);
+            Fido2Log.AssertionVerified(_logger, Fido2CredentialStoreErrors.Shorten(result.Credential!.IdText), result.Credential.Owner.NationalId.Value, result.UserVerified, result.BackupEligible, result.BackedUp, result.SignCount);
+            return result;
+        }
+        catch (CarteAuthException ex)
+        {
+            Fido2Log.AssertionRefused(_logger, ex.ReasonCode, ex.Message);
+            return Fido2AssertionResult.Fail(ex.ReasonCode, ex.Message, context.Credential);
+        }
+    }
+
+    private void CheckOptionsRpId(string? rpId)
+    {
+        if (rpId is not null && !string.Equals(rpId, _options.RpId, StringComparison.Ordinal))
+        {
+            throw new WebAuthnException(ReasonCodes.WebAuthnRpIdMismatch, $"The options name RP ID '{Printable(rpId)}' but this relying party is '{_options.RpId}'. Verify with the relying party the options were made for.");
+        }
+    }
+
+    /// <summary>§7.1 step 8 / §7.2 step 12 against kept options: the challenge is the options' one.</summary>
+    private static WebAuthnChallengeState MatchChallenge(CollectedClientData clientData, WebAuthnChallengeState state)
+    {
+        byte[] challenge;
+        try
+        {
+            challenge = WebAuthnBase64Url.Decode(clientData.Challenge, "clientDataJSON.challenge", 1024);
+        }
+        catch (WebAuthnException ex)
+        {
+            throw new WebAuthnException(ReasonCodes.WebAuthnChallengeMismatch, $"clientDataJSON.challenge is not the options' challenge: {ex.Message}", ex);
+        }
+
+        if (!CryptographicOperations.FixedTimeEquals(challenge, state.Challenge))
+        {
+            throw new WebAuthnException(ReasonCodes.WebAuthnChallengeMismatch, "clientDataJSON.challenge is not the challenge of these options (WebAuthn §7.1 step 8, §7.2 step 12): the response answers other options.");
+        }
+
+        return state;
+    }
+
+    private async ValueTask<Fido2RegistrationResult> RegisterAsync(RegistrationResponseJSON response, Func<CollectedClientData, ValueTask<WebAuthnChallengeState>> resolveState, CancellationToken cancellationToken)
     {
         // §7.1 step 3: a public-key credential; id is the base64url of rawId.
         var rawId = CheckCredential(response.Type, response.Id, response.RawId);
@@ -252,7 +371,7 @@ public sealed class Fido2RelyingParty
         }
 
         // §7.1 step 8: C.challenge is the challenge of the options (single use, not expired, same session).
-        var state = await ConsumeChallengeAsync(clientData, WebAuthnCeremony.Registration, binding, cancellationToken).ConfigureAwait(false);
+        var state = await resolveState(clientData).ConfigureAwait(false);
         if (state.User is null || state.UserHandle is null)
         {
             throw new WebAuthnException(ReasonCodes.WebAuthnChallengeUnknown, "The registration challenge was stored without its user account; create the options with CreateRegistrationOptionsAsync.");
@@ -348,7 +467,7 @@ public sealed class Fido2RelyingParty
         };
     }
 
-    private async ValueTask<Fido2AssertionResult> AssertAsync(AuthenticationResponseJSON response, string? binding, AssertionContext context, CancellationToken cancellationToken)
+    private async ValueTask<Fido2AssertionResult> AssertAsync(AuthenticationResponseJSON response, Func<CollectedClientData, ValueTask<WebAuthnChallengeState>> resolveState, AssertionContext context, CancellationToken cancellationToken)
     {
         var rawId = CheckCredential(response.Type, response.Id, response.RawId);
         var clientDataJson = WebAuthnBase64Url.Decode(response.Response.ClientDataJSON, "response.clientDataJSON", _options.MaxClientDataJsonLength);
@@ -366,7 +485,7 @@ public sealed class Fido2RelyingParty
         }
 
         // §7.2 step 12: C.challenge is the challenge of the options (single use, not expired, same session).
-        var state = await ConsumeChallengeAsync(clientData, WebAuthnCeremony.Authentication, binding, cancellationToken).ConfigureAwait(false);
+        var state = await resolveState(clientData).ConfigureAwait(false);
 
         // §7.2 step 5: when allowCredentials was not empty, the credential is one of them.
         if (state.AllowedCredentialIds.Count > 0 && !state.AllowedCredentialIds.Any(id => id.AsSpan().SequenceEqual(rawId)))
