@@ -20,6 +20,8 @@ namespace CarteAuth.Fido2;
 /// Level policy: the substantial and high levels require UV whatever <see cref="Fido2Options.UserVerification"/> says.
 /// Registering for the high level also requires a device-bound credential (BE=0) and a trusted attestation under
 /// <see cref="Fido2Options.RequireTrustedAttestation"/> and <see cref="Fido2Options.AllowedAaguids"/>.
+/// UP is always required (§7.1 step 14): conditional-mediation registration (automatic passkey upgrade, UP=0) is not
+/// supported. Extension outputs (§7.1 step 20, §7.2 step 20) are not requested, and ignored.
 /// </remarks>
 public sealed class Fido2RelyingParty
 {

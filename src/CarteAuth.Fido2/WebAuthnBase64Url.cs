@@ -40,13 +40,22 @@ internal static class WebAuthnBase64Url
             throw new WebAuthnException(ReasonCodes.WebAuthnMalformed, $"'{field}' is not base64url: its length {value.Length} is impossible (a multiple of 4 plus 1).");
         }
 
+        byte[] bytes;
         try
         {
-            return Base64Url.DecodeFromChars(value);
+            bytes = Base64Url.DecodeFromChars(value);
         }
         catch (FormatException ex)
         {
             throw new WebAuthnException(ReasonCodes.WebAuthnMalformed, $"'{field}' is not valid base64url: {ex.Message}", ex);
         }
+
+        // One encoding per value: unused trailing bits must be zero (RFC 4648 §3.5), so two strings never name the same bytes.
+        if (!string.Equals(Encode(bytes), value, StringComparison.Ordinal))
+        {
+            throw new WebAuthnException(ReasonCodes.WebAuthnMalformed, $"'{field}' is not canonical base64url: its last character carries non-zero padding bits. Encode the bytes again.");
+        }
+
+        return bytes;
     }
 }

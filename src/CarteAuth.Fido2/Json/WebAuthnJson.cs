@@ -6,7 +6,8 @@ namespace CarteAuth.Fido2.Json;
 /// <summary>
 /// Reads and writes the WebAuthn L3 JSON forms (§5.1.8-§5.1.10, §5.4, §5.5) with System.Text.Json: camelCase member
 /// names, absent rather than null optional members, required members enforced, nulls refused for non-nullable
-/// members, duplicate members refused. Unknown members are ignored (the dictionaries are extensible). Errors are
+/// members, duplicate members refused. Unknown members are ignored, as WebIDL dictionaries ignore them and the spec
+/// extends these dictionaries over time (e.g. <c>hints</c>, <c>attestationFormats</c> in Level 3). Errors are
 /// <see cref="WebAuthnException"/> with <see cref="ReasonCodes.WebAuthnMalformed"/> naming the member.
 /// </summary>
 public static class WebAuthnJson

@@ -89,6 +89,7 @@ public sealed class JsonFormTests
     [InlineData("AQ+/", "'+'")]
     [InlineData("AQ D", "' '")]
     [InlineData("AQIDB", "impossible")]
+    [InlineData("AR", "base64url")]
     public void Bad_base64url_names_the_field(string value, string detail)
     {
         var ex = Assert.Throws<WebAuthnException>(() => WebAuthnBase64Url.Decode(value, "response.signature", 100));
