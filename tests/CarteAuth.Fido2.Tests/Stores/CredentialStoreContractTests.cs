@@ -185,3 +185,32 @@ public sealed class SqliteCredentialStoreTests : CredentialStoreContractTests, I
         Assert.Equal(ReasonCodes.WebAuthnCredentialExists, ex.ReasonCode);
     }
 }
+
+/// <summary>SQLite schema versioning.</summary>
+public sealed class SqliteCredentialStoreSchemaTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        _dir.Dispose();
+    }
+
+    [Fact]
+    public async Task Unknown_schema_version_is_refused_with_the_fix()
+    {
+        var path = Path.Combine(_dir.Path, "v2.db");
+        await new SqliteFido2CredentialStore(path).FindAsync(new byte[] { 1 });
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path}"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE carteauth_fido2_meta SET value = '2' WHERE key = 'schema_version'";
+            command.ExecuteNonQuery();
+        }
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(async () => await new SqliteFido2CredentialStore(path).FindAsync(new byte[] { 1 }));
+        Assert.Contains("schema version '2'", ex.Message, StringComparison.Ordinal);
+    }
+}
