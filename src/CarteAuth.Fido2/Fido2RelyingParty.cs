@@ -408,6 +408,12 @@ public sealed class Fido2RelyingParty
             throw new WebAuthnException(ReasonCodes.WebAuthnAlgorithmNotAllowed, $"The credential key uses {algorithm} ({(int)algorithm}), which was not offered in pubKeyCredParams ({string.Join(", ", state.Algorithms)}) (WebAuthn §7.1 step 19). Use an authenticator supporting one of them, or add it to Fido2Options.Algorithms.");
         }
 
+        // EdDSA (-8) names the curve only in the key: an Ed448 key is accepted only when Ed448 itself is allowed.
+        if (algorithm == CoseAlgorithm.EdDSA && attested.CredentialPublicKey.Curve == CoseCurve.Ed448 && !_options.Algorithms.Contains(CoseAlgorithm.Ed448))
+        {
+            throw new WebAuthnException(ReasonCodes.WebAuthnAlgorithmNotAllowed, "The credential key is EdDSA on Ed448, and Fido2Options.Algorithms allows EdDSA for Ed25519 only. Add CoseAlgorithm.Ed448 to accept Ed448 keys.");
+        }
+
         // The credential id of the response is the one in the authenticator data.
         if (!attested.CredentialId.Span.SequenceEqual(rawId))
         {

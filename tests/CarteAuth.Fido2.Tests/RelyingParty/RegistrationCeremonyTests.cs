@@ -1,5 +1,8 @@
 using System.Text;
 using CarteAuth.Authentication;
+using CarteAuth.Fido2.Attestation;
+using CarteAuth.Fido2.Challenges;
+using CarteAuth.Fido2.Json;
 using CarteAuth.Fido2.Tests.TestSupport;
 
 namespace CarteAuth.Fido2.Tests.RelyingParty;
@@ -9,7 +12,7 @@ public sealed class RegistrationCeremonyTests
 {
     private const AuthenticatorFlags UpUv = AuthenticatorFlags.UserPresent | AuthenticatorFlags.UserVerified;
 
-    private static async Task<string> RegisterWith(RpHarness h, Func<string, Json.RegistrationResponseJSON> respond, AssuranceLevel level = AssuranceLevel.Substantial, string? binding = null, string? verifyBinding = null)
+    private static async Task<string> RegisterWith(RpHarness h, Func<string, RegistrationResponseJSON> respond, AssuranceLevel level = AssuranceLevel.Substantial, string? binding = null, string? verifyBinding = null)
     {
         var options = await h.Rp.CreateRegistrationOptionsAsync(h.User, level, binding);
         var result = await h.Rp.VerifyRegistrationAsync(respond(options.Challenge), verifyBinding ?? binding);
@@ -165,6 +168,18 @@ public sealed class RegistrationCeremonyTests
     }
 
     [Fact]
+    public async Task Ed448_under_eddsa_needs_ed448_in_the_allow_list()
+    {
+        var v = SpecVectors.Get("packed-ed448");
+        var h = new RpHarness(o => o.UserVerification = "preferred");
+        var authData = AttestationObject.Parse(v.Registration["attestationObject"]).AuthenticatorData;
+        Assert.Equal(CoseCurve.Ed448, authData.AttestedCredentialData!.CredentialPublicKey.Curve);
+        await SpecVectorCeremonyTests.SeedAsync(h, v.Registration["challenge"], WebAuthnCeremony.Registration, authData.UserVerified);
+        var result = await h.Rp.VerifyRegistrationAsync(SpecVectorCeremonyTests.RegistrationOf(v));
+        Assert.Equal(ReasonCodes.WebAuthnAlgorithmNotAllowed, result.ReasonCode);
+    }
+
+    [Fact]
     public async Task Duplicate_credential_id_is_refused()
     {
         var h = new RpHarness();
@@ -181,7 +196,7 @@ public sealed class RegistrationCeremonyTests
         var options = await h.Rp.CreateRegistrationOptionsAsync(h.User);
         var response = a.Register(options.Challenge);
         var other = SoftAuthenticator.Base64Url(new byte[16]);
-        var tampered = new Json.RegistrationResponseJSON { Id = other, RawId = other, Type = "public-key", Response = response.Response, ClientExtensionResults = response.ClientExtensionResults };
+        var tampered = new RegistrationResponseJSON { Id = other, RawId = other, Type = "public-key", Response = response.Response, ClientExtensionResults = response.ClientExtensionResults };
         Assert.Equal(ReasonCodes.WebAuthnMalformed, (await h.Rp.VerifyRegistrationAsync(tampered)).ReasonCode);
     }
 
@@ -217,9 +232,9 @@ public sealed class RegistrationCeremonyTests
         using var a = new SoftAuthenticator();
         var options = await h.Rp.CreateRegistrationOptionsAsync(h.User);
         var r = a.Register(options.Challenge);
-        var wrongType = new Json.RegistrationResponseJSON { Id = r.Id, RawId = r.RawId, Type = "password", Response = r.Response, ClientExtensionResults = r.ClientExtensionResults };
+        var wrongType = new RegistrationResponseJSON { Id = r.Id, RawId = r.RawId, Type = "password", Response = r.Response, ClientExtensionResults = r.ClientExtensionResults };
         Assert.Equal(ReasonCodes.WebAuthnMalformed, (await h.Rp.VerifyRegistrationAsync(wrongType)).ReasonCode);
-        var idMismatch = new Json.RegistrationResponseJSON { Id = "AAAA", RawId = r.RawId, Type = "public-key", Response = r.Response, ClientExtensionResults = r.ClientExtensionResults };
+        var idMismatch = new RegistrationResponseJSON { Id = "AAAA", RawId = r.RawId, Type = "public-key", Response = r.Response, ClientExtensionResults = r.ClientExtensionResults };
         Assert.Equal(ReasonCodes.WebAuthnMalformed, (await h.Rp.VerifyRegistrationAsync(idMismatch)).ReasonCode);
     }
 
