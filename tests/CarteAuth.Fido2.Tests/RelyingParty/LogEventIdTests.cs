@@ -1,0 +1,22 @@
+using System.Reflection;
+using Microsoft.Extensions.Logging;
+
+namespace CarteAuth.Fido2.Tests.RelyingParty;
+
+/// <summary>The relying party's log event ids are stable, unique and in the FIDO2 range 2400-2499.</summary>
+public sealed class LogEventIdTests
+{
+    [Fact]
+    public void Event_ids_are_unique_and_in_range()
+    {
+        var log = typeof(Fido2RelyingParty).Assembly.GetType("CarteAuth.Fido2.Fido2Log", throwOnError: true)!;
+        var ids = log.GetMethods(BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic)
+            .Select(m => m.GetCustomAttribute<LoggerMessageAttribute>())
+            .OfType<LoggerMessageAttribute>()
+            .Select(a => a.EventId)
+            .ToList();
+        Assert.NotEmpty(ids);
+        Assert.All(ids, id => Assert.InRange(id, 2400, 2499));
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+    }
+}
