@@ -70,6 +70,12 @@ public sealed class Fido2Options
     /// <summary>For the high level: only these authenticator models (AAGUIDs); empty = any model whose attestation is trusted.</summary>
     public ISet<Guid> AllowedAaguids { get; } = new HashSet<Guid>();
 
+    /// <summary>
+    /// Attestation trust anchors (vendor or hospital attestation roots, e.g. the CA of hospital-issued keys), in addition
+    /// to the FIDO Metadata Service roots when <c>AddFidoMetadataService</c> is registered.
+    /// </summary>
+    public IList<System.Security.Cryptography.X509Certificates.X509Certificate2> AttestationRoots { get; } = [];
+
     /// <summary>For the high level: require an attestation that chains to a trust anchor or an MDS root (default true).</summary>
     public bool RequireTrustedAttestation { get; set; } = true;
 

@@ -220,6 +220,8 @@ public static class ReasonCodes
     public const string WebAuthnChallengeMismatch = "webauthn.challenge-mismatch";
     /// <summary>The challenge is unknown, expired or already used (challenges are 32 random bytes, single use, expiring).</summary>
     public const string WebAuthnChallengeUnknown = "webauthn.challenge-unknown";
+    /// <summary>The challenge store is full of unexpired challenges; no new ceremony is started (fail closed).</summary>
+    public const string WebAuthnChallengeStoreFull = "webauthn.challenge-store-full";
     /// <summary><c>clientDataJSON.origin</c> is not in the allowed origins (§7.1 step 9, §7.2 step 13).</summary>
     public const string WebAuthnOriginNotAllowed = "webauthn.origin-not-allowed";
     /// <summary>The ceremony ran in a cross-origin iframe (<c>crossOrigin: true</c>) or under a <c>topOrigin</c> that is not allowed (§7.1 step 10, §7.2 step 14).</summary>

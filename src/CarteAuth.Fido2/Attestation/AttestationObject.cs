@@ -50,6 +50,11 @@ public sealed record AttestationObject(string Format, AttestationStatement State
             }
 
             reader.ReadEndMap();
+            if (reader.BytesRemaining != 0)
+            {
+                throw new InvalidOperationException($"{reader.BytesRemaining} byte(s) follow the attestation object's map");
+            }
+
             return 0;
         });
 

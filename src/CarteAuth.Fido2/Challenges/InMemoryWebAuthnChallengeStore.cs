@@ -64,7 +64,7 @@ public sealed class InMemoryWebAuthnChallengeStore : IWebAuthnChallengeStore
             if (_entries.Count >= Capacity)
             {
                 // No dedicated code: the closest is challenge-unknown (the ceremony cannot start with a usable challenge).
-                throw new WebAuthnException(ReasonCodes.WebAuthnChallengeUnknown, $"The WebAuthn challenge store holds {Capacity} unexpired challenges; no new challenge is issued. Rate-limit the options endpoints or raise Fido2Options.ChallengeStoreCapacity.");
+                throw new WebAuthnException(ReasonCodes.WebAuthnChallengeStoreFull, $"The WebAuthn challenge store holds {Capacity} unexpired challenges; no new challenge is issued. Rate-limit the options endpoints or raise Fido2Options.ChallengeStoreCapacity.");
             }
 
             if (!_entries.TryAdd(key, state))

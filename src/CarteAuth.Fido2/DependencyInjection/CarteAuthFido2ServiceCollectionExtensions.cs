@@ -36,8 +36,20 @@ public static class CarteAuthFido2ServiceCollectionExtensions
         services.TryAddSingleton<IWebAuthnChallengeStore>(static sp => new InMemoryWebAuthnChallengeStore(
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<Fido2Options>>().Value.ChallengeStoreCapacity));
-        services.TryAddSingleton<IFido2CredentialStore, InMemoryFido2CredentialStore>();
-        services.TryAddSingleton<IAttestationVerifier, NoneOnlyAttestationVerifier>();
+        // Credentials must survive a restart: no silent in-memory default (the same rule as Core's audit store).
+        services.TryAddSingleton<IFido2CredentialStore>(static _ => throw new CarteAuthException(
+            ReasonCodes.WebAuthnInvalidOptions,
+            "No FIDO2 credential store is chosen; registered keys must survive a restart. Call services.AddCarteAuthFido2(…).UseSqliteCredentialStore(\"/var/lib/carteauth/fido2.db\") (or .UseInMemoryCredentialStore() in tests), or register an IFido2CredentialStore."));
+
+        // All six attestation formats, trust anchored in Fido2Options.AttestationRoots and, when registered, the FIDO
+        // Metadata Service (AddFidoMetadataService): its roots, and its status reports refuse revoked models.
+        services.TryAddSingleton<IAttestationVerifier>(static sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<Fido2Options>>().Value;
+            return AttestationVerifier.CreateDefault(
+                new AttestationTrustOptions { TrustAnchors = [.. options.AttestationRoots], TimeProvider = sp.GetRequiredService<TimeProvider>() },
+                sp.GetService<CarteAuth.Fido2.Metadata.IFidoMetadataService>());
+        });
         services.TryAddSingleton(static sp => new Fido2RelyingParty(
             sp.GetRequiredService<IOptions<Fido2Options>>().Value,
             sp.GetRequiredService<IWebAuthnChallengeStore>(),

@@ -118,7 +118,7 @@ public sealed class Fido2AuthenticatorTests
     }
 
     [Fact]
-    public async Task Di_registers_the_relying_party_with_none_only_attestation_by_default()
+    public async Task Di_registers_the_relying_party_with_the_attestation_verifier_by_default()
     {
         var services = new ServiceCollection();
         services.AddLogging();
@@ -127,10 +127,10 @@ public sealed class Fido2AuthenticatorTests
             o.RpId = "example.org";
             o.RpName = "Example";
             o.Origins.Add("https://example.org");
-        });
+        }).UseInMemoryCredentialStore();
         using var sp = services.BuildServiceProvider();
         var rp = sp.GetRequiredService<Fido2RelyingParty>();
-        Assert.IsType<NoneOnlyAttestationVerifier>(sp.GetRequiredService<IAttestationVerifier>());
+        Assert.IsType<AttestationVerifier>(sp.GetRequiredService<IAttestationVerifier>());
         Assert.IsType<InMemoryFido2CredentialStore>(sp.GetRequiredService<IFido2CredentialStore>());
         Assert.IsType<InMemoryWebAuthnChallengeStore>(sp.GetRequiredService<IWebAuthnChallengeStore>());
         Assert.Contains(sp.GetServices<IAuthenticator>(), x => x is Fido2Authenticator);
@@ -143,7 +143,7 @@ public sealed class Fido2AuthenticatorTests
         var get = await rp.CreateAssertionOptionsAsync(user.UserHandle);
         Assert.True((await sp.GetRequiredService<Fido2Authenticator>().AuthenticateAsync(new Fido2AssertionRequest(a.Assert(get.Challenge, null)))).Succeeded);
 
-        // High needs trusted attestation: the fallback verifier refuses.
+        // High needs trusted attestation: self attestation with no configured root is refused.
         var high = await rp.CreateRegistrationOptionsAsync(user, AssuranceLevel.High);
         using var b = new SoftAuthenticator();
         Assert.Equal(ReasonCodes.WebAuthnAttestationRequired, (await rp.VerifyRegistrationAsync(b.Register(high.Challenge))).ReasonCode);
@@ -179,16 +179,40 @@ public sealed class Fido2AuthenticatorTests
     }
 
     [Fact]
-    public async Task None_only_verifier_refuses_other_formats()
+    public void Di_without_a_credential_store_choice_says_how_to_choose_one()
     {
+        var services = new ServiceCollection();
+        services.AddCarteAuthFido2(o =>
+        {
+            o.RpId = "example.org";
+            o.RpName = "Example";
+            o.Origins.Add("https://example.org");
+        });
+        using var sp = services.BuildServiceProvider();
+        var ex = Assert.Throws<CarteAuthException>(() => sp.GetRequiredService<IFido2CredentialStore>());
+        Assert.Contains("UseSqliteCredentialStore", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Di_default_verifier_trusts_the_configured_attestation_roots()
+    {
+        var services = new ServiceCollection();
+        services.AddCarteAuthFido2(o =>
+        {
+            o.RpId = "example.org";
+            o.RpName = "Example";
+            o.Origins.Add("https://example.org");
+            o.AttestationRoots.Add(System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(SpecVectors.AttestationRootCertificate));
+        }).UseInMemoryCredentialStore();
+        using var sp = services.BuildServiceProvider();
         var v = SpecVectors.Get("packed-es256");
         var attestation = AttestationObject.Parse(v.Registration["attestationObject"]);
-        var ex = await Assert.ThrowsAsync<WebAuthnException>(async () => await new NoneOnlyAttestationVerifier().VerifyAsync(attestation, new byte[32], AttestationRequirement.Any));
-        Assert.Equal(ReasonCodes.WebAuthnAttestationFormatUnsupported, ex.ReasonCode);
-        var none = AttestationObject.Parse(SpecVectors.Get("none-es256").Registration["attestationObject"]);
-        var ok = await new NoneOnlyAttestationVerifier().VerifyAsync(none, new byte[32], AttestationRequirement.Any);
-        Assert.Equal("none", ok.Format);
-        Assert.False(ok.Trusted);
+        var hash = System.Security.Cryptography.SHA256.HashData(v.Registration["clientDataJSON"]);
+
+        var result = await sp.GetRequiredService<IAttestationVerifier>().VerifyAsync(attestation, hash, new AttestationRequirement(RequireTrustedAttestation: true));
+
+        Assert.True(result.Trusted);
+        Assert.Equal("packed", result.Format);
     }
 
     [Fact]

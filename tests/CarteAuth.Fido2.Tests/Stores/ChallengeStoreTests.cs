@@ -48,7 +48,7 @@ public sealed class ChallengeStoreTests
         await store.StoreAsync(State(1));
         await store.StoreAsync(State(2));
         var ex = await Assert.ThrowsAsync<WebAuthnException>(async () => await store.StoreAsync(State(3)));
-        Assert.Equal(ReasonCodes.WebAuthnChallengeUnknown, ex.ReasonCode);
+        Assert.Equal(ReasonCodes.WebAuthnChallengeStoreFull, ex.ReasonCode);
         _time.Advance(TimeSpan.FromMinutes(6));
         await store.StoreAsync(State(3));
         Assert.Equal(1, store.Count);
