@@ -23,8 +23,8 @@ public sealed class BrowserCeremonyTests(ChromiumFixture chromium) : IAsyncLifet
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         try
         {
-            // The one place that names the backend: the real relying party replaces MinimalCeremonyBackend here.
-            _server = await CeremonyServer.StartAsync(origin => new MinimalCeremonyBackend(origin, CeremonyServer.RpId, requireUserVerification: true), timeout.Token);
+            // The one place that names the backend: CarteAuth's relying party.
+            _server = await CeremonyServer.StartAsync(origin => new RelyingPartyCeremonyBackend(origin, CeremonyServer.RpId), timeout.Token);
             _page = await chromium.NewPageAsync(_server.Origin);
             await Page.GotoAsync("/");
         }
@@ -97,7 +97,7 @@ public sealed class BrowserCeremonyTests(ChromiumFixture chromium) : IAsyncLifet
         Assert.True(registration.State == "refused", registration.ToString());
         Assert.Equal("webauthn.user-verification-required", registration.Code);
         Assert.Equal("registration refused: webauthn.user-verification-required", await Page.Locator("#status").InnerTextAsync());
-        Assert.Contains("user verification", await Page.Locator("#detail").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains("user verification", await Page.Locator("#detail").InnerTextAsync(), StringComparison.OrdinalIgnoreCase);
         var held = Assert.Single(await authenticator.GetCredentialsAsync());
         Assert.Equal(registration.BrowserCredentialId, Base64Url.EncodeToString(held.CredentialId));
     }

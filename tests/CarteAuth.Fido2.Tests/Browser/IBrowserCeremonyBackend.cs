@@ -4,8 +4,8 @@ namespace CarteAuth.Fido2.Tests.Browser;
 /// What the browser test page's server endpoints call: the relying party side of the two ceremonies, in the W3C JSON
 /// forms (<c>PublicKeyCredentialCreationOptionsJSON</c>, <c>RegistrationResponseJSON</c>,
 /// <c>PublicKeyCredentialRequestOptionsJSON</c>, <c>AuthenticationResponseJSON</c>). The page, the Kestrel host, the
-/// CDP virtual authenticator and the assertions on what the browser did depend only on this, so the test backend
-/// (<see cref="MinimalCeremonyBackend"/>) can be swapped for the real relying party without touching the rest.
+/// CDP virtual authenticator and the assertions on what the browser did depend only on this; the backend is CarteAuth's
+/// relying party (<see cref="RelyingPartyCeremonyBackend"/> over <see cref="Fido2RelyingParty"/>).
 /// </summary>
 internal interface IBrowserCeremonyBackend
 {
