@@ -25,6 +25,12 @@ namespace CarteAuth.Fido2;
 /// </remarks>
 public sealed class Fido2RelyingParty
 {
+    private const int MaxCachedKeys = 10_000;
+
+    // Parsed credential public keys (with their imported platform key), by their COSE bytes: a credential's key never
+    // changes, and parsing plus importing costs about as much as the signature check itself. Bounded: cleared when full.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, CoseKey> _keys = new(StringComparer.Ordinal);
+
     private const int ChallengeLength = 32;
     private const int MaxSignatureLength = 2048;
     private const int MaxAuthenticatorDataLength = 16 * 1024;
@@ -475,6 +481,28 @@ public sealed class Fido2RelyingParty
         };
     }
 
+    private CoseKey CredentialKey(byte[] encoded)
+    {
+        var cacheKey = Convert.ToBase64String(encoded);
+        if (_keys.TryGetValue(cacheKey, out var key))
+        {
+            return key;
+        }
+
+        key = CoseKey.Parse(encoded, out var length);
+        if (length != encoded.Length)
+        {
+            throw new WebAuthnException(ReasonCodes.WebAuthnUnsupportedKey, $"The stored public key has {encoded.Length - length} byte(s) after its COSE_Key: the credential store is corrupt. Re-register the credential.");
+        }
+
+        if (_keys.Count >= MaxCachedKeys)
+        {
+            _keys.Clear();
+        }
+
+        return _keys.GetOrAdd(cacheKey, key);
+    }
+
     private async ValueTask<Fido2AssertionResult> AssertAsync(AuthenticationResponseJSON response, Func<CollectedClientData, ValueTask<WebAuthnChallengeState>> resolveState, AssertionContext context, CancellationToken cancellationToken)
     {
         var rawId = CheckCredential(response.Type, response.Id, response.RawId);
@@ -540,7 +568,7 @@ public sealed class Fido2RelyingParty
         var signed = new byte[authDataBytes.Length + clientDataHash.Length];
         authDataBytes.CopyTo(signed, 0);
         clientDataHash.CopyTo(signed, authDataBytes.Length);
-        var key = CoseKey.Parse(record.PublicKey, out _);
+        var key = CredentialKey(record.PublicKey);
         if (!key.Verify(signed, signature))
         {
             throw new WebAuthnException(ReasonCodes.WebAuthnBadSignature, "The assertion signature does not verify with the registered public key over authenticatorData ‖ SHA-256(clientDataJSON) (WebAuthn §7.2 step 21). Send the response unchanged.");

@@ -15,6 +15,10 @@ public sealed class CoseKey
 {
     private const int MaxRsaModulusBytes = 1024; // 8192-bit
 
+    // The platform key, imported on first use and kept: importing costs about as much as one verification. Only public
+    // verification runs on it, which the platform's ECDsa/RSA do concurrently (as SessionSigningKey relies on too).
+    private AsymmetricAlgorithm? _platformKey;
+
     private CoseKey(ReadOnlyMemory<byte> encoded, CoseKeyType keyType, CoseAlgorithm algorithm, CoseCurve? curve, ECParameters? ec, RSAParameters? rsa, byte[]? okp)
     {
         Encoded = encoded;
@@ -206,20 +210,33 @@ public sealed class CoseKey
         switch (KeyType)
         {
             case CoseKeyType.EC2:
-            {
-                using var ecdsa = ECDsa.Create(EcParameters!.Value);
-                return VerifyEcdsa(ecdsa, Algorithm, data, signature);
-            }
+                return VerifyEcdsa((ECDsa)PlatformKey(), Algorithm, data, signature);
 
             case CoseKeyType.RSA:
-            {
-                using var rsa = RSA.Create(RsaParameters!.Value);
-                return VerifyRsa(rsa, Algorithm, data, signature);
-            }
+                return VerifyRsa((RSA)PlatformKey(), Algorithm, data, signature);
 
             default:
                 return VerifyEdDsa(Curve!.Value, OkpPublicKey!, data, signature);
         }
+    }
+
+    private AsymmetricAlgorithm PlatformKey()
+    {
+        var key = Volatile.Read(ref _platformKey);
+        if (key is not null)
+        {
+            return key;
+        }
+
+        AsymmetricAlgorithm created = KeyType == CoseKeyType.EC2 ? ECDsa.Create(EcParameters!.Value) : RSA.Create(RsaParameters!.Value);
+        var raced = Interlocked.CompareExchange(ref _platformKey, created, null);
+        if (raced is not null)
+        {
+            created.Dispose();
+            return raced;
+        }
+
+        return created;
     }
 
     /// <summary>
