@@ -1,4 +1,5 @@
 using CarteAuth;
+using CarteAuth.DependencyInjection;
 using CarteAuth.Authentication;
 using CarteAuth.Fido2;
 using CarteAuth.Fido2.Attestation;
@@ -31,7 +32,7 @@ public static class CarteAuthFido2ServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
         services.AddOptions<Fido2Options>().Configure(configure).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Fido2Options>, Fido2OptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Fido2Options>>(new CarteAuthOptionsValidator<Fido2Options>(static o => o.Validate())));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IWebAuthnChallengeStore>(static sp => new InMemoryWebAuthnChallengeStore(
             sp.GetRequiredService<TimeProvider>(),
@@ -87,19 +88,3 @@ public sealed class CarteAuthFido2Builder
     }
 }
 
-/// <summary>Validates <see cref="Fido2Options"/> at start with the relying party's own rules.</summary>
-internal sealed class Fido2OptionsValidator : IValidateOptions<Fido2Options>
-{
-    public ValidateOptionsResult Validate(string? name, Fido2Options options)
-    {
-        try
-        {
-            options.Validate();
-            return ValidateOptionsResult.Success;
-        }
-        catch (CarteAuthException e)
-        {
-            return ValidateOptionsResult.Fail($"[{e.ReasonCode}] {e.Message}");
-        }
-    }
-}

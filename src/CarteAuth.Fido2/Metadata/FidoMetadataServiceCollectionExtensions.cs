@@ -1,4 +1,4 @@
-using CarteAuth;
+using CarteAuth.DependencyInjection;
 using CarteAuth.Fido2.Metadata;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -27,7 +27,7 @@ public static class FidoMetadataServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
         services.AddOptions<FidoMetadataOptions>().Configure(configure).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FidoMetadataOptions>, FidoMetadataOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FidoMetadataOptions>>(new CarteAuthOptionsValidator<FidoMetadataOptions>(static o => o.Validate())));
         services.TryAddSingleton(TimeProvider.System);
 
         // The service holds its client for the process lifetime: pooled connections are recycled instead (DNS changes
@@ -46,19 +46,3 @@ public static class FidoMetadataServiceCollectionExtensions
     }
 }
 
-/// <summary>Validates <see cref="FidoMetadataOptions"/> at start with the service's own rules.</summary>
-internal sealed class FidoMetadataOptionsValidator : IValidateOptions<FidoMetadataOptions>
-{
-    public ValidateOptionsResult Validate(string? name, FidoMetadataOptions options)
-    {
-        try
-        {
-            options.Validate();
-            return ValidateOptionsResult.Success;
-        }
-        catch (CarteAuthException e)
-        {
-            return ValidateOptionsResult.Fail($"FidoMetadataOptions are invalid [{e.ReasonCode}]: {e.Message}");
-        }
-    }
-}

@@ -1,4 +1,5 @@
 using CarteAuth;
+using CarteAuth.DependencyInjection;
 using CarteAuth.Authentication;
 using CarteAuth.SmartCard;
 using CarteAuth.SmartCard.Pkcs11;
@@ -79,7 +80,7 @@ public sealed class CarteAuthSmartCardBuilder
     public CarteAuthSmartCardBuilder AddOcspRevocation(Action<OcspRevocationOptions>? configure = null)
     {
         Services.AddOptions<OcspRevocationOptions>().Configure(configure ?? (static _ => { })).ValidateOnStart();
-        Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OcspRevocationOptions>, RevocationOptionsValidator<OcspRevocationOptions>>());
+        Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OcspRevocationOptions>>(new CarteAuthOptionsValidator<OcspRevocationOptions>(static o => o.Validate())));
         AddClient(CarteAuthSmartCardServiceCollectionExtensions.OcspHttpClientName);
         Services.TryAddSingleton(static sp => new OcspRevocationChecker(
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(CarteAuthSmartCardServiceCollectionExtensions.OcspHttpClientName),
@@ -97,7 +98,7 @@ public sealed class CarteAuthSmartCardBuilder
     public CarteAuthSmartCardBuilder AddCrlRevocation(Action<CrlRevocationOptions>? configure = null)
     {
         Services.AddOptions<CrlRevocationOptions>().Configure(configure ?? (static _ => { })).ValidateOnStart();
-        Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CrlRevocationOptions>, RevocationOptionsValidator<CrlRevocationOptions>>());
+        Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CrlRevocationOptions>>(new CarteAuthOptionsValidator<CrlRevocationOptions>(static o => o.Validate())));
         AddClient(CarteAuthSmartCardServiceCollectionExtensions.CrlHttpClientName);
         Services.TryAddSingleton(static sp => new CrlRevocationChecker(
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(CarteAuthSmartCardServiceCollectionExtensions.CrlHttpClientName),
@@ -164,24 +165,6 @@ internal sealed class SmartCardOptionsValidator : IValidateOptions<SmartCardOpti
         catch (CarteAuthException e)
         {
             return ValidateOptionsResult.Fail($"SmartCardOptions are invalid [{e.ReasonCode}]: {e.Message}");
-        }
-    }
-}
-
-/// <summary>Validates revocation checker options at start with the checkers' own rules.</summary>
-internal sealed class RevocationOptionsValidator<TOptions> : IValidateOptions<TOptions>
-    where TOptions : RevocationCheckerOptions
-{
-    public ValidateOptionsResult Validate(string? name, TOptions options)
-    {
-        try
-        {
-            options.Validate();
-            return ValidateOptionsResult.Success;
-        }
-        catch (CarteAuthException e)
-        {
-            return ValidateOptionsResult.Fail($"{typeof(TOptions).Name} [{e.ReasonCode}]: {e.Message}");
         }
     }
 }
