@@ -48,7 +48,7 @@ internal static class WebAuthnCommands
 
     private static Option<string[]> TopOriginOption() => new("--top-origin") { Description = "With --allow-cross-origin: the top-level origins allowed to embed the ceremony.", AllowMultipleArgumentsPerToken = true };
 
-    private static Option<string?> CredentialOutOption(string what) => new("--credential-out") { Description = $"Write the {what} credential record (stored-credential JSON, see docs) to this file." };
+    private static Option<string?> CredentialOutOption(string what) => new("--credential-out") { Description = $"Write the {what} credential record to this file, in the stored-credential JSON form verify-assertion reads (--credential)." };
 
     private static Command VerifyRegistration(CliContext context)
     {
@@ -320,11 +320,6 @@ internal static class WebAuthnCommands
             options.AllowedTopOrigins.Add(top);
         }
 
-        foreach (var anchor in anchors)
-        {
-            options.AttestationRoots.Add(anchor);
-        }
-
         // WebAuthn L3 §7.1 steps 21-24: trust anchors for attestation trust paths (x5c) are the given roots only.
         var attestation = AttestationVerifier.CreateDefault(new AttestationTrustOptions { TrustAnchors = anchors });
         return new Fido2RelyingParty(options, new InMemoryWebAuthnChallengeStore(), store, attestation);
@@ -362,9 +357,16 @@ internal sealed record StoredCredentialOwner
 }
 
 /// <summary>
-/// The "stored credential" JSON form that <c>verify-registration</c> prints and <c>verify-assertion</c> reads back: a
-/// WebAuthn L3 §4 credential record (<see cref="Fido2CredentialRecord"/>) with binary members in base64url (no padding),
-/// except the attestation trust path (standard base64 DER certificates). Unknown members are refused.
+/// The "stored credential" JSON form that <c>verify-registration</c> prints (member <c>credential</c> of its JSON
+/// output) and writes with <c>--credential-out</c>, and that <c>verify-assertion --credential</c> reads back: a
+/// WebAuthn L3 §4 credential record (<see cref="Fido2CredentialRecord"/>). Members:
+/// <c>id</c> (credential id, base64url), <c>publicKey</c> (COSE_Key, base64url), <c>signCount</c>, <c>aaguid</c>
+/// (GUID text), <c>transports</c>, <c>backupEligible</c> (BE), <c>backedUp</c> (BS at last use),
+/// <c>userVerifiedAtRegistration</c>, <c>attestationFormat</c>, <c>attestationType</c> (<c>none</c>, <c>self</c>,
+/// <c>basic</c>, <c>attCA</c>, <c>anonCA</c>), <c>attestationTrusted</c>, optional <c>attestationTrustPath</c> (x5c,
+/// standard base64 DER), <c>userHandle</c> (base64url), <c>owner</c> { <c>idNat</c>, <c>familyName</c>,
+/// <c>givenName</c>? }, <c>createdAt</c>, optional <c>lastUsedAt</c> (ISO 8601). base64url is without padding.
+/// Unknown members, nulls and missing required members are refused (<see cref="ReasonCodes.WebAuthnMalformed"/>, exit 2).
 /// </summary>
 internal sealed record StoredCredential
 {
@@ -519,6 +521,11 @@ internal sealed record StoredCredential
         if (Transports.Count > 16 || AttestationTrustPath?.Count > 16)
         {
             throw Malformed(file, "transports or attestationTrustPath has more than 16 entries");
+        }
+
+        if (Transports.Any(static t => string.IsNullOrEmpty(t) || t.Length > 32) || AttestationTrustPath?.Any(static c => string.IsNullOrEmpty(c)) == true)
+        {
+            throw Malformed(file, "transports or attestationTrustPath holds an empty or null entry, or a transport longer than 32 characters");
         }
 
         byte[][] trustPath;

@@ -1,4 +1,7 @@
+using System.Buffers.Binary;
 using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json.Nodes;
 
 namespace CarteAuth.Cli.Tests;
@@ -253,6 +256,50 @@ public sealed class WebAuthnCommandTests : IDisposable
         Assert.True((bool)run.Json["userVerified"]!);
     }
 
+    /// <summary>
+    /// A new assertion of the none-es256 credential with a signature counter, signed with the vector's credential
+    /// private key over the vector's authentication challenge (the spec's vectors all have counter 0).
+    /// </summary>
+    private static JsonObject CountedAssertion(uint counter)
+    {
+        var v = SpecVectors.Get("none-es256");
+        var clientData = Encoding.UTF8.GetBytes($"{{\"type\":\"webauthn.get\",\"challenge\":\"{B64(v.Authentication["challenge"])}\",\"origin\":\"{Origin}\",\"crossOrigin\":false}}");
+        var authData = v.Authentication["authenticatorData"][..37];
+        BinaryPrimitives.WriteUInt32BigEndian(authData.AsSpan(33), counter);
+        using var key = ECDsa.Create(new ECParameters { Curve = ECCurve.NamedCurves.nistP256, D = v.Registration["credential_private_key"] });
+        var signature = key.SignData([.. authData, .. SHA256.HashData(clientData)], HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
+        var response = AuthenticationResponse(v, signature);
+        response["response"]!["clientDataJSON"] = B64(clientData);
+        response["response"]!["authenticatorData"] = B64(authData);
+        return response;
+    }
+
+    [Fact]
+    public async Task Replaying_a_counted_assertion_against_the_written_back_credential_is_a_counter_regression()
+    {
+        var credential = await RegisteredAsync("none-es256");
+        var response = CountedAssertion(7);
+        var first = await AssertAsync("none-es256", credential, response, extra: ["--credential-out", credential]);
+        Assert.True(first.ExitCode == 0, first.Stdout + first.Stderr);
+        Assert.Equal(7u, (uint)first.Json["signCount"]!);
+        Assert.Equal(7u, (uint)JsonNode.Parse(await File.ReadAllTextAsync(credential))!["signCount"]!);
+
+        var replay = await AssertAsync("none-es256", credential, response);
+        AssertRefused(replay, 1, "webauthn.counter-regression");
+        var next = await AssertAsync("none-es256", credential, CountedAssertion(8));
+        Assert.True(next.ExitCode == 0, next.Stdout + next.Stderr);
+    }
+
+    [Fact]
+    public async Task High_level_needs_a_device_bound_credential()
+    {
+        var (options, response) = RegistrationFiles("packed-es256"); // BE=1: a synced passkey
+        var root = Path.Combine(_dir.Path, "attestation-root.der");
+        await File.WriteAllBytesAsync(root, SpecVectors.AttestationRootCertificate);
+        var run = await CliRun.RunAsync("webauthn", "verify-registration", "--options", options, "--response", response, "--origin", Origin, "--attestation-roots", root, "--level", "high", "--json");
+        AssertRefused(run, 1, "webauthn.backup-not-allowed");
+    }
+
     [Fact]
     public async Task Counter_below_the_stored_one_is_a_regression()
     {
@@ -359,6 +406,9 @@ public sealed class WebAuthnCommandTests : IDisposable
     [InlineData("attestationType", "\"weird\"")]
     [InlineData("unknownMember", "1")]
     [InlineData("userHandle", "\"\"")]
+    [InlineData("transports", "[null]")]
+    [InlineData("owner", "null")]
+    [InlineData("publicKey", "\"pQECAyYgASFYIA\"")]
     public async Task Edited_stored_credential_members_are_checked(string member, string value)
     {
         var credential = await RegisteredAsync("none-es256");
