@@ -136,7 +136,7 @@ internal static class WebAuthnCommands
     {
         var options = new Option<string>("--options") { Description = "The PublicKeyCredentialRequestOptionsJSON sent to the browser (its challenge, rpId, allowCredentials, userVerification are checked).", Required = true };
         var response = new Option<string>("--response") { Description = "The AuthenticationResponseJSON (credential.toJSON()) to verify.", Required = true };
-        var credential = new Option<string>("--credential") { Description = "The stored credential (the JSON printed or written by verify-registration).", Required = true };
+        var credential = new Option<string>("--credential") { Description = "The stored credential: the file verify-registration --credential-out wrote (or the 'credential' member of its --json output).", Required = true };
         var origin = OriginOption();
         var rpId = new Option<string?>("--rp-id") { Description = "The RP ID, when the request options have no rpId." };
         var level = LevelOption();
@@ -310,6 +310,14 @@ internal static class WebAuthnCommands
             // UV is required from substantial by the relying party itself; at low, only when the options ask for it.
             UserVerification = level >= AssuranceLevel.Substantial ? "required" : "preferred",
         };
+        // §7.1 step 19: the kept options' pubKeyCredParams decide which algorithms are accepted; the relying party
+        // allows every algorithm CarteAuth verifies except RS1 (never for credential keys).
+        options.Algorithms.Clear();
+        foreach (var algorithm in Enum.GetValues<CoseAlgorithm>().Where(static a => a != CoseAlgorithm.RS1))
+        {
+            options.Algorithms.Add(algorithm);
+        }
+
         foreach (var origin in origins ?? [])
         {
             options.Origins.Add(origin);

@@ -34,7 +34,8 @@ public sealed class WebAuthnCommandTests : IDisposable
             new JsonObject { ["type"] = "public-key", ["alg"] = -8 },
             new JsonObject { ["type"] = "public-key", ["alg"] = -35 },
             new JsonObject { ["type"] = "public-key", ["alg"] = -36 },
-            new JsonObject { ["type"] = "public-key", ["alg"] = -257 }),
+            new JsonObject { ["type"] = "public-key", ["alg"] = -257 },
+            new JsonObject { ["type"] = "public-key", ["alg"] = -53 }),
         ["authenticatorSelection"] = userVerification is null ? null : new JsonObject { ["userVerification"] = userVerification },
         ["attestation"] = "direct",
     };
@@ -130,6 +131,26 @@ public sealed class WebAuthnCommandTests : IDisposable
         Assert.Equal(0u, (uint)credential["signCount"]!);
         Assert.Equal("usb", (string?)credential["transports"]![0]);
         Assert.False(string.IsNullOrEmpty((string?)credential["publicKey"]));
+    }
+
+    public static TheoryData<string> CeremonyIds => new(
+        "none-es256", "packed-self-es256", "none-es256-crossOrigin", "none-es256-topOrigin", "none-es256-long-credential-id",
+        "packed-es256", "packed-es384", "packed-es512", "packed-rs256", "packed-eddsa", "packed-ed448",
+        "tpm-es256", "android-key-es256", "apple-es256", "fido-u2f-es256");
+
+    [Theory]
+    [MemberData(nameof(CeremonyIds))]
+    public async Task Every_spec_vector_registers_and_authenticates(string id)
+    {
+        var root = Path.Combine(_dir.Path, "attestation-root.der");
+        await File.WriteAllBytesAsync(root, SpecVectors.AttestationRootCertificate);
+        string[] crossOrigin = ["--allow-cross-origin", "--top-origin", "https://example.com"];
+        var credential = await RegisteredAsync(id, [.. crossOrigin, "--attestation-roots", root]);
+        var stored = JsonNode.Parse(await File.ReadAllTextAsync(credential))!;
+        var attested = !id.StartsWith("none", StringComparison.Ordinal) && id != "packed-self-es256";
+        Assert.Equal(attested, (bool)stored["attestationTrusted"]!);
+        var run = await AssertAsync(id, credential, extra: crossOrigin);
+        Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
     }
 
     [Fact]
@@ -374,6 +395,15 @@ public sealed class WebAuthnCommandTests : IDisposable
         AssertRefused(run, 1, "webauthn.malformed");
         var missingMember = Write("incomplete-response.json", new JsonObject { ["id"] = "AAAA", ["type"] = "public-key" });
         AssertRefused(await CliRun.RunAsync("webauthn", "verify-registration", "--options", options, "--response", missingMember, "--origin", Origin, "--level", "low", "--json"), 1, "webauthn.malformed");
+    }
+
+    [Fact]
+    public async Task Oversized_input_file_is_refused_before_reading()
+    {
+        var (options, _) = RegistrationFiles("none-es256");
+        var response = _dir.File("huge.json", "{\"id\":\"" + new string('A', 1100 * 1024) + "\"}");
+        var run = await CliRun.RunAsync("webauthn", "verify-registration", "--options", options, "--response", response, "--origin", Origin, "--json");
+        AssertRefused(run, 2, "webauthn.too-large");
     }
 
     [Fact]
