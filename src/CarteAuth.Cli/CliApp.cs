@@ -46,6 +46,7 @@ internal static class CliApp
         root.Subcommands.Add(DemoCommand.Create(context));
         root.Subcommands.Add(CertCommands.Create(context));
         root.Subcommands.Add(DevPkiCommand.Create(context));
+        root.Subcommands.Add(WebAuthnCommands.Create(context));
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
