@@ -452,8 +452,8 @@ internal sealed record StoredCredential
 
     public static StoredCredential From(Fido2CredentialRecord record) => new()
     {
-        Id = StrictBase64Url.Encode(record.Id),
-        PublicKey = StrictBase64Url.Encode(record.PublicKey),
+        Id = WebAuthnBase64Url.Encode(record.Id),
+        PublicKey = WebAuthnBase64Url.Encode(record.PublicKey),
         SignCount = record.SignCount,
         Aaguid = record.Aaguid,
         Transports = record.Transports,
@@ -464,7 +464,7 @@ internal sealed record StoredCredential
         AttestationType = TypeName(record.AttestationType),
         AttestationTrusted = record.AttestationTrusted,
         AttestationTrustPath = record.AttestationTrustPath.Count == 0 ? null : [.. record.AttestationTrustPath.Select(Convert.ToBase64String)],
-        UserHandle = StrictBase64Url.Encode(record.UserHandle),
+        UserHandle = WebAuthnBase64Url.Encode(record.UserHandle),
         Owner = new StoredCredentialOwner { IdNat = record.Owner.NationalId.Value, FamilyName = record.Owner.FamilyName, GivenName = record.Owner.GivenName },
         CreatedAt = record.CreatedAt,
         LastUsedAt = record.LastUsedAt,
@@ -572,7 +572,7 @@ internal sealed record StoredCredential
         byte[] bytes;
         try
         {
-            bytes = StrictBase64Url.Decode(value, member, maxBytes);
+            bytes = WebAuthnBase64Url.Decode(value, member, maxBytes);
         }
         catch (WebAuthnException ex)
         {
@@ -584,38 +584,4 @@ internal sealed record StoredCredential
 
     private static CarteAuthException Malformed(string file, string problem, Exception? inner = null) =>
         new(ReasonCodes.WebAuthnMalformed, $"The stored credential file '{file}' is not a valid stored credential ({problem}). Use the JSON printed or written (--credential-out) by 'carteauth webauthn verify-registration'.", inner);
-}
-
-/// <summary>Strict base64url without padding (RFC 4648 §5), as in the WebAuthn JSON forms: only <c>A-Z a-z 0-9 - _</c>.</summary>
-internal static class StrictBase64Url
-{
-    public static string Encode(ReadOnlySpan<byte> bytes) => System.Buffers.Text.Base64Url.EncodeToString(bytes);
-
-    /// <exception cref="WebAuthnException"><see cref="ReasonCodes.WebAuthnMalformed"/> or <see cref="ReasonCodes.WebAuthnTooLarge"/>, naming <paramref name="field"/>.</exception>
-    public static byte[] Decode(string? value, string field, int maxBytes)
-    {
-        if (value is null)
-        {
-            throw new WebAuthnException(ReasonCodes.WebAuthnMalformed, $"'{field}' is missing; it is required (base64url without padding).");
-        }
-
-        if ((long)value.Length * 3 / 4 > maxBytes)
-        {
-            throw new WebAuthnException(ReasonCodes.WebAuthnTooLarge, $"'{field}' is {value.Length} base64url characters; it may hold at most {maxBytes} bytes.");
-        }
-
-        if (value.Length % 4 == 1 || !value.All(static c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
-        {
-            throw new WebAuthnException(ReasonCodes.WebAuthnMalformed, $"'{field}' is not base64url without padding (only A-Z a-z 0-9 - _).");
-        }
-
-        try
-        {
-            return System.Buffers.Text.Base64Url.DecodeFromChars(value);
-        }
-        catch (FormatException ex)
-        {
-            throw new WebAuthnException(ReasonCodes.WebAuthnMalformed, $"'{field}' is not base64url without padding.", ex);
-        }
-    }
 }

@@ -145,7 +145,7 @@ public sealed class AndroidKeyAttestationTests
     [Fact]
     public async Task TheSpecVector_HasEmptyAuthorizationLists_AndIsRefusedByTheStrictPolicies()
     {
-        var v = TestSupport.SpecVectors.Get(Id).Registration["attestationObject"];
+        var v = SpecVectors.Get(Id).Registration["attestationObject"];
         await Kit.Refused(() => Verifier(new AndroidKeyAttestationPolicy(RequireOriginAndPurpose: true)).Verify(v, Hash), ReasonCodes.WebAuthnAttestationInvalid, "has no origin");
         await Kit.Refused(() => Verifier(new AndroidKeyAttestationPolicy(TeeEnforcedOnly: true)).Verify(v, Hash), ReasonCodes.WebAuthnAttestationInvalid, "attestationSecurityLevel is Software");
     }

@@ -93,7 +93,7 @@ public sealed class AppleAndU2FAttestationTests
     public async Task U2F_ANonZeroAaguid_IsRefusedWhenThePolicyRequiresZero()
     {
         // The spec vector's authenticator data has a random AAGUID; §8.6 does not check it, the policy can.
-        var v = TestSupport.SpecVectors.Get(U2F).Registration["attestationObject"];
+        var v = SpecVectors.Get(U2F).Registration["attestationObject"];
         var strict = Kit.Verifier(options: new AttestationTrustOptions { FidoU2F = new FidoU2FAttestationPolicy(RequireZeroAaguid: true) });
         await Kit.Refused(() => strict.Verify(v, Kit.ClientDataHash(U2F)), ReasonCodes.WebAuthnAttestationInvalid, $"fido-u2f: the authenticator data's AAGUID is {Kit.AaguidOf(U2F)}", "all zeros");
 

@@ -4,7 +4,6 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using CarteAuth.Fido2.Attestation;
 using CarteAuth.Fido2.Metadata;
-using CarteAuth.Fido2.Tests.TestSupport;
 
 namespace CarteAuth.Fido2.Tests.Attestation;
 

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using CarteAuth.Fido2.Attestation;
-using CarteAuth.Fido2.Tests.TestSupport;
 
 namespace CarteAuth.Fido2.Tests.Attestation;
 

@@ -1,7 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using CarteAuth.Fido2.Attestation;
 using CarteAuth.Fido2.Metadata;
-using CarteAuth.Fido2.Tests.TestSupport;
 using Microsoft.Extensions.Time.Testing;
 
 namespace CarteAuth.Fido2.Tests.Attestation;

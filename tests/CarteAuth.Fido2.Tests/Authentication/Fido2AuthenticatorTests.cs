@@ -152,7 +152,7 @@ public sealed class Fido2AuthenticatorTests
     [Fact]
     public void Di_uses_the_applications_attestation_verifier_and_sqlite_store()
     {
-        using var dir = new CarteAuth.Testing.TempDirectory();
+        using var dir = new TempDirectory();
         var services = new ServiceCollection();
         var verifier = new TestAttestationVerifier();
         services.AddSingleton<IAttestationVerifier>(verifier);

@@ -3,7 +3,6 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
 using CarteAuth.Fido2.Metadata;
-using CarteAuth.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace CarteAuth.Fido2.Tests.Metadata;

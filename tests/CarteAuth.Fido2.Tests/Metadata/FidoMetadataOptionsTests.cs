@@ -1,6 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
 using CarteAuth.Fido2.Metadata;
-using CarteAuth.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 

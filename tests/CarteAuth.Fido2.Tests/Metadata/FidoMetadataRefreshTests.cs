@@ -1,5 +1,4 @@
 using CarteAuth.Fido2.Metadata;
-using CarteAuth.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace CarteAuth.Fido2.Tests.Metadata;

@@ -2,7 +2,6 @@ using CarteAuth.Fido2.Attestation;
 using CarteAuth.Fido2.Stores;
 using CarteAuth.Fido2.Tests.TestSupport;
 using CarteAuth.Identity;
-using CarteAuth.Testing;
 
 namespace CarteAuth.Fido2.Tests.Stores;
 

@@ -1,7 +1,6 @@
 using System.Text.Json;
-using CarteAuth.Testing;
 
-namespace CarteAuth.Fido2.Tests.TestSupport;
+namespace CarteAuth.Testing;
 
 /// <summary>One case of the WebAuthn Level 3 spec test vectors (../shared/test-vectors/webauthn-l3/vectors.json).</summary>
 /// <param name="Id">The case id, e.g. <c>packed-es256</c>.</param>
