@@ -37,7 +37,7 @@ internal static class CliApp
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
     {
-        var root = new RootCommand("carteauth: CarteAuth's integrator tool (session tokens, policies, audit, card certificates). Exit 0 accepted, 1 rejected (with a reason code), 2 bad usage or input.");
+        var root = new RootCommand("carteauth: CarteAuth's integrator tool (session tokens, policies, audit, card certificates, WebAuthn responses). Exit 0 accepted, 1 rejected (with a reason code), 2 bad usage or input.");
         root.Options.Add(Json);
         var context = new CliContext(stdout, stderr);
         root.Subcommands.Add(PolicyCommands.Create(context));

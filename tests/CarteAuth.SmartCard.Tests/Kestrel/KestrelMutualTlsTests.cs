@@ -1,9 +1,8 @@
 using System.Net;
-using System.Net.Security;
 using System.Security.Authentication;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using CarteAuth.SmartCard.Development;
+using CarteAuth.SmartCard.Tests.TestSupport;
 using CarteAuth.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -36,7 +35,7 @@ public sealed class KestrelMutualTlsTests : IAsyncLifetime
     {
         _pki = DevPki.CreateWithStandardCards();
         _pki.WriteTo(_dir.Path);
-        _serverCertificate = ServerCertificate();
+        _serverCertificate = TestTls.ServerCertificate();
 
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = _dir.Path, EnvironmentName = "Testing" });
         builder.Logging.ClearProviders();
@@ -89,37 +88,7 @@ public sealed class KestrelMutualTlsTests : IAsyncLifetime
         _dir.Dispose();
     }
 
-    /// <summary>A self-signed TLS server certificate for 127.0.0.1, round-tripped through PKCS#12 so the TLS stack owns its key.</summary>
-    private static X509Certificate2 ServerCertificate()
-    {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=carteauth-test-server", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        var san = new SubjectAlternativeNameBuilder();
-        san.AddIpAddress(IPAddress.Loopback);
-        request.CertificateExtensions.Add(san.Build());
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, critical: true));
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
-        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12, "server"), "server");
-    }
-
-    /// <summary>A client presenting <paramref name="clientCertificate"/> (or none) and trusting only the test server's certificate.</summary>
-    private HttpClient Client(X509Certificate2? clientCertificate)
-    {
-        var serverThumbprint = _serverCertificate.GetCertHashString(HashAlgorithmName.SHA256);
-        var handler = new SocketsHttpHandler
-        {
-            PooledConnectionLifetime = TimeSpan.Zero,
-            ConnectTimeout = TimeSpan.FromSeconds(10),
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate is not null && certificate.GetCertHashString(HashAlgorithmName.SHA256) == serverThumbprint,
-                ClientCertificates = clientCertificate is null ? null : [clientCertificate],
-                LocalCertificateSelectionCallback = clientCertificate is null ? null : (_, _, _, _, _) => clientCertificate,
-            },
-        };
-        return new HttpClient(handler) { Timeout = Timeout };
-    }
+    private HttpClient Client(X509Certificate2? clientCertificate) => TestTls.PinnedClient(_serverCertificate, clientCertificate, Timeout);
 
     private static X509Certificate2 LoadPfx(string path) => X509CertificateLoader.LoadPkcs12FromFile(path, new DevPkiOptions().PfxPassword);
 

@@ -1,8 +1,7 @@
 using System.Net;
-using System.Net.Security;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using CarteAuth.SmartCard.Development;
+using CarteAuth.SmartCard.Tests.TestSupport;
 using CarteAuth.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -122,9 +121,9 @@ public sealed class NginxForwardedCertificateTests(NginxForwardedCertificateTest
             var address = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
             ApplicationUrl = new Uri(address, "/whoami");
 
-            _serverCertificate = ServerCertificate(out var keyPem);
+            _serverCertificate = TestTls.ServerCertificate();
             var certificatePath = _dir.File("server.pem", _serverCertificate.ExportCertificatePem());
-            var keyPath = _dir.File("server.key", keyPem);
+            var keyPath = _dir.File("server.key", _serverCertificate.GetRSAPrivateKey()!.ExportPkcs8PrivateKeyPem());
             _nginx = await NginxProxy.StartAsync(
                 "samples/nginx/client-certificate-proxy.conf",
                 Path.Combine(_dir.Path, "nginx"),
@@ -155,22 +154,7 @@ public sealed class NginxForwardedCertificateTests(NginxForwardedCertificateTest
             X509CertificateLoader.LoadPkcs12FromFile(Path.Combine(_dir.Path, "cards", name + ".pfx"), new DevPkiOptions().PfxPassword);
 
         /// <summary>A client of nginx presenting <paramref name="card"/> (or none), trusting only the test server certificate.</summary>
-        public HttpClient ProxyClient(X509Certificate2? card)
-        {
-            var serverThumbprint = _serverCertificate.GetCertHashString(HashAlgorithmName.SHA256);
-            var handler = new SocketsHttpHandler
-            {
-                PooledConnectionLifetime = TimeSpan.Zero,
-                ConnectTimeout = TimeSpan.FromSeconds(10),
-                SslOptions = new SslClientAuthenticationOptions
-                {
-                    RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate is not null && certificate.GetCertHashString(HashAlgorithmName.SHA256) == serverThumbprint,
-                    ClientCertificates = card is null ? null : [card],
-                    LocalCertificateSelectionCallback = card is null ? null : (_, _, _, _, _) => card,
-                },
-            };
-            return new HttpClient(handler) { Timeout = Timeout };
-        }
+        public HttpClient ProxyClient(X509Certificate2? card) => TestTls.PinnedClient(_serverCertificate, card, Timeout);
 
         /// <summary>GETs <paramref name="url"/> (optionally with a forged certificate header): "status body".</summary>
         public async Task<string> CallAsync(HttpClient client, Uri url, string? forgedHeader = null)
@@ -183,18 +167,6 @@ public sealed class NginxForwardedCertificateTests(NginxForwardedCertificateTest
 
             using var response = await client.SendAsync(request);
             return $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
-        }
-
-        private static X509Certificate2 ServerCertificate(out string keyPem)
-        {
-            using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-            var request = new CertificateRequest("CN=carteauth-nginx-test", key, HashAlgorithmName.SHA256);
-            var san = new SubjectAlternativeNameBuilder();
-            san.AddIpAddress(IPAddress.Loopback);
-            request.CertificateExtensions.Add(san.Build());
-            request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
-            keyPem = key.ExportPkcs8PrivateKeyPem();
-            return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
         }
     }
 }
