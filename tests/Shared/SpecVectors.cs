@@ -56,7 +56,10 @@ public static class SpecVectors
     }
 
     /// <summary>Path of vectors.json.</summary>
-    public static string FilePath => Path.Combine(RepositoryPaths.Root, "..", "shared", "test-vectors", "webauthn-l3", "vectors.json");
+    public static string FilePath => RepositoryPaths.Of("tests", "Shared", "test-vectors", "webauthn-l3", "vectors.json");
+
+    /// <summary>The shared original of the vectors, next to the repository (present on the project's machines, maybe not in CI).</summary>
+    public static string SharedOriginalPath => Path.Combine(RepositoryPaths.Root, "..", "shared", "test-vectors", "webauthn-l3", "vectors.json");
 
     private static IReadOnlyList<SpecVector> Load()
     {
