@@ -6,6 +6,8 @@ using CarteAuth.Audit;
 using CarteAuth.Authentication;
 using CarteAuth.IO;
 using CarteAuth.Policies;
+using CarteAuth.SmartCard;
+using CarteAuth.SmartCard.Development;
 using CarteAuth.Tokens;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,7 +30,7 @@ internal static class DemoCommand
         return command;
     }
 
-    /// <summary>Stands in for a real method package: "verifies" a card PIN, then returns the embedded evidence.</summary>
+    /// <summary>Stands in for the methods this demo does not run for real yet (FIDO2 and Pro Santé Connect sample evidence): checks a PIN, returns the embedded evidence.</summary>
     private sealed class DemoCardAuthenticator : Authenticator<DemoCardAuthenticator.Request>
     {
         public sealed class Request : AuthenticationRequest
@@ -69,6 +71,14 @@ internal static class DemoCommand
             steps.Add(data);
         }
 
+        // 0. A development PKI shaped like IGC-Santé (root, FORT PERSONNES CA, CPS/CPA cards as PFX + PEM, CRL, OCSP index).
+        var pkiDir = Path.Combine(dir, "dev-pki");
+        using var pki = DevPki.CreateWithStandardCards();
+        pki.WriteTo(pkiDir);
+        using var stranger = DevPki.Create(); // another hierarchy with the same names: never trusted
+        var forged = stranger.IssueCard(DevPki.StandardCards[0]);
+        Step("dev PKI", $"IGC-Santé-shaped development PKI in {pkiDir}: {pki.Root.Subject} → {pki.Intermediate.Subject}, cards: {string.Join(", ", pki.Cards.Select(c => c.Spec.Name))} (PFX password '{new DevPkiOptions().PfxPassword}')");
+
         // 1. Policies: the embedded sample file, written out and loaded like any policy file.
         var policyPath = Path.Combine(dir, "policies.json");
         await File.WriteAllTextAsync(policyPath, Resource("demo/hospital-policies.json"), ct).ConfigureAwait(false);
@@ -78,6 +88,11 @@ internal static class DemoCommand
             .AddCarteAuthSqliteAudit(o => o.Path = auditPath)
             .AddCarteAuthPolicies(new ConfigurationBuilder().AddJsonFile(policyPath).Build())
             .AddSingleton<IAuthenticator, DemoCardAuthenticator>();
+        services.AddCarteAuthSmartCard(o =>
+        {
+            o.TrustAnchorPaths.Add(Path.Combine(pkiDir, "root.pem"));
+            o.IntermediatePaths.Add(Path.Combine(pkiDir, "intermediate.pem"));
+        });
         await using var provider = services.BuildServiceProvider();
         var policies = provider.GetRequiredService<IPolicyProvider>();
         Step("policies", $"loaded {policies.PolicyNames.Count} policies from {policyPath}: {string.Join(", ", policies.PolicyNames.Order(StringComparer.Ordinal))}");
@@ -85,11 +100,14 @@ internal static class DemoCommand
         // 2. Authentication: each attempt is audited, failures included.
         var authentication = provider.GetRequiredService<IAuthenticationService>();
         var request = new AuthenticationContext { ClientAddress = "127.0.0.1", CorrelationId = "demo-" + Guid.NewGuid().ToString("N")[..8] };
-        var wrongPin = await authentication.AuthenticateAsync(new DemoCardAuthenticator.Request { EvidenceJson = Resource("demo/evidence/cps-card-doctor.json"), Pin = "0000", Context = request }, ct).ConfigureAwait(false);
-        var doctor = await Authenticate("cps-card-doctor.json").ConfigureAwait(false);
+        // The doctor's card certificate as a TLS client certificate would present it, checked by the real smart card
+        // authenticator (chain to the dev root only, FORT range, usages, CPS subject); revocation is not configured here.
+        var refused = await authentication.AuthenticateAsync(new ClientCertificateRequest(forged.Certificate) { Context = request }, ct).ConfigureAwait(false);
+        var card = await authentication.AuthenticateAsync(new ClientCertificateRequest(pki.Cards.Single(c => c.Spec.Name == "doctor").Certificate) { Context = request }, ct).ConfigureAwait(false);
+        var doctor = card.Evidence ?? throw new CarteAuthException(card.ReasonCode!, card.FailureMessage!);
         var pharmacist = await Authenticate("fido2-no-uv-pharmacist.json").ConfigureAwait(false);
         var nurse = await Authenticate("psc-ecps-nurse.json").ConfigureAwait(false);
-        Step("authentication", $"wrong PIN refused ({wrongPin.ReasonCode}); then signed in: {doctor.Identity} by card, {pharmacist.Identity} by FIDO2 without user verification, {nurse.Identity} through Pro Santé Connect (acr eidas1 = {Acr.ToValue(nurse.Assurance)})");
+        Step("authentication", $"a card of another PKI with the same names refused ({refused.ReasonCode}); {doctor.Identity} signed in with the dev PKI card (amr {Amr.Format(doctor.Methods)}, {Acr.ToValue(doctor.Assurance)}); {pharmacist.Identity} by FIDO2 without user verification, {nurse.Identity} through Pro Santé Connect (acr eidas1 = {Acr.ToValue(nurse.Assurance)})");
 
         // 3. Policy decisions, each audited.
         var evaluator = provider.GetRequiredService<IPolicyEvaluator>();

@@ -34,7 +34,7 @@ public sealed class DemoCommandTests
         var run = await CliRun.RunAsync("demo", "--dir", dir.Path);
 
         Assert.Equal(0, run.ExitCode);
-        foreach (var step in new[] { "== policies", "== authentication", "== policy decisions", "== session tokens", "== audit trail", "carteauth audit verify" })
+        foreach (var step in new[] { "== dev PKI", "== policies", "== authentication", "== policy decisions", "== session tokens", "== audit trail", "carteauth audit verify" })
         {
             Assert.Contains(step, run.Stdout, StringComparison.Ordinal);
         }
