@@ -563,13 +563,9 @@ public sealed class Fido2RelyingParty
             throw new WebAuthnException(ReasonCodes.WebAuthnBackupFlagsInvalid, $"The BE flag is {(authData.BackupEligible ? 1 : 0)} but was {(record.BackupEligible ? 1 : 0)} at registration; backup eligibility cannot change (WebAuthn §6.1.3). The response is not from the registered credential.");
         }
 
-        // §7.2 step 21: signature over authenticatorData ‖ SHA-256(clientDataJSON) with the stored public key.
-        var clientDataHash = SHA256.HashData(clientDataJson);
-        var signed = new byte[authDataBytes.Length + clientDataHash.Length];
-        authDataBytes.CopyTo(signed, 0);
-        clientDataHash.CopyTo(signed, authDataBytes.Length);
+        // §7.2 steps 20-21: hash = SHA-256(cData); the signature is over authenticatorData ‖ hash, with the stored key.
         var key = CredentialKey(record.PublicKey);
-        if (!key.Verify(signed, signature))
+        if (!key.VerifyAssertion(authDataBytes, clientDataJson, signature))
         {
             throw new WebAuthnException(ReasonCodes.WebAuthnBadSignature, "The assertion signature does not verify with the registered public key over authenticatorData ‖ SHA-256(clientDataJSON) (WebAuthn §7.2 step 21). Send the response unchanged.");
         }

@@ -203,6 +203,56 @@ public sealed class CoseKey
         }
     }
 
+    /// <summary>
+    /// Verifies an assertion signature (WebAuthn L3 §7.2 steps 20-21): over authenticatorData ‖ SHA-256(clientDataJSON).
+    /// ECDSA and RSA keys hash incrementally with per-thread hash objects and verify the digest, so no buffer is built
+    /// and no hash algorithm is looked up per call; EdDSA signs the message itself.
+    /// </summary>
+    /// <param name="authenticatorData">The authenticator data as received.</param>
+    /// <param name="clientDataJson">The clientDataJSON bytes as received.</param>
+    /// <param name="signature">The signature.</param>
+    /// <returns><see langword="true"/> when it verifies.</returns>
+    public bool VerifyAssertion(ReadOnlySpan<byte> authenticatorData, ReadOnlySpan<byte> clientDataJson, ReadOnlySpan<byte> signature)
+    {
+        Span<byte> clientDataHash = stackalloc byte[32];
+        Hashes.Get(HashAlgorithmName.SHA256).AppendData(clientDataJson);
+        Hashes.Get(HashAlgorithmName.SHA256).GetHashAndReset(clientDataHash);
+        if (KeyType == CoseKeyType.OKP)
+        {
+            var message = new byte[authenticatorData.Length + clientDataHash.Length];
+            authenticatorData.CopyTo(message);
+            clientDataHash.CopyTo(message.AsSpan(authenticatorData.Length));
+            return Verify(message, signature);
+        }
+
+        var hashName = HashOf(Algorithm);
+        var hash = Hashes.Get(hashName);
+        hash.AppendData(authenticatorData);
+        hash.AppendData(clientDataHash);
+        Span<byte> digest = stackalloc byte[64];
+        var length = hash.GetHashAndReset(digest);
+        digest = digest[..length];
+        try
+        {
+            if (KeyType == CoseKeyType.EC2)
+            {
+                return Algorithm is CoseAlgorithm.ES256 or CoseAlgorithm.ES384 or CoseAlgorithm.ES512 &&
+                    ((ECDsa)PlatformKey()).VerifyHash(digest, signature, DSASignatureFormat.Rfc3279DerSequence);
+            }
+
+            var padding = Algorithm switch
+            {
+                CoseAlgorithm.PS256 or CoseAlgorithm.PS384 or CoseAlgorithm.PS512 => RSASignaturePadding.Pss,
+                _ => RSASignaturePadding.Pkcs1,
+            };
+            return ((RSA)PlatformKey()).VerifyHash(digest, signature, hashName, padding);
+        }
+        catch (CryptographicException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Verifies a WebAuthn signature made with this key's algorithm over <paramref name="data"/>.</summary>
     /// <returns><see langword="true"/> when it verifies; <see langword="false"/> for any wrong or malformed signature.</returns>
     public bool Verify(ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature)
@@ -398,4 +448,41 @@ public sealed class CoseKey
 
     private static WebAuthnException Unsupported(string detail) =>
         new(ReasonCodes.WebAuthnUnsupportedKey, $"The credential public key cannot be used: {detail}. Use an authenticator with a supported key.");
+}
+
+/// <summary>One reusable hash object per thread and algorithm (an <see cref="IncrementalHash"/> is not thread-safe).</summary>
+internal static class Hashes
+{
+    [ThreadStatic]
+    private static IncrementalHash? _sha256;
+
+    [ThreadStatic]
+    private static IncrementalHash? _sha384;
+
+    [ThreadStatic]
+    private static IncrementalHash? _sha512;
+
+    [ThreadStatic]
+    private static IncrementalHash? _sha1;
+
+    /// <summary>This thread's hash object for <paramref name="name"/>, reset (callers finish with GetHashAndReset).</summary>
+    public static IncrementalHash Get(HashAlgorithmName name)
+    {
+        if (name == HashAlgorithmName.SHA384)
+        {
+            return _sha384 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA384);
+        }
+
+        if (name == HashAlgorithmName.SHA512)
+        {
+            return _sha512 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA512);
+        }
+
+        if (name == HashAlgorithmName.SHA1)
+        {
+            return _sha1 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
+        }
+
+        return _sha256 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    }
 }

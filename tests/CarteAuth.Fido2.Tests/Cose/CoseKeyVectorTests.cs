@@ -26,5 +26,15 @@ public sealed class CoseKeyVectorTests
         var tampered = v.Authentication["signature"].ToArray();
         tampered[tampered.Length / 2] ^= 0x01;
         Assert.False(attested.CredentialPublicKey.Verify(signed, tampered));
+
+        // The assertion form (incremental hashing, digest verification) agrees with the plain one, twice on this thread.
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.True(attested.CredentialPublicKey.VerifyAssertion(authData, v.Authentication["clientDataJSON"], v.Authentication["signature"]), id);
+            Assert.False(attested.CredentialPublicKey.VerifyAssertion(authData, v.Authentication["clientDataJSON"], tampered));
+            var otherClientData = v.Authentication["clientDataJSON"].ToArray();
+            otherClientData[^2] ^= 0x01;
+            Assert.False(attested.CredentialPublicKey.VerifyAssertion(authData, otherClientData, v.Authentication["signature"]));
+        }
     }
 }
