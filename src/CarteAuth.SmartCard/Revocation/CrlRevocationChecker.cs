@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Org.BouncyCastle.Asn1.X509;
 using Org.BouncyCastle.X509;
 
@@ -18,11 +17,12 @@ public sealed class CrlRevocationChecker : ICertificateRevocationChecker
     private const string IssuingDistributionPointOid = "2.5.29.28";
     private const string AuthorityKeyIdentifierOid = "2.5.29.35";
 
-    private readonly HttpClient _httpClient;
     private readonly CrlRevocationOptions _options;
+    private readonly HttpClient _httpClient;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly DegradedMode _degraded;
+    private readonly RevocationServices _services;
     private readonly ConcurrentDictionary<string, CachedCrl> _cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _downloads = new(StringComparer.Ordinal);
 
@@ -34,22 +34,17 @@ public sealed class CrlRevocationChecker : ICertificateRevocationChecker
     /// <exception cref="CarteAuthException">The options are invalid (<see cref="ReasonCodes.CertRevocationInvalidOptions"/>).</exception>
     public CrlRevocationChecker(HttpClient httpClient, CrlRevocationOptions? options = null, TimeProvider? timeProvider = null, ILogger<CrlRevocationChecker>? logger = null)
     {
-        ArgumentNullException.ThrowIfNull(httpClient);
-        _httpClient = httpClient;
         _options = options ?? new CrlRevocationOptions();
-        _options.Validate();
-        _timeProvider = timeProvider ?? TimeProvider.System;
-        _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _degraded = new DegradedMode(_options, _timeProvider, _logger);
+        _services = RevocationServices.Create(httpClient, _options, timeProvider, logger);
+        (_httpClient, _timeProvider, _logger, _degraded) = (_services.Http, _services.Time, _services.Logger, _services.Degraded);
     }
 
     /// <inheritdoc/>
     public async ValueTask<RevocationCheckResult> CheckAsync(X509Certificate2 certificate, X509Certificate2 issuer, CancellationToken cancellationToken = default)
     {
-        var (pair, failure) = CertificatePair.Create(certificate, issuer);
-        if (pair is null)
+        if (!_services.TryPair(certificate, issuer, out var pair, out var failure))
         {
-            return RevocationLog.Report(_logger, certificate.SerialNumber, failure!);
+            return failure;
         }
 
         var url = _options.CrlUrl ?? DistributionPoint(pair.CrlDistributionPoints);

@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.Ocsp;
 using Org.BouncyCastle.Asn1.X509;
@@ -22,11 +21,12 @@ public sealed class OcspRevocationChecker : ICertificateRevocationChecker
 {
     private const string OcspSigningOid = "1.3.6.1.5.5.7.3.9";
 
-    private readonly HttpClient _httpClient;
     private readonly OcspRevocationOptions _options;
+    private readonly HttpClient _httpClient;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly DegradedMode _degraded;
+    private readonly RevocationServices _services;
     private readonly ConcurrentDictionary<string, CachedAnswer> _cache = new(StringComparer.Ordinal);
 
     /// <summary>Creates the checker.</summary>
@@ -37,22 +37,17 @@ public sealed class OcspRevocationChecker : ICertificateRevocationChecker
     /// <exception cref="CarteAuthException">The options are invalid (<see cref="ReasonCodes.CertRevocationInvalidOptions"/>).</exception>
     public OcspRevocationChecker(HttpClient httpClient, OcspRevocationOptions? options = null, TimeProvider? timeProvider = null, ILogger<OcspRevocationChecker>? logger = null)
     {
-        ArgumentNullException.ThrowIfNull(httpClient);
-        _httpClient = httpClient;
         _options = options ?? new OcspRevocationOptions();
-        _options.Validate();
-        _timeProvider = timeProvider ?? TimeProvider.System;
-        _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _degraded = new DegradedMode(_options, _timeProvider, _logger);
+        _services = RevocationServices.Create(httpClient, _options, timeProvider, logger);
+        (_httpClient, _timeProvider, _logger, _degraded) = (_services.Http, _services.Time, _services.Logger, _services.Degraded);
     }
 
     /// <inheritdoc/>
     public async ValueTask<RevocationCheckResult> CheckAsync(X509Certificate2 certificate, X509Certificate2 issuer, CancellationToken cancellationToken = default)
     {
-        var (pair, failure) = CertificatePair.Create(certificate, issuer);
-        if (pair is null)
+        if (!_services.TryPair(certificate, issuer, out var pair, out var failure))
         {
-            return RevocationLog.Report(_logger, certificate.SerialNumber, failure!);
+            return failure;
         }
 
         if (_cache.TryGetValue(pair.CacheKey, out var cached) && _timeProvider.GetUtcNow() < cached.Until)

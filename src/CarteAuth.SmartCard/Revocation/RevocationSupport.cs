@@ -173,6 +173,33 @@ internal sealed class CertificatePair
     }
 }
 
+/// <summary>What every revocation checker is built from: its HTTP client, clock, logger and degraded-mode memory.</summary>
+/// <param name="Http">The HTTP client (e.g. from IHttpClientFactory).</param>
+/// <param name="Time">The clock.</param>
+/// <param name="Logger">The logger.</param>
+/// <param name="Degraded">The degraded-mode memory of last good answers.</param>
+internal sealed record RevocationServices(HttpClient Http, TimeProvider Time, ILogger Logger, DegradedMode Degraded)
+{
+    /// <summary>Validates <paramref name="options"/> and applies the defaults (system clock, no logging).</summary>
+    /// <exception cref="CarteAuthException">The options are invalid (<see cref="ReasonCodes.CertRevocationInvalidOptions"/>).</exception>
+    public static RevocationServices Create(HttpClient httpClient, RevocationCheckerOptions options, TimeProvider? timeProvider, ILogger? logger)
+    {
+        ArgumentNullException.ThrowIfNull(httpClient);
+        options.Validate();
+        var time = timeProvider ?? TimeProvider.System;
+        var log = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+        return new RevocationServices(httpClient, time, log, new DegradedMode(options, time, log));
+    }
+
+    /// <summary>The checked certificate/issuer pair, or the reported failure when the issuer did not issue the certificate.</summary>
+    public bool TryPair(X509Certificate2 certificate, X509Certificate2 issuer, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out CertificatePair? pair, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out RevocationCheckResult? failure)
+    {
+        (pair, var refused) = CertificatePair.Create(certificate, issuer);
+        failure = pair is null ? RevocationLog.Report(Logger, certificate.SerialNumber, refused!) : null;
+        return pair is not null;
+    }
+}
+
 /// <summary>HTTP exchanges of the revocation checkers: time-limited, size-limited, every failure a message.</summary>
 internal static class RevocationHttp
 {
