@@ -71,6 +71,28 @@ internal sealed class IssuerPaths
         out X509Certificate2? issuer)
     {
         issuer = null;
+        try
+        {
+            return TryExtendCore(certificate, anchors, intermediates, generation, time, now, out issuer);
+        }
+        catch (Exception e) when (e is CryptographicException or System.Formats.Asn1.AsnContentException or ArgumentException)
+        {
+            // A malformed extension or name: the platform chain engine judges the certificate and says why.
+            issuer = null;
+            return false;
+        }
+    }
+
+    private bool TryExtendCore(
+        X509Certificate2 certificate,
+        X509Certificate2Collection anchors,
+        X509Certificate2Collection intermediates,
+        long generation,
+        DateTimeOffset time,
+        DateTimeOffset now,
+        out X509Certificate2? issuer)
+    {
+        issuer = null;
         if (_lifetime <= TimeSpan.Zero || !IsPlainEndCertificate(certificate))
         {
             return false;

@@ -93,6 +93,20 @@ public sealed class IssuerPathTests
     }
 
     [Fact]
+    public async Task A_card_with_a_malformed_authority_key_identifier_gets_the_platform_verdict_not_an_exception()
+    {
+        var card = Issue(CardFixtures.Pki.Intermediate, withAuthorityKeyIdentifier: false, extra: r => r.CertificateExtensions.Add(new X509Extension("2.5.29.35", [0x30, 0x05, 0x80, 0x09, 0x01], critical: false)));
+        var shortcut = CardFixtures.Validator(Options(issuerPaths: true));
+        var platform = CardFixtures.Validator(Options(issuerPaths: false));
+
+        var a = await shortcut.ValidateAsync(card);
+        var b = await platform.ValidateAsync(card);
+
+        Assert.Equal(b.ReasonCode, a.ReasonCode);
+        Assert.Equal(0, shortcut.IssuerPathExtensions);
+    }
+
+    [Fact]
     public async Task A_path_with_name_constraints_is_left_to_the_platform()
     {
         using var constrained = ConstrainedIntermediate();
@@ -140,7 +154,7 @@ public sealed class IssuerPathTests
     }
 
     /// <summary>A doctor-shaped card issued by <paramref name="issuer"/>, with optional extra extensions.</summary>
-    private static X509Certificate2 Issue(X509Certificate2 issuer, Action<CertificateRequest>? extra = null, DateTimeOffset? notAfter = null)
+    private static X509Certificate2 Issue(X509Certificate2 issuer, Action<CertificateRequest>? extra = null, DateTimeOffset? notAfter = null, bool withAuthorityKeyIdentifier = true)
     {
         var doctor = CardFixtures.Card("doctor");
         var request = new CertificateRequest(doctor.SubjectName, LeafKey.Value, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
@@ -152,7 +166,11 @@ public sealed class IssuerPathTests
             }
         }
 
-        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer, true, false));
+        if (withAuthorityKeyIdentifier)
+        {
+            request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer, true, false));
+        }
+
         extra?.Invoke(request);
         var now = DateTimeOffset.UtcNow;
 
