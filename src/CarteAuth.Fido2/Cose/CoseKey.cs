@@ -15,8 +15,9 @@ public sealed class CoseKey
 {
     private const int MaxRsaModulusBytes = 1024; // 8192-bit
 
-    // The platform key, imported on first use and kept: importing costs about as much as one verification. Only public
-    // verification runs on it, which the platform's ECDsa/RSA do concurrently (as SessionSigningKey relies on too).
+    // The platform key, imported once and kept (EC2 keys at parse, where the point is checked; RSA on first use):
+    // importing costs about as much as one verification. Only public verification runs on it, which the platform's
+    // ECDsa/RSA do concurrently (as SessionSigningKey relies on too).
     private AsymmetricAlgorithm? _platformKey;
 
     private CoseKey(ReadOnlyMemory<byte> encoded, CoseKeyType keyType, CoseAlgorithm algorithm, CoseCurve? curve, ECParameters? ec, RSAParameters? rsa, byte[]? okp)
@@ -137,7 +138,7 @@ public sealed class CoseKey
                     3 => (CoseCurve.P521, 66, ECCurve.NamedCurves.nistP521),
                     _ => throw Unsupported($"EC2 curve {crv?.ToString() ?? "(missing)"} is not supported (P-256 = 1, P-384 = 2, P-521 = 3)"),
                 };
-                if (algorithm is not (CoseAlgorithm.ES256 or CoseAlgorithm.ES384 or CoseAlgorithm.ES512))
+                if (!IsEcdsa(algorithm))
                 {
                     throw Unsupported($"an EC2 key cannot have algorithm {algorithm}");
                 }
@@ -148,21 +149,22 @@ public sealed class CoseKey
                 }
 
                 var parameters = new ECParameters { Curve = oid, Q = new ECPoint { X = x, Y = y } };
+                ECDsa imported;
                 try
                 {
-                    using var check = ECDsa.Create(parameters); // refuses points not on the curve
+                    imported = ECDsa.Create(parameters); // refuses points not on the curve; kept as the platform key
                 }
                 catch (CryptographicException ex)
                 {
                     throw new WebAuthnException(ReasonCodes.WebAuthnUnsupportedKey, $"The credential public key is not a valid {curve} point: {ex.Message}", ex);
                 }
 
-                return new CoseKey(encoded, CoseKeyType.EC2, algorithm, curve, parameters, null, null);
+                return new CoseKey(encoded, CoseKeyType.EC2, algorithm, curve, parameters, null, null) { _platformKey = imported };
             }
 
             case (long)CoseKeyType.RSA:
             {
-                if (algorithm is not (CoseAlgorithm.RS256 or CoseAlgorithm.RS384 or CoseAlgorithm.RS512 or CoseAlgorithm.PS256 or CoseAlgorithm.PS384 or CoseAlgorithm.PS512 or CoseAlgorithm.RS1))
+                if (RsaPadding(algorithm) is null)
                 {
                     throw Unsupported($"an RSA key cannot have algorithm {algorithm}");
                 }
@@ -234,18 +236,9 @@ public sealed class CoseKey
         digest = digest[..length];
         try
         {
-            if (KeyType == CoseKeyType.EC2)
-            {
-                return Algorithm is CoseAlgorithm.ES256 or CoseAlgorithm.ES384 or CoseAlgorithm.ES512 &&
-                    ((ECDsa)PlatformKey()).VerifyHash(digest, signature, DSASignatureFormat.Rfc3279DerSequence);
-            }
-
-            var padding = Algorithm switch
-            {
-                CoseAlgorithm.PS256 or CoseAlgorithm.PS384 or CoseAlgorithm.PS512 => RSASignaturePadding.Pss,
-                _ => RSASignaturePadding.Pkcs1,
-            };
-            return ((RSA)PlatformKey()).VerifyHash(digest, signature, hashName, padding);
+            return KeyType == CoseKeyType.EC2
+                ? IsEcdsa(Algorithm) && ((ECDsa)PlatformKey()).VerifyHash(digest, signature, DSASignatureFormat.Rfc3279DerSequence)
+                : RsaPadding(Algorithm) is { } padding && ((RSA)PlatformKey()).VerifyHash(digest, signature, hashName, padding);
         }
         catch (CryptographicException)
         {
@@ -365,9 +358,18 @@ public sealed class CoseKey
         _ => HashAlgorithmName.SHA256,
     };
 
+    private static bool IsEcdsa(CoseAlgorithm algorithm) => algorithm is CoseAlgorithm.ES256 or CoseAlgorithm.ES384 or CoseAlgorithm.ES512;
+
+    private static RSASignaturePadding? RsaPadding(CoseAlgorithm algorithm) => algorithm switch
+    {
+        CoseAlgorithm.PS256 or CoseAlgorithm.PS384 or CoseAlgorithm.PS512 => RSASignaturePadding.Pss,
+        CoseAlgorithm.RS256 or CoseAlgorithm.RS384 or CoseAlgorithm.RS512 or CoseAlgorithm.RS1 => RSASignaturePadding.Pkcs1,
+        _ => null,
+    };
+
     private static bool VerifyEcdsa(ECDsa ecdsa, CoseAlgorithm algorithm, ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature)
     {
-        if (algorithm is not (CoseAlgorithm.ES256 or CoseAlgorithm.ES384 or CoseAlgorithm.ES512))
+        if (!IsEcdsa(algorithm))
         {
             return false;
         }
@@ -385,12 +387,7 @@ public sealed class CoseKey
 
     private static bool VerifyRsa(RSA rsa, CoseAlgorithm algorithm, ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature)
     {
-        var padding = algorithm switch
-        {
-            CoseAlgorithm.PS256 or CoseAlgorithm.PS384 or CoseAlgorithm.PS512 => RSASignaturePadding.Pss,
-            CoseAlgorithm.RS256 or CoseAlgorithm.RS384 or CoseAlgorithm.RS512 or CoseAlgorithm.RS1 => RSASignaturePadding.Pkcs1,
-            _ => null,
-        };
+        var padding = RsaPadding(algorithm);
         if (padding is null)
         {
             return false;
