@@ -18,10 +18,6 @@ public sealed class CrlRevocationChecker : ICertificateRevocationChecker
     private const string AuthorityKeyIdentifierOid = "2.5.29.35";
 
     private readonly CrlRevocationOptions _options;
-    private readonly HttpClient _httpClient;
-    private readonly TimeProvider _timeProvider;
-    private readonly ILogger _logger;
-    private readonly DegradedMode _degraded;
     private readonly RevocationServices _services;
     private readonly ConcurrentDictionary<string, CachedCrl> _cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _downloads = new(StringComparer.Ordinal);
@@ -36,7 +32,6 @@ public sealed class CrlRevocationChecker : ICertificateRevocationChecker
     {
         _options = options ?? new CrlRevocationOptions();
         _services = RevocationServices.Create(httpClient, _options, timeProvider, logger);
-        (_httpClient, _timeProvider, _logger, _degraded) = (_services.Http, _services.Time, _services.Logger, _services.Degraded);
     }
 
     /// <inheritdoc/>
@@ -50,7 +45,7 @@ public sealed class CrlRevocationChecker : ICertificateRevocationChecker
         var url = _options.CrlUrl ?? DistributionPoint(pair.CrlDistributionPoints);
         if (url is null)
         {
-            return RevocationLog.Report(_logger, pair.SerialHex, RevocationCheckResult.Unavailable(
+            return RevocationLog.Report(_services.Logger, pair.SerialHex, RevocationCheckResult.Unavailable(
                 "The certificate has no HTTP CRL distribution point and no CrlUrl is configured: configure CrlRevocationOptions.CrlUrl (e.g. https://igc-sante.esante.gouv.fr/CRL/<CA>.crl) or use OCSP.",
                 ReasonCodes.CertRevocationNoSource));
         }
@@ -58,7 +53,7 @@ public sealed class CrlRevocationChecker : ICertificateRevocationChecker
         var (crl, fetched, crlFailure) = await GetCrlAsync(url, pair, cancellationToken).ConfigureAwait(false);
         if (crl is null)
         {
-            return RevocationLog.Report(_logger, pair.SerialHex, _degraded.Apply(pair.CacheKey, pair.SerialHex, crlFailure!));
+            return RevocationLog.Report(_services.Logger, pair.SerialHex, _services.Degraded.Apply(pair.CacheKey, pair.SerialHex, crlFailure!));
         }
 
         // RFC 5280 §6.3.3 (i): if the serial number appears on the CRL, the certificate is revoked (a listed serial
@@ -67,18 +62,18 @@ public sealed class CrlRevocationChecker : ICertificateRevocationChecker
         if (entry is not null)
         {
             var at = Utc(entry.RevocationDate);
-            RevocationLog.Revoked(_logger, pair.SerialHex, at, url.AbsoluteUri);
+            RevocationLog.Revoked(_services.Logger, pair.SerialHex, at, url.AbsoluteUri);
             return RevocationCheckResult.Revoked(at, $"The certificate {pair.SerialHex} is revoked since {at:u} according to the CRL {url}.");
         }
 
         var stale = Freshness(crl, url);
         if (stale is not null)
         {
-            return RevocationLog.Report(_logger, pair.SerialHex, _degraded.Apply(pair.CacheKey, pair.SerialHex, stale));
+            return RevocationLog.Report(_services.Logger, pair.SerialHex, _services.Degraded.Apply(pair.CacheKey, pair.SerialHex, stale));
         }
 
-        _degraded.RecordGood(pair.CacheKey, fetched);
-        RevocationLog.Checked(_logger, pair.SerialHex, url.AbsoluteUri, RevocationStatus.Good);
+        _services.Degraded.RecordGood(pair.CacheKey, fetched);
+        RevocationLog.Checked(_services.Logger, pair.SerialHex, url.AbsoluteUri, RevocationStatus.Good);
         return RevocationCheckResult.Good($"The certificate {pair.SerialHex} is not on the CRL {url} (thisUpdate {Utc(crl.ThisUpdate):u}).");
     }
 
@@ -128,20 +123,20 @@ public sealed class CrlRevocationChecker : ICertificateRevocationChecker
             }
 
             using var request = new HttpRequestMessage(HttpMethod.Get, url);
-            var (body, error) = await RevocationHttp.SendAsync(_httpClient, request, _options, cancellationToken).ConfigureAwait(false);
+            var (body, error) = await RevocationHttp.SendAsync(_services.Http, request, _options, cancellationToken).ConfigureAwait(false);
             if (body is null)
             {
                 return (null, default, RevocationCheckResult.Unavailable($"The CRL could not be downloaded: {error} Check that the CRL server is reachable from this host (proxy, firewall)."));
             }
 
-            var now = _timeProvider.GetUtcNow();
+            var now = _services.Time.GetUtcNow();
             var (crl, failure) = Verify(body, url, pair);
             if (crl is null)
             {
                 return (null, default, failure);
             }
 
-            RevocationLog.CrlDownloaded(_logger, url, crl.GetRevokedCertificates()?.Count ?? 0, crl.NextUpdate is { } n ? Utc(n) : null);
+            RevocationLog.CrlDownloaded(_services.Logger, url, crl.GetRevokedCertificates()?.Count ?? 0, crl.NextUpdate is { } n ? Utc(n) : null);
             var until = now + _options.MaxCacheDuration;
             if (crl.NextUpdate is { } next && Utc(next) < until)
             {
@@ -158,7 +153,7 @@ public sealed class CrlRevocationChecker : ICertificateRevocationChecker
     }
 
     private CachedCrl? TryCached(string key) =>
-        _cache.TryGetValue(key, out var cached) && _timeProvider.GetUtcNow() < cached.Until ? cached : null;
+        _cache.TryGetValue(key, out var cached) && _services.Time.GetUtcNow() < cached.Until ? cached : null;
 
     /// <summary>Parses the CRL and verifies it was issued and signed by the certificate's issuer (RFC 5280 §6.3.3 (b), (f), (g)).</summary>
     private static (X509Crl? Crl, RevocationCheckResult? Failure) Verify(byte[] body, Uri url, CertificatePair pair)
@@ -226,7 +221,7 @@ public sealed class CrlRevocationChecker : ICertificateRevocationChecker
     /// <summary>RFC 5280 §5.1.2.4-5: thisUpdate not in the future, nextUpdate not passed (beyond the tolerance).</summary>
     private RevocationCheckResult? Freshness(X509Crl crl, Uri url)
     {
-        var now = _timeProvider.GetUtcNow();
+        var now = _services.Time.GetUtcNow();
         var thisUpdate = Utc(crl.ThisUpdate);
         if (thisUpdate > now + _options.ClockSkew)
         {

@@ -22,10 +22,6 @@ public sealed class OcspRevocationChecker : ICertificateRevocationChecker
     private const string OcspSigningOid = "1.3.6.1.5.5.7.3.9";
 
     private readonly OcspRevocationOptions _options;
-    private readonly HttpClient _httpClient;
-    private readonly TimeProvider _timeProvider;
-    private readonly ILogger _logger;
-    private readonly DegradedMode _degraded;
     private readonly RevocationServices _services;
     private readonly ConcurrentDictionary<string, CachedAnswer> _cache = new(StringComparer.Ordinal);
 
@@ -39,7 +35,6 @@ public sealed class OcspRevocationChecker : ICertificateRevocationChecker
     {
         _options = options ?? new OcspRevocationOptions();
         _services = RevocationServices.Create(httpClient, _options, timeProvider, logger);
-        (_httpClient, _timeProvider, _logger, _degraded) = (_services.Http, _services.Time, _services.Logger, _services.Degraded);
     }
 
     /// <inheritdoc/>
@@ -50,7 +45,7 @@ public sealed class OcspRevocationChecker : ICertificateRevocationChecker
             return failure;
         }
 
-        if (_cache.TryGetValue(pair.CacheKey, out var cached) && _timeProvider.GetUtcNow() < cached.Until)
+        if (_cache.TryGetValue(pair.CacheKey, out var cached) && _services.Time.GetUtcNow() < cached.Until)
         {
             return cached.Result;
         }
@@ -58,13 +53,13 @@ public sealed class OcspRevocationChecker : ICertificateRevocationChecker
         var url = _options.ResponderUrl ?? ResponderUrl(certificate);
         if (url is null)
         {
-            return RevocationLog.Report(_logger, pair.SerialHex, RevocationCheckResult.Unavailable(
+            return RevocationLog.Report(_services.Logger, pair.SerialHex, RevocationCheckResult.Unavailable(
                 "The certificate has no OCSP responder in its Authority Information Access and no ResponderUrl is configured: configure OcspRevocationOptions.ResponderUrl (e.g. http://ocsp.esante.gouv.fr) or use the CRL.",
                 ReasonCodes.CertRevocationNoSource));
         }
 
         var result = await AskAsync(pair, url, cancellationToken).ConfigureAwait(false);
-        return RevocationLog.Report(_logger, pair.SerialHex, result.Status == RevocationStatus.Unavailable ? _degraded.Apply(pair.CacheKey, pair.SerialHex, result) : result);
+        return RevocationLog.Report(_services.Logger, pair.SerialHex, result.Status == RevocationStatus.Unavailable ? _services.Degraded.Apply(pair.CacheKey, pair.SerialHex, result) : result);
     }
 
     private static Uri? ResponderUrl(X509Certificate2 certificate)
@@ -109,17 +104,17 @@ public sealed class OcspRevocationChecker : ICertificateRevocationChecker
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(requestBody) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/ocsp-request");
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/ocsp-response"));
-        var (body, error) = await RevocationHttp.SendAsync(_httpClient, request, _options, cancellationToken).ConfigureAwait(false);
+        var (body, error) = await RevocationHttp.SendAsync(_services.Http, request, _options, cancellationToken).ConfigureAwait(false);
         if (body is null)
         {
             return RevocationCheckResult.Unavailable($"The OCSP responder could not be reached: {error} Check that it is reachable from this host (proxy, firewall).");
         }
 
-        var received = _timeProvider.GetUtcNow();
+        var received = _services.Time.GetUtcNow();
         var (answer, until) = Interpret(body, url, id, nonce, pair, received);
         if (answer.Status == RevocationStatus.Good)
         {
-            _degraded.RecordGood(pair.CacheKey, received);
+            _services.Degraded.RecordGood(pair.CacheKey, received);
         }
 
         if (until is { } expiry && answer.Status is RevocationStatus.Good or RevocationStatus.Revoked)
@@ -129,10 +124,10 @@ public sealed class OcspRevocationChecker : ICertificateRevocationChecker
 
         if (answer.Status == RevocationStatus.Revoked)
         {
-            RevocationLog.Revoked(_logger, pair.SerialHex, answer.RevokedAt, url.AbsoluteUri);
+            RevocationLog.Revoked(_services.Logger, pair.SerialHex, answer.RevokedAt, url.AbsoluteUri);
         }
 
-        RevocationLog.OcspAnswered(_logger, pair.SerialHex, url, answer.Status);
+        RevocationLog.OcspAnswered(_services.Logger, pair.SerialHex, url, answer.Status);
         return answer;
     }
 
