@@ -1,5 +1,5 @@
-using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace CarteAuth.Fido2;
 
@@ -10,8 +10,6 @@ namespace CarteAuth.Fido2;
 /// </summary>
 public sealed class CollectedClientData
 {
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
     private CollectedClientData(ReadOnlyMemory<byte> raw, string type, string challenge, string origin, bool crossOrigin, string? topOrigin)
     {
         Raw = raw;
@@ -51,43 +49,72 @@ public sealed class CollectedClientData
             throw new WebAuthnException(ReasonCodes.WebAuthnTooLarge, $"clientDataJSON is {clientDataJson.Length} bytes; at most {maxLength} are accepted.");
         }
 
-        try
+        // §5.8.1.2: clientDataJSON is UTF-8; invalid sequences are refused rather than replaced.
+        if (!Utf8.IsValid(clientDataJson.Span))
         {
-            _ = StrictUtf8.GetCharCount(clientDataJson.Span);
-        }
-        catch (DecoderFallbackException ex)
-        {
-            throw Malformed("it is not valid UTF-8 (WebAuthn §5.8.1.1 requires UTF-8)", ex);
+            throw Malformed("it is not valid UTF-8 (WebAuthn §5.8.1.1 requires UTF-8)");
         }
 
         string? type = null, challenge = null, origin = null, topOrigin = null;
         var crossOrigin = false;
+        var seen = Member.None;
+        List<string>? others = null;
         try
         {
-            using var doc = JsonDocument.Parse(clientDataJson, new JsonDocumentOptions { MaxDepth = 8, AllowDuplicateProperties = false });
-            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            var reader = new Utf8JsonReader(clientDataJson.Span, new JsonReaderOptions { MaxDepth = 8 });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
                 throw Malformed("it is not a JSON object");
             }
 
-            foreach (var member in doc.RootElement.EnumerateObject())
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                switch (member.Name)
+                var member = reader.ValueTextEquals("type"u8) ? Member.Type
+                    : reader.ValueTextEquals("challenge"u8) ? Member.Challenge
+                    : reader.ValueTextEquals("origin"u8) ? Member.Origin
+                    : reader.ValueTextEquals("crossOrigin"u8) ? Member.CrossOrigin
+                    : reader.ValueTextEquals("topOrigin"u8) ? Member.TopOrigin
+                    : Member.None;
+
+                // Member names are unique (RFC 8259 §4 SHOULD, enforced here so no two readers see different values).
+                var name = member == Member.None ? reader.GetString()! : null;
+                if (member != Member.None ? (seen & member) != 0 : (others ??= []).Contains(name!))
                 {
-                    case "type": type = String(member); break;
-                    case "challenge": challenge = String(member); break;
-                    case "origin": origin = String(member); break;
-                    case "topOrigin": topOrigin = String(member); break;
-                    case "crossOrigin":
-                        crossOrigin = member.Value.ValueKind switch
+                    throw Malformed($"the member '{name ?? reader.GetString()}' appears twice");
+                }
+
+                seen |= member;
+                if (name is not null)
+                {
+                    others!.Add(name);
+                }
+
+                reader.Read();
+                switch (member)
+                {
+                    case Member.Type: type = String(ref reader, "type"); break;
+                    case Member.Challenge: challenge = String(ref reader, "challenge"); break;
+                    case Member.Origin: origin = String(ref reader, "origin"); break;
+                    case Member.TopOrigin: topOrigin = String(ref reader, "topOrigin"); break;
+                    case Member.CrossOrigin:
+                        crossOrigin = reader.TokenType switch
                         {
-                            JsonValueKind.True => true,
-                            JsonValueKind.False => false,
+                            JsonTokenType.True => true,
+                            JsonTokenType.False => false,
                             _ => throw Malformed("'crossOrigin' is not a boolean"),
                         };
                         break;
-                    default: break; // §5.8.1: the client data may be extended; unknown members are ignored.
+                    default:
+                        // §5.8.1: the client data may be extended; unknown members are ignored.
+                        reader.Skip();
+                        break;
                 }
+            }
+
+            // One JSON object and nothing after it.
+            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+            {
+                throw Malformed("it is not a single JSON object");
             }
         }
         catch (JsonException ex)
@@ -104,10 +131,21 @@ public sealed class CollectedClientData
         return new CollectedClientData(clientDataJson, type, challenge, origin, crossOrigin, topOrigin);
     }
 
-    private static string String(JsonProperty member) => member.Value.ValueKind == JsonValueKind.String
-        ? member.Value.GetString()!
-        : throw Malformed($"'{member.Name}' is not a string");
+    private static string String(ref Utf8JsonReader reader, string name) => reader.TokenType == JsonTokenType.String
+        ? reader.GetString()!
+        : throw Malformed($"'{name}' is not a string");
 
     private static WebAuthnException Malformed(string detail, Exception? inner = null) =>
         new(ReasonCodes.WebAuthnMalformed, $"clientDataJSON is malformed: {detail}. Send response.clientDataJSON exactly as the browser produced it.", inner);
+
+    [Flags]
+    private enum Member
+    {
+        None = 0,
+        Type = 1,
+        Challenge = 2,
+        Origin = 4,
+        CrossOrigin = 8,
+        TopOrigin = 16,
+    }
 }

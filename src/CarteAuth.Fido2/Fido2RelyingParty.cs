@@ -29,7 +29,7 @@ public sealed class Fido2RelyingParty
 
     // Parsed credential public keys (with their imported platform key), by their COSE bytes: a credential's key never
     // changes, and parsing plus importing costs about as much as the signature check itself. Bounded: cleared when full.
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, CoseKey> _keys = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<byte[], CoseKey> _keys = new(ByteContent.Comparer);
 
     private const int ChallengeLength = 32;
     private const int MaxSignatureLength = 2048;
@@ -219,7 +219,11 @@ public sealed class Fido2RelyingParty
         try
         {
             var result = await AssertAsync(response, c => ConsumeChallengeAsync(c, WebAuthnCeremony.Authentication, binding, cancellationToken), context, cancellationToken).ConfigureAwait(false);
-            Fido2Log.AssertionVerified(_logger, Fido2CredentialStoreErrors.Shorten(result.Credential!.IdText), result.Credential.Owner.NationalId.Value, result.UserVerified, result.BackupEligible, result.BackedUp, result.SignCount);
+            if (_logger.IsEnabled(LogLevel.Information))
+            {
+                LogAssertionVerified(result);
+            }
+
             return result;
         }
         catch (CarteAuthException ex)
@@ -228,6 +232,9 @@ public sealed class Fido2RelyingParty
             return Fido2AssertionResult.Fail(ex.ReasonCode, ex.Message, context.Credential);
         }
     }
+
+    private void LogAssertionVerified(Fido2AssertionResult result) =>
+        Fido2Log.AssertionVerified(_logger, Fido2CredentialStoreErrors.Shorten(result.Credential!.IdText), result.Credential.Owner.NationalId.Value, result.UserVerified, result.BackupEligible, result.BackedUp, result.SignCount);
 
     /// <summary>Parses and verifies an authentication response given as JSON text.</summary>
     public ValueTask<Fido2AssertionResult> VerifyAssertionAsync(string responseJson, string? binding = null, CancellationToken cancellationToken = default)
@@ -323,7 +330,11 @@ public sealed class Fido2RelyingParty
                 AllowedCredentialIds = [.. allowed.Select((d, i) => WebAuthnBase64Url.Decode(d.Id, $"options.allowCredentials[{i}].id", AuthenticatorData.MaxCredentialIdLength))],
             };
             var result = await AssertAsync(response, c => ValueTask.FromResult(MatchChallenge(c, state)), context, cancellationToken).ConfigureAwait(false);
-            Fido2Log.AssertionVerified(_logger, Fido2CredentialStoreErrors.Shorten(result.Credential!.IdText), result.Credential.Owner.NationalId.Value, result.UserVerified, result.BackupEligible, result.BackedUp, result.SignCount);
+            if (_logger.IsEnabled(LogLevel.Information))
+            {
+                LogAssertionVerified(result);
+            }
+
             return result;
         }
         catch (CarteAuthException ex)
@@ -483,8 +494,7 @@ public sealed class Fido2RelyingParty
 
     private CoseKey CredentialKey(byte[] encoded)
     {
-        var cacheKey = Convert.ToBase64String(encoded);
-        if (_keys.TryGetValue(cacheKey, out var key))
+        if (_keys.TryGetValue(encoded, out var key))
         {
             return key;
         }
@@ -500,7 +510,8 @@ public sealed class Fido2RelyingParty
             _keys.Clear();
         }
 
-        return _keys.GetOrAdd(cacheKey, key);
+        // A copy as the key: the caller's array is not ours to keep.
+        return _keys.GetOrAdd(encoded.ToArray(), key);
     }
 
     private async ValueTask<Fido2AssertionResult> AssertAsync(AuthenticationResponseJSON response, Func<CollectedClientData, ValueTask<WebAuthnChallengeState>> resolveState, AssertionContext context, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using CarteAuth.Text;
 
 namespace CarteAuth.Fido2;
 
@@ -26,13 +27,12 @@ internal static class WebAuthnBase64Url
             throw new WebAuthnException(ReasonCodes.WebAuthnTooLarge, $"'{field}' is {value.Length} base64url characters; it may hold at most {maxBytes} bytes.");
         }
 
-        foreach (var c in value)
+        var bad = StrictBase64Url.IndexOfInvalidChar(value);
+        if (bad >= 0)
         {
-            if (!(c is >= 'A' and <= 'Z' or >= 'a' and <= 'z' or >= '0' and <= '9' or '-' or '_'))
-            {
-                var shown = c is >= ' ' and <= '~' ? $"'{c}'" : $"U+{(int)c:X4}";
-                throw new WebAuthnException(ReasonCodes.WebAuthnMalformed, $"'{field}' is not base64url without padding: it contains {shown}. Encode the bytes with the URL-safe alphabet (- and _) and no '=' padding, as PublicKeyCredential.toJSON() does.");
-            }
+            var c = value[bad];
+            var shown = c is >= ' ' and <= '~' ? $"'{c}'" : $"U+{(int)c:X4}";
+            throw new WebAuthnException(ReasonCodes.WebAuthnMalformed, $"'{field}' is not base64url without padding: it contains {shown}. Encode the bytes with the URL-safe alphabet (- and _) and no '=' padding, as PublicKeyCredential.toJSON() does.");
         }
 
         if (value.Length % 4 == 1)
@@ -40,22 +40,14 @@ internal static class WebAuthnBase64Url
             throw new WebAuthnException(ReasonCodes.WebAuthnMalformed, $"'{field}' is not base64url: its length {value.Length} is impossible (a multiple of 4 plus 1).");
         }
 
-        byte[] bytes;
-        try
-        {
-            bytes = Base64Url.DecodeFromChars(value);
-        }
-        catch (FormatException ex)
-        {
-            throw new WebAuthnException(ReasonCodes.WebAuthnMalformed, $"'{field}' is not valid base64url: {ex.Message}", ex);
-        }
-
         // One encoding per value: unused trailing bits must be zero (RFC 4648 §3.5), so two strings never name the same bytes.
-        if (!string.Equals(Encode(bytes), value, StringComparison.Ordinal))
+        if (!StrictBase64Url.IsCanonical(value))
         {
             throw new WebAuthnException(ReasonCodes.WebAuthnMalformed, $"'{field}' is not canonical base64url: its last character carries non-zero padding bits. Encode the bytes again.");
         }
 
+        // Alphabet, length and padding bits are checked: the text decodes.
+        var bytes = Base64Url.DecodeFromChars(value);
         return bytes;
     }
 }

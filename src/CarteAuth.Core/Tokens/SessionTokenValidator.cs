@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using CarteAuth.Authentication;
 using CarteAuth.Identity;
+using CarteAuth.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -264,12 +265,12 @@ public sealed partial class SessionTokenValidator
             return Fail(ReasonCodes.TokenTooLarge, $"The token header is {headerChars.Length} characters long; the limit is {MaxHeaderChars} (a CarteAuth header is about 100). Headers this large are refused unread.");
         }
 
-        if (headerChars.IsEmpty || !IsCanonicalBase64Url(headerChars))
+        if (headerChars.IsEmpty || !StrictBase64Url.IsCanonical(headerChars))
         {
             return Fail(ReasonCodes.TokenMalformed, $"The token header (part 1, {headerChars.Length} characters) is not valid unpadded base64url (RFC 7515 §2, RFC 4648 §5).");
         }
 
-        if (payloadChars.IsEmpty || !IsCanonicalBase64Url(payloadChars))
+        if (payloadChars.IsEmpty || !StrictBase64Url.IsCanonical(payloadChars))
         {
             return Fail(ReasonCodes.TokenMalformed, $"The token payload (part 2, {payloadChars.Length} characters) is not valid unpadded base64url (RFC 7515 §2, RFC 4648 §5).");
         }
@@ -306,7 +307,7 @@ public sealed partial class SessionTokenValidator
                 : $"The token signature is {signatureChars.Length} characters; a {algorithm.ToJwa()} signature of key '{key.Kid}' is {expectedSignatureChars} ({key.SignatureLength} bytes). The token was truncated or altered.");
         }
 
-        if (!IsCanonicalBase64Url(signatureChars))
+        if (!StrictBase64Url.IsCanonical(signatureChars))
         {
             return Fail(ReasonCodes.TokenMalformed, $"The token signature (part 3, {signatureChars.Length} characters) is not valid unpadded base64url (RFC 7515 §2, RFC 4648 §5).");
         }
@@ -939,27 +940,6 @@ public sealed partial class SessionTokenValidator
 
         return string.Join(", ", kids);
     }
-
-    /// <summary>
-    /// RFC 4648 §3.5 canonical encoding: a final partial group must have its unused low bits zero, and a length of
-    /// 4n+1 characters is never valid. Without this, several strings would decode to the same bytes.
-    /// </summary>
-    private static bool IsCanonicalBase64Url(ReadOnlySpan<char> s) => (s.Length & 3) switch
-    {
-        0 => true,
-        1 => false,
-        2 => (SixBits(s[^1]) & 0x0F) == 0,
-        _ => (SixBits(s[^1]) & 0x03) == 0,
-    };
-
-    private static int SixBits(char c) => c switch
-    {
-        >= 'A' and <= 'Z' => c - 'A',
-        >= 'a' and <= 'z' => c - 'a' + 26,
-        >= '0' and <= '9' => c - '0' + 52,
-        '-' => 62,
-        _ => 63,
-    };
 
     /// <summary>Returns a shared string for the common ACR values instead of allocating one.</summary>
     private static string KnownAcr(ref ClaimsJsonReader reader) =>

@@ -7,7 +7,7 @@ namespace CarteAuth.Fido2.Challenges;
 /// </summary>
 public sealed class InMemoryWebAuthnChallengeStore : IWebAuthnChallengeStore
 {
-    private readonly Dictionary<string, WebAuthnChallengeState> _entries = new(StringComparer.Ordinal);
+    private readonly Dictionary<byte[], WebAuthnChallengeState> _entries = new(ByteContent.Comparer);
     private readonly Lock _lock = new();
     private readonly TimeProvider _time;
 
@@ -46,7 +46,7 @@ public sealed class InMemoryWebAuthnChallengeStore : IWebAuthnChallengeStore
     {
         ArgumentNullException.ThrowIfNull(state);
         cancellationToken.ThrowIfCancellationRequested();
-        var key = WebAuthnBase64Url.Encode(state.Challenge);
+        var key = state.Challenge.ToArray();
         lock (_lock)
         {
             if (_entries.Count >= Capacity)
@@ -80,10 +80,9 @@ public sealed class InMemoryWebAuthnChallengeStore : IWebAuthnChallengeStore
     public ValueTask<WebAuthnChallengeState?> ConsumeAsync(ReadOnlyMemory<byte> challenge, WebAuthnCeremony ceremony, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var key = WebAuthnBase64Url.Encode(challenge.Span);
         lock (_lock)
         {
-            if (!_entries.Remove(key, out var state))
+            if (!_entries.GetAlternateLookup<ReadOnlySpan<byte>>().Remove(challenge.Span, out _, out var state))
             {
                 return ValueTask.FromResult<WebAuthnChallengeState?>(null);
             }

@@ -17,11 +17,14 @@ public static class CarteAuthFido2ServiceCollectionExtensions
     /// <summary>
     /// Registers <see cref="Fido2RelyingParty"/>, <see cref="Fido2Authenticator"/> (as an <see cref="IAuthenticator"/>,
     /// so Core's <see cref="IAuthenticationService"/> runs it for <see cref="Fido2AssertionRequest"/>), an
-    /// <see cref="InMemoryWebAuthnChallengeStore"/> (unless an <see cref="IWebAuthnChallengeStore"/> is registered), an
-    /// in-memory credential store (unless <see cref="CarteAuthFido2Builder.UseSqliteCredentialStore"/> is called or an
-    /// <see cref="IFido2CredentialStore"/> is registered) and <see cref="TimeProvider"/>. The
-    /// <see cref="IAttestationVerifier"/> registered by the application is used; without one, only attestation
-    /// <c>none</c> is accepted (so the high level cannot be reached). <see cref="Fido2Options"/> are validated at start
+    /// <see cref="InMemoryWebAuthnChallengeStore"/> (unless an <see cref="IWebAuthnChallengeStore"/> is registered) and
+    /// <see cref="TimeProvider"/>. The credential store is chosen on the returned builder:
+    /// <see cref="CarteAuthFido2Builder.UseSqliteCredentialStore"/> (the embedded default for one node),
+    /// <see cref="CarteAuthFido2Builder.UseInMemoryCredentialStore"/> (tests), or an <see cref="IFido2CredentialStore"/>
+    /// registered by the application; with none, resolving the relying party fails with a message saying so (registered
+    /// keys must survive a restart, so there is no silent in-memory fallback). The <see cref="IAttestationVerifier"/>
+    /// registered by the application is used; without one, <see cref="AttestationVerifier.CreateDefault"/> with
+    /// <see cref="Fido2Options.AttestationRoots"/> and, when registered, the FIDO Metadata Service. <see cref="Fido2Options"/> are validated at start
     /// (<see cref="OptionsValidationException"/> naming the fix).
     /// </summary>
     /// <param name="services">The service collection.</param>

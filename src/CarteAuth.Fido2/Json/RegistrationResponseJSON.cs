@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace CarteAuth.Fido2.Json;
 
@@ -54,6 +55,7 @@ public sealed class AuthenticatorAttestationResponseJSON
 }
 
 /// <summary>What <c>credential.toJSON()</c> gives after <c>navigator.credentials.get()</c> (WebAuthn L3 §5.1.9 <c>AuthenticationResponseJSON</c>).</summary>
+[JsonConverter(typeof(AuthenticationResponseJsonConverter))]
 public sealed class AuthenticationResponseJSON
 {
     /// <summary>The credential id, base64url (equal to <see cref="RawId"/>).</summary>

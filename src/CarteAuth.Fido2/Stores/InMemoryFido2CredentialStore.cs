@@ -3,7 +3,7 @@ namespace CarteAuth.Fido2.Stores;
 /// <summary>A credential store in process memory (tests, demos, single-node with no persistence needed).</summary>
 public sealed class InMemoryFido2CredentialStore : IFido2CredentialStore
 {
-    private readonly Dictionary<string, Fido2CredentialRecord> _records = new(StringComparer.Ordinal);
+    private readonly Dictionary<byte[], Fido2CredentialRecord> _records = new(ByteContent.Comparer);
     private readonly Lock _lock = new();
 
     /// <inheritdoc/>
@@ -13,7 +13,7 @@ public sealed class InMemoryFido2CredentialStore : IFido2CredentialStore
         cancellationToken.ThrowIfCancellationRequested();
         lock (_lock)
         {
-            if (!_records.TryAdd(record.IdText, record))
+            if (!_records.TryAdd(record.Id.ToArray(), record))
             {
                 throw Fido2CredentialStoreErrors.Exists(record.IdText);
             }
@@ -28,7 +28,7 @@ public sealed class InMemoryFido2CredentialStore : IFido2CredentialStore
         cancellationToken.ThrowIfCancellationRequested();
         lock (_lock)
         {
-            return ValueTask.FromResult(_records.GetValueOrDefault(WebAuthnBase64Url.Encode(credentialId.Span)));
+            return ValueTask.FromResult(_records.GetAlternateLookup<ReadOnlySpan<byte>>().TryGetValue(credentialId.Span, out var record) ? record : null);
         }
     }
 
@@ -52,10 +52,10 @@ public sealed class InMemoryFido2CredentialStore : IFido2CredentialStore
     public ValueTask<bool> UpdateAfterAssertionAsync(ReadOnlyMemory<byte> credentialId, uint expectedSignCount, uint newSignCount, bool backedUp, DateTimeOffset usedAt, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var key = WebAuthnBase64Url.Encode(credentialId.Span);
         lock (_lock)
         {
-            if (!_records.TryGetValue(key, out var record) || record.SignCount != expectedSignCount)
+            var records = _records.GetAlternateLookup<ReadOnlySpan<byte>>();
+            if (!records.TryGetValue(credentialId.Span, out var key, out var record) || record.SignCount != expectedSignCount)
             {
                 return ValueTask.FromResult(false);
             }
@@ -71,7 +71,7 @@ public sealed class InMemoryFido2CredentialStore : IFido2CredentialStore
         cancellationToken.ThrowIfCancellationRequested();
         lock (_lock)
         {
-            return ValueTask.FromResult(_records.Remove(WebAuthnBase64Url.Encode(credentialId.Span)));
+            return ValueTask.FromResult(_records.GetAlternateLookup<ReadOnlySpan<byte>>().Remove(credentialId.Span));
         }
     }
 }

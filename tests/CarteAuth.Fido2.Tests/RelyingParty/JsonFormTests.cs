@@ -78,6 +78,57 @@ public sealed class JsonFormTests
     }
 
     [Fact]
+    public void Browser_assertion_json_parses_ignores_unknown_members_and_round_trips()
+    {
+        const string json = """
+            {"id":"AQID","rawId":"AQID","response":{"clientDataJSON":"e30","authenticatorData":"AA","signature":"AQ","userHandle":"Ag","future":[1,{"a":2}]},
+             "authenticatorAttachment":"platform","clientExtensionResults":{"appid":false,"x":{"y":[1]}},"type":"public-key","somethingNew":{"z":null}}
+            """;
+        var r = AuthenticationResponseJSON.Parse(json);
+        Assert.Equal("AQID", r.Id);
+        Assert.Equal("Ag", r.Response.UserHandle);
+        Assert.Equal("platform", r.AuthenticatorAttachment);
+        Assert.False(r.ClientExtensionResults["appid"].GetBoolean());
+        Assert.Equal(1, r.ClientExtensionResults["x"].GetProperty("y")[0].GetInt32());
+        Assert.Equal(
+            """{"id":"AQID","rawId":"AQID","response":{"clientDataJSON":"e30","authenticatorData":"AA","signature":"AQ","userHandle":"Ag"},"authenticatorAttachment":"platform","clientExtensionResults":{"appid":false,"x":{"y":[1]}},"type":"public-key"}""",
+            r.ToJson());
+        var minimal = AuthenticationResponseJSON.Parse("""{"id":"AQID","rawId":"AQID","response":{"clientDataJSON":"e30","authenticatorData":"AA","signature":"AQ","userHandle":null},"authenticatorAttachment":null,"clientExtensionResults":{},"type":"public-key"}""");
+        Assert.Null(minimal.Response.UserHandle);
+        Assert.Null(minimal.AuthenticatorAttachment);
+        Assert.Empty(minimal.ClientExtensionResults);
+        Assert.Equal("""{"id":"AQID","rawId":"AQID","response":{"clientDataJSON":"e30","authenticatorData":"AA","signature":"AQ"},"clientExtensionResults":{},"type":"public-key"}""", minimal.ToJson());
+    }
+
+    [Theory]
+    [InlineData("""{"rawId":"AQID","type":"public-key","response":{"clientDataJSON":"e30","authenticatorData":"AA","signature":"AQ"},"clientExtensionResults":{}}""", "'id'")]
+    [InlineData("""{"id":"AQID","type":"public-key","response":{"clientDataJSON":"e30","authenticatorData":"AA","signature":"AQ"},"clientExtensionResults":{}}""", "'rawId'")]
+    [InlineData("""{"id":"AQID","rawId":"AQID","type":"public-key","clientExtensionResults":{}}""", "'response'")]
+    [InlineData("""{"id":"AQID","rawId":"AQID","type":"public-key","response":{"clientDataJSON":"e30","authenticatorData":"AA","signature":"AQ"}}""", "'clientExtensionResults'")]
+    [InlineData("""{"id":"AQID","rawId":"AQID","response":{"clientDataJSON":"e30","authenticatorData":"AA","signature":"AQ"},"clientExtensionResults":{}}""", "'type'")]
+    [InlineData("""{"id":"AQID","rawId":"AQID","type":"public-key","response":{"authenticatorData":"AA","signature":"AQ"},"clientExtensionResults":{}}""", "response.clientDataJSON")]
+    [InlineData("""{"id":"AQID","rawId":"AQID","type":"public-key","response":{"clientDataJSON":"e30","signature":"AQ"},"clientExtensionResults":{}}""", "response.authenticatorData")]
+    [InlineData("""{"id":"AQID","rawId":"AQID","type":"public-key","response":{"clientDataJSON":"e30","authenticatorData":"AA"},"clientExtensionResults":{}}""", "response.signature")]
+    [InlineData("""{"id":"AQID","rawId":"AQID","type":"public-key","response":{"clientDataJSON":"e30","authenticatorData":"AA","signature":null},"clientExtensionResults":{}}""", "response.signature")]
+    [InlineData("""{"id":"AQID","rawId":"AQID","type":"public-key","response":{"clientDataJSON":"e30","authenticatorData":"AA","signature":"AQ","userHandle":7},"clientExtensionResults":{}}""", "response.userHandle")]
+    [InlineData("""{"id":"AQID","rawId":"AQID","type":"public-key","response":{"clientDataJSON":"e30","clientDataJSON":"e30","authenticatorData":"AA","signature":"AQ"},"clientExtensionResults":{}}""", "clientDataJSON")]
+    [InlineData("""{"id":"AQID","id":"AQID","rawId":"AQID","type":"public-key","response":{"clientDataJSON":"e30","authenticatorData":"AA","signature":"AQ"},"clientExtensionResults":{}}""", "'id'")]
+    [InlineData("""{"id":"AQID","rawId":"AQID","type":"public-key","response":{"clientDataJSON":"e30","authenticatorData":"AA","signature":"AQ"},"clientExtensionResults":{"a":1,"a":2}}""", "clientExtensionResults.a")]
+    [InlineData("""{"id":"AQID","rawId":"AQID","type":"public-key","response":"x","clientExtensionResults":{}}""", "'response'")]
+    [InlineData("""{"id":"AQID","rawId":"AQID","type":"public-key","response":{"clientDataJSON":"e30","authenticatorData":"AA","signature":"AQ"},"clientExtensionResults":[]}""", "'clientExtensionResults'")]
+    [InlineData("""{"id":["AQID"],"rawId":"AQID","type":"public-key","response":{"clientDataJSON":"e30","authenticatorData":"AA","signature":"AQ"},"clientExtensionResults":{}}""", "'id'")]
+    [InlineData("""[]""", "object")]
+    [InlineData("""{"id":"AQID",""", "")]
+    [InlineData("""{"id":"AQID","rawId":"AQID","type":"public-key","response":{"clientDataJSON":"e30","authenticatorData":"AA","signature":"AQ"},"clientExtensionResults":{}} {}""", "")]
+    [InlineData("""null""", "null")]
+    public void Malformed_assertion_json_is_refused_naming_the_member(string json, string member)
+    {
+        var ex = Assert.Throws<WebAuthnException>(() => AuthenticationResponseJSON.Parse(json));
+        Assert.Equal(ReasonCodes.WebAuthnMalformed, ex.ReasonCode);
+        Assert.Contains(member, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Oversized_json_is_too_large()
     {
         var ex = Assert.Throws<WebAuthnException>(() => AuthenticationResponseJSON.Parse(new string(' ', WebAuthnJson.DefaultMaxLength + 1)));
@@ -127,6 +178,16 @@ public sealed class JsonFormTests
         Assert.Equal("https://example.com", c.TopOrigin);
     }
 
+    [Fact]
+    public void Client_data_member_names_may_be_escaped_and_whitespace_is_allowed()
+    {
+        var c = CollectedClientData.Parse(Encoding.UTF8.GetBytes(" { \"ty\\u0070e\" : \"webauthn.get\", \"challenge\":\"AAAA\",\"origin\":\"https://example.org\",\"a\":1,\"b\":{\"a\":1} } "));
+        Assert.Equal("webauthn.get", c.Type);
+        Assert.Equal("https://example.org", c.Origin);
+        Assert.False(c.CrossOrigin);
+        Assert.Null(c.TopOrigin);
+    }
+
     [Theory]
     [InlineData("""{"challenge":"AAAA","origin":"https://example.org"}""")]
     [InlineData("""{"type":"webauthn.get","origin":"https://example.org"}""")]
@@ -134,6 +195,12 @@ public sealed class JsonFormTests
     [InlineData("""{"type":1,"challenge":"AAAA","origin":"https://example.org"}""")]
     [InlineData("""{"type":"webauthn.get","challenge":"AAAA","origin":"https://example.org","crossOrigin":"true"}""")]
     [InlineData("""{"type":"webauthn.get","challenge":"AAAA","challenge":"BBBB","origin":"https://example.org"}""")]
+    [InlineData("""{"type":"webauthn.get","ty\u0070e":"webauthn.create","challenge":"AAAA","origin":"https://example.org"}""")]
+    [InlineData("""{"type":"webauthn.get","challenge":"AAAA","origin":"https://example.org","x":1,"x":2}""")]
+    [InlineData("""{"type":"webauthn.get","challenge":"AAAA","origin":"https://example.org"}{}""")]
+    [InlineData("""{"type":"webauthn.get","challenge":"AAAA","origin":"https://example.org"} x""")]
+    [InlineData("""{"type":"webauthn.get","challenge":"AAAA","origin":"https://example.org","x":[[[[[[[[[1]]]]]]]]]}""")]
+    [InlineData("""{"type":"webauthn.get","challenge":"AAAA","origin":"https://example.org","topOrigin":null}""")]
     [InlineData("""["webauthn.get"]""")]
     [InlineData("""{"type":"webauthn.get",""")]
     [InlineData("")]
