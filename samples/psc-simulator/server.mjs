@@ -517,6 +517,9 @@ const configuration = {
     }
     return globalThis.fetch(url, options);
   },
+  // Like Keycloak, a refresh token for every client allowed the refresh_token grant (not only with offline_access);
+  // without offline_access it ends with the PSC session.
+  issueRefreshToken: async (ctx, client) => client.grantTypeAllowed('refresh_token'),
   // Consent is given automatically for the registered (first-party) clients: every requested scope and claim.
   loadExistingGrant: async (ctx) => {
     const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId);

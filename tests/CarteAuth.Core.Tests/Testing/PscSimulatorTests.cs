@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using CarteAuth.Identity;
@@ -144,12 +146,83 @@ public sealed class PscSimulatorTests
         Assert.Equal("899700075122", idToken.RootElement.GetProperty("SubjectNameID").GetString());
     }
 
+    [Fact]
+    public async Task Logout_AfterAPrivateKeyJwtLogin_SendsABackChannelLogoutToken()
+    {
+        using var timeout = new CancellationTokenSource(Budget);
+        await using var simulator = await PscSimulator.StartAsync(cancellationToken: timeout.Token);
+        using var key = RSA.Create(2048);
+        await simulator.SetClientJwksAsync(PscSimulator.JwtClientId, key, "test-key-1", timeout.Token);
+        var receiverPort = FreePort();
+        using var receiver = new HttpListener();
+        receiver.Prefixes.Add($"http://127.0.0.1:{receiverPort}/bcl/");
+        receiver.Start();
+        await simulator.SetBackchannelLogoutUriAsync(PscSimulator.JwtClientId, new Uri($"http://127.0.0.1:{receiverPort}/bcl/"), timeout.Token);
+        var (verifier, challenge) = PscSimulator.CreatePkce();
+        var redirectUri = PscSimulator.RedirectUri(54323);
+        var cookies = new CookieContainer();
+        var callback = await simulator.LoginAsync(
+            simulator.BuildAuthorizeUrl(PscSimulator.JwtClientId, redirectUri, "state-3", "nonce-3", challenge), "899700000013", "ecps", cookies, timeout.Token);
+
+        using var http = new HttpClient();
+        using var tokenResponse = await http.PostAsync(simulator.TokenEndpoint, new FormUrlEncodedContent([
+            new("grant_type", "authorization_code"), new("code", Query(callback)["code"]),
+            new("redirect_uri", redirectUri.ToString()), new("code_verifier", verifier),
+            new("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+            new("client_assertion", ClientAssertion(key, "test-key-1", PscSimulator.JwtClientId, simulator.TokenEndpoint))]), timeout.Token);
+        var tokenJson = await tokenResponse.Content.ReadAsStringAsync(timeout.Token);
+        Assert.True(tokenResponse.IsSuccessStatusCode, tokenJson + simulator.Output);
+        using var tokens = JsonDocument.Parse(tokenJson);
+        var idToken = tokens.RootElement.GetProperty("id_token").GetString()!;
+        using var claims = JwtPayload(idToken);
+        Assert.Equal(["swk", "pin", "mfa"], Strings(claims.RootElement.GetProperty("amr")));
+        var sid = claims.RootElement.GetProperty("sid").GetString();
+
+        var received = receiver.GetContextAsync();
+        var logout = simulator.LogoutAsync(new Uri(simulator.EndSessionEndpoint +
+            $"?id_token_hint={idToken}&post_logout_redirect_uri={Uri.EscapeDataString("http://127.0.0.1:54323/logged-out")}&state=bye"), cookies, timeout.Token);
+        var context = await received.WaitAsync(timeout.Token);
+        using (var reader = new StreamReader(context.Request.InputStream))
+        {
+            var form = await reader.ReadToEndAsync(timeout.Token);
+            using var logoutToken = JwtPayload(WebUtility.UrlDecode(form["logout_token=".Length..]));
+            Assert.Equal(sid, logoutToken.RootElement.GetProperty("sid").GetString());
+            Assert.True(logoutToken.RootElement.GetProperty("events").TryGetProperty("http://schemas.openid.net/event/backchannel-logout", out _));
+        }
+
+        context.Response.StatusCode = 200;
+        context.Response.Close();
+        var end = await logout;
+        Assert.Equal("http://127.0.0.1:54323/logged-out?state=bye", end.ToString());
+    }
+
     private static async Task<JsonDocument> PostAsync(HttpClient http, Uri uri, KeyValuePair<string, string>[] form, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new FormUrlEncodedContent(form) };
         request.Headers.Authorization = Basic(PscSimulator.ClientId, PscSimulator.ClientSecret);
         using var response = await http.SendAsync(request, cancellationToken);
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+    }
+
+    private static string ClientAssertion(RSA key, string keyId, string clientId, Uri audience)
+    {
+        var header = Base64Url(JsonSerializer.SerializeToUtf8Bytes(new { alg = "RS256", typ = "JWT", kid = keyId }));
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var payload = Base64Url(JsonSerializer.SerializeToUtf8Bytes(new
+        {
+            iss = clientId, sub = clientId, aud = audience.ToString(), jti = Guid.NewGuid().ToString("N"), iat = now, exp = now + 60,
+        }));
+        var signature = key.SignData(Encoding.ASCII.GetBytes($"{header}.{payload}"), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        return $"{header}.{payload}.{Base64Url(signature)}";
+    }
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     private static AuthenticationHeaderValue Basic(string clientId, string secret) =>
