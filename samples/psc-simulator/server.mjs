@@ -238,7 +238,7 @@ async function approveCiba(authReqId, method = 'ecps') {
     for (const resource of [request.resource].flat()) grant.addResourceScope(resource, request.scope);
   }
   await grant.save();
-  const { acr, amr } = authenticationOf(professional, methods[method] ? method : 'ecps');
+  const { acr, amr } = authenticationOf(professional ?? {}, methods[method] ? method : 'ecps');
   await provider.backchannelResult(request, grant, { acr, amr, authTime: now() });
   pending.status = 'approved';
   log(`CIBA ${authReqId} approved for ${pending.idNat}`);
