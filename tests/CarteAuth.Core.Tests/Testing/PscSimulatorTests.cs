@@ -20,8 +20,9 @@ public sealed class PscSimulatorTests
         using var document = JsonDocument.Parse(File.ReadAllText(RepositoryPaths.Of("samples", "psc-simulator", "professionals.json")));
         var ids = document.RootElement.GetProperty("professionals").EnumerateArray().Select(p => p.GetProperty("idNat").GetString()!).ToList();
 
-        Assert.Contains("810002813839", ids);
-        Assert.Contains("899700075122", ids);
+        Assert.Equal([PscSimulator.MedecinIdNat, PscSimulator.PharmacienIdNat, PscSimulator.InfirmierIdNat, PscSimulator.LowAssuranceIdNat], ids);
+        Assert.DoesNotContain(PscSimulator.UnknownIdNat, ids);
+        Assert.True(NationalId.TryParse(PscSimulator.UnknownIdNat, out _));
         Assert.All(ids, id => Assert.Equal(NationalIdKind.Rpps, NationalId.Parse(id).Kind));
     }
 
@@ -108,7 +109,7 @@ public sealed class PscSimulatorTests
         var (_, challenge) = PscSimulator.CreatePkce();
         var authorize = simulator.BuildAuthorizeUrl(PscSimulator.ClientId, PscSimulator.RedirectUri(54322), "state-2", "nonce-2", challenge);
 
-        var callback = await simulator.LoginAsync(authorize, "812345678901", cancellationToken: timeout.Token);
+        var callback = await simulator.LoginAsync(authorize, PscSimulator.UnknownIdNat, cancellationToken: timeout.Token);
 
         var query = Query(callback);
         Assert.Equal("access_denied", query["error"]);
@@ -133,6 +134,7 @@ public sealed class PscSimulatorTests
         using var pending = await PostAsync(http, simulator.TokenEndpoint,
             [new("grant_type", "urn:openid:params:grant-type:ciba"), new("auth_req_id", authReqId)], timeout.Token);
         Assert.Equal("authorization_pending", pending.RootElement.GetProperty("error").GetString());
+        Assert.Equal(authReqId, await simulator.WaitForPendingCibaAsync("899700075122", timeout.Token));
         var listed = Assert.Single(await simulator.ListCibaAsync(timeout.Token));
         Assert.Equal(("899700075122", "pending", "A1B2"), (listed.IdNat, listed.Status, listed.BindingMessage));
 
