@@ -149,6 +149,82 @@ public sealed class PscSimulatorTests
     }
 
     [Fact]
+    public async Task Ciba_TooFastPollsSlowDown_DenialAndExpiryAreReported()
+    {
+        using var timeout = new CancellationTokenSource(Budget);
+        // A long interval keeps the hasty poll hasty on a loaded machine; only authorization_pending becomes slow_down.
+        await using var simulator = await PscSimulator.StartAsync(
+            new PscSimulatorOptions { CibaInterval = TimeSpan.FromSeconds(5) }, timeout.Token);
+        using var http = new HttpClient();
+        async Task<string> StartAsync(string idNat, string? expiry = null)
+        {
+            KeyValuePair<string, string>[] form = expiry is null
+                ? [new("scope", "openid scope_all"), new("login_hint", idNat)]
+                : [new("scope", "openid scope_all"), new("login_hint", idNat), new("requested_expiry", expiry)];
+            using var started = await PostAsync(http, simulator.BackchannelAuthenticationEndpoint, form, timeout.Token);
+            return started.RootElement.GetProperty("auth_req_id").GetString()!;
+        }
+
+        async Task<string?> PollAsync(string authReqId)
+        {
+            using var answer = await PostAsync(http, simulator.TokenEndpoint,
+                [new("grant_type", "urn:openid:params:grant-type:ciba"), new("auth_req_id", authReqId)], timeout.Token);
+            return answer.RootElement.TryGetProperty("error", out var error) ? error.GetString() : null;
+        }
+
+        using var unknown = await PostAsync(http, simulator.BackchannelAuthenticationEndpoint,
+            [new("scope", "openid scope_all"), new("login_hint", PscSimulator.UnknownIdNat)], timeout.Token);
+        Assert.Equal("unknown_user_id", unknown.RootElement.GetProperty("error").GetString());
+
+        var hasty = await StartAsync(PscSimulator.MedecinIdNat);
+        Assert.Equal("slow_down", await PollAsync(hasty));
+
+        var refused = await StartAsync(PscSimulator.PharmacienIdNat);
+        var expiring = await StartAsync(PscSimulator.InfirmierIdNat, expiry: "1");
+        await simulator.DenyCibaAsync(refused, timeout.Token);
+        await Task.Delay(TimeSpan.FromSeconds(1.2), timeout.Token);
+        Assert.Equal("access_denied", await PollAsync(refused));
+        Assert.Equal("expired_token", await PollAsync(expiring));
+    }
+
+    [Fact]
+    public async Task TokenExchange_GivesAJwtAccessTokenForTheAudience_AndIntrospectionSeesTheSubjectToken()
+    {
+        using var timeout = new CancellationTokenSource(Budget);
+        await using var simulator = await PscSimulator.StartAsync(
+            new PscSimulatorOptions { CibaAutoApproveAfter = TimeSpan.Zero, CibaInterval = TimeSpan.Zero }, timeout.Token);
+        using var http = new HttpClient();
+        using var started = await PostAsync(http, simulator.BackchannelAuthenticationEndpoint,
+            [new("scope", "openid scope_all"), new("login_hint", PscSimulator.InfirmierIdNat)], timeout.Token);
+        await Task.Delay(TimeSpan.FromMilliseconds(300), timeout.Token);
+        using var tokens = await PostAsync(http, simulator.TokenEndpoint,
+            [new("grant_type", "urn:openid:params:grant-type:ciba"), new("auth_req_id", started.RootElement.GetProperty("auth_req_id").GetString()!)], timeout.Token);
+        var accessToken = tokens.RootElement.GetProperty("access_token").GetString()!;
+
+        using var introspection = await PostAsync(http, simulator.IntrospectionEndpoint, [new("token", accessToken)], timeout.Token);
+        Assert.True(introspection.RootElement.GetProperty("active").GetBoolean());
+        Assert.Equal(PscSimulator.ClientId, introspection.RootElement.GetProperty("client_id").GetString());
+
+        using var exchanged = await PostAsync(http, simulator.TokenEndpoint,
+        [
+            new("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange"), new("subject_token", accessToken),
+            new("subject_token_type", "urn:ietf:params:oauth:token-type:access_token"), new("audience", "https://api.example.test"),
+        ], timeout.Token);
+        Assert.Equal("urn:ietf:params:oauth:token-type:access_token", exchanged.RootElement.GetProperty("issued_token_type").GetString());
+        Assert.Equal("Bearer", exchanged.RootElement.GetProperty("token_type").GetString());
+        using var jwt = JwtPayload(exchanged.RootElement.GetProperty("access_token").GetString()!);
+        Assert.Equal("https://api.example.test", jwt.RootElement.GetProperty("aud").GetString());
+        Assert.Equal(introspection.RootElement.GetProperty("sub").GetString(), jwt.RootElement.GetProperty("sub").GetString());
+
+        using var refused = await PostAsync(http, simulator.TokenEndpoint,
+        [
+            new("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange"), new("subject_token", "not-a-token"),
+            new("subject_token_type", "urn:ietf:params:oauth:token-type:access_token"), new("audience", "https://api.example.test"),
+        ], timeout.Token);
+        Assert.Equal("invalid_grant", refused.RootElement.GetProperty("error").GetString());
+    }
+
+    [Fact]
     public async Task Logout_AfterAPrivateKeyJwtLogin_SendsABackChannelLogoutToken()
     {
         using var timeout = new CancellationTokenSource(Budget);
