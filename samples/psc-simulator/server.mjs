@@ -695,7 +695,10 @@ async function interaction(req, res, url) {
       log(`login refused: unknown idNat '${idNat.slice(0, 64)}'`);
       result = { error: 'access_denied', error_description: 'unknown professional: this idNat is not a test professional of the simulator' };
     } else {
-      const { acr, amr } = authenticationOf(professional, method);
+      const { amr } = authenticationOf(professional, method);
+      let { acr } = authenticationOf(professional, method);
+      // Test-only: a form field acr (one of acr_values_supported) lowers or changes the level of this login.
+      if (form.acr && configuration.acrValues.includes(form.acr)) acr = form.acr;
       result = { login: { accountId: professional.sub, acr, amr, remember: true } };
       log(`login ${idNat} by ${method} (acr ${acr}, amr ${amr.join(' ')}) for client ${details.params.client_id}`);
     }
