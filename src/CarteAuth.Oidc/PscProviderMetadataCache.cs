@@ -208,6 +208,15 @@ public sealed class PscProviderMetadataCache
         }
 
         PscLog.DiscoveryLoaded(_logger, _options.Issuer, url);
+
+        // Duende fetched the JWKS along with the document: use it rather than fetching it a second time.
+        if (response.KeySet is { Keys.Count: > 0 } keySet && TryConvert(keySet) is { } keys)
+        {
+            _keys = keys;
+            _keysLoadedAt = _time.GetUtcNow();
+            PscLog.KeysLoaded(_logger, keys.Keys.Count, _options.Issuer, response.JwksUri!);
+        }
+
         return new PscProviderMetadata
         {
             Issuer = response.Issuer!,
@@ -258,6 +267,19 @@ public sealed class PscProviderMetadataCache
         keys.SkipUnresolvedJsonWebKeys = true;
         PscLog.KeysLoaded(_logger, keys.Keys.Count, _options.Issuer, jwksUri);
         return keys;
+    }
+
+    private static JsonWebKeySet? TryConvert(Duende.IdentityModel.Jwk.JsonWebKeySet keySet)
+    {
+        try
+        {
+            var keys = new JsonWebKeySet(System.Text.Json.JsonSerializer.Serialize(keySet)) { SkipUnresolvedJsonWebKeys = true };
+            return keys.Keys.Count == keySet.Keys.Count ? keys : null;
+        }
+        catch (Exception e) when (e is ArgumentException or System.Text.Json.JsonException or NotSupportedException)
+        {
+            return null;
+        }
     }
 
     private static PscException DiscoveryFailed(DiscoveryDocumentResponse response, string url) => new(

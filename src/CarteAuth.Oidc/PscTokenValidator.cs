@@ -238,8 +238,9 @@ public sealed class PscTokenValidator
             ValidateLifetime = false,
             RequireExpirationTime = false,
             ClockSkew = _options.ClockSkew,
+            // One key, chosen above by kid (or the single candidate when the token has none).
             IssuerSigningKey = key,
-            TryAllIssuerSigningKeys = false,
+            TryAllIssuerSigningKeys = true,
             ValidateIssuerSigningKey = false,
             RequireSignedTokens = true,
             ValidAlgorithms = [.. _options.AllowedAlgorithms],
