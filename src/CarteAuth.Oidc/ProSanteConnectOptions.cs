@@ -15,7 +15,7 @@ public enum PscClientAuthenticationMethod
 }
 
 /// <summary>
-/// Settings of the Pro Santé Connect client. Checked by <see cref="Validate"/> (at start when registered with
+/// Settings of the Pro Santé Connect client. Checked by <see cref="Validate()"/> (at start when registered with
 /// <c>AddCarteAuthProSanteConnect</c>): every problem is a <see cref="PscException"/> with
 /// <see cref="ReasonCodes.PscInvalidOptions"/> saying how to fix it.
 /// </summary>
@@ -130,9 +130,16 @@ public sealed class ProSanteConnectOptions
         return this;
     }
 
-    /// <summary>Checks the options.</summary>
+    /// <summary>Checks every option (what <see cref="ProSanteConnectClient"/> and <c>AddCarteAuthProSanteConnect</c> need).</summary>
     /// <exception cref="PscException"><see cref="ReasonCodes.PscInvalidOptions"/> naming the fix.</exception>
-    public void Validate()
+    public void Validate() => Validate(PscOptionsScope.All);
+
+    /// <summary>
+    /// Checks the options a part needs: the discovery cache needs only the provider's; the token validator also the
+    /// client id; the flows also the client credentials. So <c>carteauth psc discover</c> or <c>validate-id-token</c>
+    /// work without a secret.
+    /// </summary>
+    internal void Validate(PscOptionsScope scope)
     {
         if (!Uri.TryCreate(Issuer, UriKind.Absolute, out var issuer) || issuer.Scheme is not ("https" or "http"))
         {
@@ -162,31 +169,14 @@ public sealed class ProSanteConnectOptions
             }
         }
 
-        if (string.IsNullOrWhiteSpace(ClientId))
+        if (scope.HasFlag(PscOptionsScope.ClientId) && string.IsNullOrWhiteSpace(ClientId))
         {
             throw Invalid("ClientId is required: set it to the client id ANS registered for this service (or the simulator's client id).");
         }
 
-        switch (ClientAuthentication)
+        if (scope.HasFlag(PscOptionsScope.ClientCredentials))
         {
-            case PscClientAuthenticationMethod.ClientSecretBasic when string.IsNullOrEmpty(ClientSecret):
-                throw Invalid("ClientSecret is required with client_secret_basic: set it (from a secret store, not in source), or choose PrivateKeyJwt with ClientAssertionSigningCredentials.");
-            case PscClientAuthenticationMethod.PrivateKeyJwt when ClientAssertionSigningCredentials is null:
-                throw Invalid("ClientAssertionSigningCredentials are required with private_key_jwt: give the client's private key (X509SigningCredentials, or SigningCredentials over a JsonWebKey/ECDsa/RSA key).");
-            case PscClientAuthenticationMethod.PrivateKeyJwt when !IsAsymmetric(ClientAssertionSigningCredentials!.Algorithm):
-                throw Invalid($"The client assertion algorithm '{ClientAssertionSigningCredentials!.Algorithm}' is not allowed: use RS256, PS256 or ES256 (RFC 7523 with an asymmetric key).");
-            case not (PscClientAuthenticationMethod.ClientSecretBasic or PscClientAuthenticationMethod.PrivateKeyJwt):
-                throw Invalid($"ClientAuthentication {(int)ClientAuthentication} is unknown: use ClientSecretBasic or PrivateKeyJwt.");
-        }
-
-        if (ClientAssertionLifetime < TimeSpan.FromSeconds(10) || ClientAssertionLifetime > TimeSpan.FromMinutes(5))
-        {
-            throw Invalid($"ClientAssertionLifetime {ClientAssertionLifetime} is out of range: use 10 seconds to 5 minutes.");
-        }
-
-        if (ClientCertificate is not null && !ClientCertificate.HasPrivateKey)
-        {
-            throw Invalid($"ClientCertificate '{ClientCertificate.Subject}' has no private key: load it from a PFX/PKCS#12 file or a store entry with its key.");
+            ValidateClientCredentials();
         }
 
         if (!Scope.Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains("openid", StringComparer.Ordinal))
@@ -271,6 +261,31 @@ public sealed class ProSanteConnectOptions
         Ciba.Validate();
     }
 
+    private void ValidateClientCredentials()
+    {
+        switch (ClientAuthentication)
+        {
+            case PscClientAuthenticationMethod.ClientSecretBasic when string.IsNullOrEmpty(ClientSecret):
+                throw Invalid("ClientSecret is required with client_secret_basic: set it (from a secret store, not in source), or choose PrivateKeyJwt with ClientAssertionSigningCredentials.");
+            case PscClientAuthenticationMethod.PrivateKeyJwt when ClientAssertionSigningCredentials is null:
+                throw Invalid("ClientAssertionSigningCredentials are required with private_key_jwt: give the client's private key (X509SigningCredentials, or SigningCredentials over a JsonWebKey/ECDsa/RSA key).");
+            case PscClientAuthenticationMethod.PrivateKeyJwt when !IsAsymmetric(ClientAssertionSigningCredentials!.Algorithm):
+                throw Invalid($"The client assertion algorithm '{ClientAssertionSigningCredentials!.Algorithm}' is not allowed: use RS256, PS256 or ES256 (RFC 7523 with an asymmetric key).");
+            case not (PscClientAuthenticationMethod.ClientSecretBasic or PscClientAuthenticationMethod.PrivateKeyJwt):
+                throw Invalid($"ClientAuthentication {(int)ClientAuthentication} is unknown: use ClientSecretBasic or PrivateKeyJwt.");
+        }
+
+        if (ClientAssertionLifetime < TimeSpan.FromSeconds(10) || ClientAssertionLifetime > TimeSpan.FromMinutes(5))
+        {
+            throw Invalid($"ClientAssertionLifetime {ClientAssertionLifetime} is out of range: use 10 seconds to 5 minutes.");
+        }
+
+        if (ClientCertificate is not null && !ClientCertificate.HasPrivateKey)
+        {
+            throw Invalid($"ClientCertificate '{ClientCertificate.Subject}' has no private key: load it from a PFX/PKCS#12 file or a store entry with its key.");
+        }
+    }
+
     internal Uri IssuerUri => new(Issuer, UriKind.Absolute);
 
     internal static bool IsLoopback(Uri uri) =>
@@ -281,6 +296,20 @@ public sealed class ProSanteConnectOptions
     internal static bool IsHmac(string? alg) => alg is "HS256" or "HS384" or "HS512";
 
     internal static PscException Invalid(string message) => new(ReasonCodes.PscInvalidOptions, message);
+}
+
+/// <summary>Which options a component needs.</summary>
+[Flags]
+internal enum PscOptionsScope
+{
+    /// <summary>Issuer, discovery, algorithms, limits.</summary>
+    Provider = 0,
+    /// <summary>Plus the client id (token audience).</summary>
+    ClientId = 1,
+    /// <summary>Plus the client's credentials (secret or signing key, mTLS certificate).</summary>
+    ClientCredentials = 2,
+    /// <summary>Everything.</summary>
+    All = ClientId | ClientCredentials,
 }
 
 /// <summary>Back-channel logout settings (OpenID Connect Back-Channel Logout 1.0).</summary>

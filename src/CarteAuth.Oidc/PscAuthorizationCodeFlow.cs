@@ -118,7 +118,7 @@ public sealed class PscAuthorizationCodeFlow
             CodeVerifier = pending.CodeVerifier,
         };
         _credentials.Apply(request);
-        var tokens = await _http.RequestAuthorizationCodeTokenAsync(request, ct).ConfigureAwait(false);
+        var tokens = await PscHttp.CallAsync(() => _http.RequestAuthorizationCodeTokenAsync(request, ct), "token endpoint", metadata.TokenEndpoint, ct).ConfigureAwait(false);
         if (tokens.IsError)
         {
             throw PscHttp.Unavailable(tokens, "token endpoint", metadata.TokenEndpoint, ct) ?? CodeExchangeFailed(tokens, metadata.TokenEndpoint);

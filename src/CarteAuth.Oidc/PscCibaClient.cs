@@ -85,7 +85,7 @@ public sealed class PscCibaClient
             RequestedExpiry = expiry is { } e ? (int)e.TotalSeconds : null,
         };
         _credentials.Apply(message);
-        var response = await _http.RequestBackchannelAuthenticationAsync(message, ct).ConfigureAwait(false);
+        var response = await PscHttp.CallAsync(() => _http.RequestBackchannelAuthenticationAsync(message, ct), "CIBA endpoint", endpoint, ct).ConfigureAwait(false);
         if (response.IsError)
         {
             throw PscHttp.Unavailable(response, "CIBA endpoint", endpoint, ct) ?? (response.ErrorType == ResponseErrorType.Protocol
@@ -126,7 +126,7 @@ public sealed class PscCibaClient
 
             var request = new BackchannelAuthenticationTokenRequest { Address = metadata.TokenEndpoint, AuthenticationRequestId = pending.AuthReqId };
             _credentials.Apply(request);
-            var tokens = await _http.RequestBackchannelAuthenticationTokenAsync(request, ct).ConfigureAwait(false);
+            var tokens = await PscHttp.CallAsync(() => _http.RequestBackchannelAuthenticationTokenAsync(request, ct), "token endpoint", metadata.TokenEndpoint, ct).ConfigureAwait(false);
             if (!tokens.IsError)
             {
                 // CIBA ID tokens carry no nonce (the request had none); acr, signature, audience… are checked as usual.

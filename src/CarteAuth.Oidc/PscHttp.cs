@@ -32,6 +32,23 @@ internal static class PscHttp
         return null;
     }
 
+    /// <summary>
+    /// Runs a Duende.IdentityModel call: it turns most failures into an error response, but lets timeouts
+    /// (<see cref="HttpClient.Timeout"/> is a <see cref="TaskCanceledException"/>) and a few others escape; those become
+    /// <c>psc.provider-unavailable</c> here. The caller's own cancellation propagates.
+    /// </summary>
+    public static async Task<T> CallAsync<T>(Func<Task<T>> call, string what, string url, CancellationToken ct)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or HttpRequestException or IOException or Polly.ExecutionRejectedException && !ct.IsCancellationRequested)
+        {
+            throw UnavailableFrom(e, what, url);
+        }
+    }
+
     /// <summary>The typed error for an exception thrown while calling the provider (never for the caller's cancellation).</summary>
     public static PscException UnavailableFrom(Exception e, string what, string url) => e switch
     {

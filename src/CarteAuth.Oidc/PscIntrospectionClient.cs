@@ -55,7 +55,7 @@ public sealed class PscIntrospectionClient
             ?? throw new PscException(ReasonCodes.PscIntrospectionFailed, $"The provider's discovery document ({metadata.DiscoveryUrl}) has no introspection_endpoint.");
         var request = new TokenIntrospectionRequest { Address = endpoint, Token = token, TokenTypeHint = tokenTypeHint };
         _credentials.Apply(request);
-        var response = await _http.IntrospectTokenAsync(request, ct).ConfigureAwait(false);
+        var response = await PscHttp.CallAsync(() => _http.IntrospectTokenAsync(request, ct), "introspection endpoint", endpoint, ct).ConfigureAwait(false);
         if (response.IsError)
         {
             throw PscHttp.Unavailable(response, "introspection endpoint", endpoint, ct) ?? new PscException(

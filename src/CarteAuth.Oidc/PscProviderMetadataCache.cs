@@ -32,7 +32,7 @@ public sealed class PscProviderMetadataCache
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(httpClient);
-        options.Validate();
+        options.Validate(PscOptionsScope.Provider);
         _options = options;
         _http = httpClient;
         _time = timeProvider ?? TimeProvider.System;
@@ -187,7 +187,7 @@ public sealed class PscProviderMetadataCache
             RequireKeySet = false,
             AdditionalEndpointBaseAddresses = [.. _options.AdditionalEndpointBaseAddresses],
         };
-        var response = await _http.GetDiscoveryDocumentAsync(new DiscoveryDocumentRequest { Address = _options.Issuer, Policy = policy }, ct).ConfigureAwait(false);
+        var response = await PscHttp.CallAsync(() => _http.GetDiscoveryDocumentAsync(new DiscoveryDocumentRequest { Address = _options.Issuer, Policy = policy }, ct), "discovery document", url, ct).ConfigureAwait(false);
         if (response.IsError)
         {
             throw PscHttp.Unavailable(response, "discovery document", url, ct) ?? DiscoveryFailed(response, url);
@@ -245,7 +245,7 @@ public sealed class PscProviderMetadataCache
 
     private async Task<JsonWebKeySet> FetchKeysAsync(string jwksUri, CancellationToken ct)
     {
-        var response = await _http.GetJsonWebKeySetAsync(jwksUri, ct).ConfigureAwait(false);
+        var response = await PscHttp.CallAsync(() => _http.GetJsonWebKeySetAsync(jwksUri, ct), "JWKS", jwksUri, ct).ConfigureAwait(false);
         if (response.IsError)
         {
             throw PscHttp.Unavailable(response, "JWKS", jwksUri, ct) ?? new PscException(

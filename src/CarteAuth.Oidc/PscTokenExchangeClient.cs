@@ -68,7 +68,7 @@ public sealed class PscTokenExchangeClient
         };
 
         _credentials.Apply(message);
-        var response = await _http.RequestTokenExchangeTokenAsync(message, ct).ConfigureAwait(false);
+        var response = await PscHttp.CallAsync(() => _http.RequestTokenExchangeTokenAsync(message, ct), "token endpoint", metadata.TokenEndpoint, ct).ConfigureAwait(false);
         if (response.IsError)
         {
             throw PscHttp.Unavailable(response, "token endpoint", metadata.TokenEndpoint, ct) ?? new PscException(

@@ -38,7 +38,7 @@ public sealed class PscTokenValidator
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(metadata);
         ArgumentNullException.ThrowIfNull(replayCache);
-        options.Validate();
+        options.Validate(PscOptionsScope.ClientId);
         _options = options;
         _metadata = metadata;
         _replay = replayCache;
@@ -113,6 +113,12 @@ public sealed class PscTokenValidator
             }
 
             return new PscIdToken(token, level);
+        }
+        catch (Exception e) when (IsClaimReadError(e))
+        {
+            var error = new PscException(ReasonCodes.PscMalformedToken, $"The ID token has a claim of an unexpected type: {e.Message}", e);
+            PscLog.TokenRefused(_logger, error.ReasonCode, error.Message);
+            throw error;
         }
         catch (PscException e)
         {
@@ -191,6 +197,23 @@ public sealed class PscTokenValidator
     }
 
     private async Task<JsonWebToken> ValidateJwtAsync(string? jwt, string kind, bool requireExpiration, CancellationToken ct)
+    {
+        try
+        {
+            return await ValidateJwtCoreAsync(jwt, kind, requireExpiration, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsClaimReadError(e))
+        {
+            // A claim of an unexpected JSON type (exp as a string, aud as an object…) surfaces as one of these.
+            throw new PscException(ReasonCodes.PscMalformedToken, $"The {kind} has a claim of an unexpected type: {e.Message}", e);
+        }
+    }
+
+    internal static bool IsClaimReadError(Exception e) =>
+        e is ArgumentException or FormatException or JsonException or InvalidCastException or InvalidOperationException or OverflowException
+            or SecurityTokenException && e is not PscException;
+
+    private async Task<JsonWebToken> ValidateJwtCoreAsync(string? jwt, string kind, bool requireExpiration, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(jwt))
         {
@@ -302,7 +325,7 @@ public sealed class PscTokenValidator
         SecurityTokenSignatureKeyNotFoundException => Fail(ReasonCodes.PscUnknownKid, $"No provider key verifies the {kind} (kid '{Show(token.Kid)}').", token),
         SecurityTokenInvalidSignatureException or SecurityTokenValidationException { InnerException: CryptographicException } => Fail(ReasonCodes.PscBadSignature, $"The {kind}'s signature does not verify with the provider's key '{Show(token.Kid)}': the token was altered or forged. Refused.", token),
         SecurityTokenMalformedException or ArgumentException => Fail(ReasonCodes.PscMalformedToken, $"The {kind} is malformed: {e.Message}", token),
-        _ => Fail(ReasonCodes.PscBadSignature, $"The {kind} does not validate ({e?.GetType().Name}): {e?.Message}", token),
+        _ => Fail(ReasonCodes.PscMalformedToken, $"The {kind} does not validate ({e?.GetType().Name}): {e?.Message}", token),
     };
 
     // OpenID Connect Core 1.0 §3.1.3.7 step 9: the current time must be before exp (with the clock skew); nbf when present.

@@ -99,6 +99,36 @@ public sealed class DiscoveryAndFaultTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_slow_provider_behind_a_plain_http_client_timeout_is_unavailable_too()
+    {
+        var client = _op.Client();
+        await client.Metadata.GetMetadataAsync();
+        _op.Delay = TimeSpan.FromSeconds(10);
+        var plain = new ProSanteConnectClient(_op.Options(), new HttpClient { Timeout = TimeSpan.FromSeconds(1) });
+        var e = await Assert.ThrowsAsync<PscException>(() => plain.Metadata.DiscoverAsync());
+        Assert.Equal(ReasonCodes.PscProviderUnavailable, e.ReasonCode);
+
+        // The token endpoint too (a POST, never retried).
+        _op.Delay = TimeSpan.Zero;
+        var start = await plain.CodeFlow.CreateAuthorizationRequestAsync();
+        _op.Delay = TimeSpan.FromSeconds(10);
+        e = await Assert.ThrowsAsync<PscException>(() => plain.CodeFlow.HandleCallbackAsync(start.Request, new PscAuthorizationResponse { Code = "c", State = start.Request.State }));
+        Assert.Equal(ReasonCodes.PscProviderUnavailable, e.ReasonCode);
+    }
+
+    [Fact]
+    public async Task Discovery_and_token_validation_need_no_client_secret()
+    {
+        var options = new ProSanteConnectOptions { Issuer = _op.Issuer, ClientId = FakeProvider.ClientId };
+        var metadata = new PscProviderMetadataCache(options, new HttpClient());
+        Assert.Equal(_op.Issuer, (await metadata.DiscoverAsync()).Issuer);
+        var validator = new PscTokenValidator(options, metadata, new CarteAuth.Tokens.InMemoryReplayCache(TimeProvider.System));
+        var token = await validator.ValidateIdTokenAsync(_op.Sign(_op.IdTokenClaims()), new PscIdTokenExpectations());
+        Assert.Equal("sub-1", token.Subject);
+        Assert.Throws<PscException>(() => new ProSanteConnectClient(options, new HttpClient()));
+    }
+
+    [Fact]
     public async Task A_cancelled_call_propagates_cancellation()
     {
         _op.Delay = TimeSpan.FromSeconds(10);

@@ -262,6 +262,33 @@ public sealed class PscTokenValidatorTests : IAsyncLifetime
         Assert.Equal(2, _op.JwksFetches);
     }
 
+    public static TheoryData<string, object> OddClaims => new()
+    {
+        { "exp", "tomorrow" },
+        { "iat", "today" },
+        { "aud", new Dictionary<string, object> { ["x"] = 1 } },
+        { "amr", "sc" },
+        { "auth_time", "yesterday" },
+        { "acr", 3 },
+        { "nonce", 12 },
+        { "sub", 42 },
+    };
+
+    [Theory]
+    [MemberData(nameof(OddClaims))]
+    public async Task Claims_of_unexpected_types_are_typed_errors(string claim, object value)
+    {
+        var claims = _op.IdTokenClaims();
+        claims[claim] = value;
+        var client = _op.Client();
+        var e = await Record.ExceptionAsync(() => client.Validator.ValidateIdTokenAsync(_op.Sign(claims), Expect()));
+        if (e is not null)
+        {
+            var psc = Assert.IsType<PscException>(e);
+            Assert.StartsWith("psc.", psc.ReasonCode);
+        }
+    }
+
     [Fact]
     public async Task Encrypted_tokens_are_refused()
     {

@@ -40,7 +40,12 @@ public static class CarteAuthProSanteConnectServiceCollectionExtensions
         services.TryAddSingleton<IPscSessionRevoker>(static sp => new RevocationEpochPscSessionRevoker(sp.GetRequiredService<IRevocationEpochStore>(), sp.GetRequiredService<IPscSubjectDirectory>()));
 
         services.AddHttpClient(ProSanteConnectDefaults.HttpClientName)
-            .ConfigureHttpClient(static client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigureHttpClient(static client =>
+            {
+                // Time limits are the resilience pipeline's; no discovery, JWKS or token answer is near 1 MiB.
+                client.Timeout = Timeout.InfiniteTimeSpan;
+                client.MaxResponseContentBufferSize = 1024 * 1024;
+            })
             .ConfigurePrimaryHttpMessageHandler(static sp =>
             {
                 var options = sp.GetRequiredService<IOptions<ProSanteConnectOptions>>().Value;
