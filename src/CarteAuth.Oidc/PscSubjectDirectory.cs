@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace CarteAuth.Oidc;
 
 /// <summary>What a sign-in established: the provider's <c>sub</c> and <c>sid</c> and the professional's idNat.</summary>
@@ -22,46 +20,66 @@ public interface IPscSubjectDirectory
     ValueTask<string?> FindNationalIdAsync(string? subject, string? sessionId, CancellationToken ct = default);
 }
 
-/// <summary>An in-process, bounded <see cref="IPscSubjectDirectory"/> (one node; the oldest entries are dropped beyond the capacity).</summary>
+/// <summary>
+/// An in-process, bounded <see cref="IPscSubjectDirectory"/> (one node). Beyond its capacity the oldest sign-ins are
+/// forgotten; a back-channel logout for them then falls back to a <c>sub</c> that is itself an idNat. Thread-safe.
+/// </summary>
 public sealed class InMemoryPscSubjectDirectory : IPscSubjectDirectory
 {
     private readonly int _capacity;
-    private readonly ConcurrentDictionary<string, string> _bySubject = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, string> _bySession = new(StringComparer.Ordinal);
-    private readonly ConcurrentQueue<(string? Subject, string? Session)> _order = new();
+    private readonly Dictionary<string, (string IdNat, long Sequence)> _bySubject = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string IdNat, long Sequence)> _bySession = new(StringComparer.Ordinal);
+    private readonly Queue<(string Subject, string? Session, long Sequence)> _order = new();
+    private readonly Lock _lock = new();
+    private long _sequence;
 
     /// <summary>Creates the directory.</summary>
-    /// <param name="capacity">How many subjects and sessions it keeps at most (default 100 000).</param>
+    /// <param name="capacity">How many sign-ins it remembers at most (default 100 000).</param>
     public InMemoryPscSubjectDirectory(int capacity = 100_000)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         _capacity = capacity;
     }
 
+    /// <summary>How many sign-ins are remembered.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _order.Count;
+            }
+        }
+    }
+
     /// <inheritdoc/>
     public ValueTask RecordAsync(PscSubjectRecord record, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(record);
-        _bySubject[record.Subject] = record.NationalId;
-        if (record.SessionId is { Length: > 0 } sid)
+        lock (_lock)
         {
-            _bySession[sid] = record.NationalId;
-        }
-
-        _order.Enqueue((record.Subject, record.SessionId));
-        while (_order.Count > _capacity && _order.TryDequeue(out var old))
-        {
-            if (old.Session is not null)
+            var sequence = ++_sequence;
+            _bySubject[record.Subject] = (record.NationalId, sequence);
+            if (!string.IsNullOrEmpty(record.SessionId))
             {
-                _bySession.TryRemove(old.Session, out _);
+                _bySession[record.SessionId] = (record.NationalId, sequence);
             }
-        }
 
-        while (_bySubject.Count > _capacity && _order.TryDequeue(out var old))
-        {
-            if (old.Subject is not null)
+            _order.Enqueue((record.Subject, record.SessionId, sequence));
+            while (_order.Count > _capacity)
             {
-                _bySubject.TryRemove(old.Subject, out _);
+                // Forget the oldest sign-in, unless a newer one re-recorded the same subject or session.
+                var old = _order.Dequeue();
+                if (_bySubject.TryGetValue(old.Subject, out var s) && s.Sequence == old.Sequence)
+                {
+                    _bySubject.Remove(old.Subject);
+                }
+
+                if (old.Session is not null && _bySession.TryGetValue(old.Session, out var x) && x.Sequence == old.Sequence)
+                {
+                    _bySession.Remove(old.Session);
+                }
             }
         }
 
@@ -71,11 +89,14 @@ public sealed class InMemoryPscSubjectDirectory : IPscSubjectDirectory
     /// <inheritdoc/>
     public ValueTask<string?> FindNationalIdAsync(string? subject, string? sessionId, CancellationToken ct = default)
     {
-        if (sessionId is not null && _bySession.TryGetValue(sessionId, out var bySid))
+        lock (_lock)
         {
-            return new(bySid);
-        }
+            if (sessionId is not null && _bySession.TryGetValue(sessionId, out var bySid))
+            {
+                return new(bySid.IdNat);
+            }
 
-        return new(subject is not null && _bySubject.TryGetValue(subject, out var bySub) ? bySub : null);
+            return new(subject is not null && _bySubject.TryGetValue(subject, out var bySub) ? bySub.IdNat : null);
+        }
     }
 }

@@ -109,3 +109,26 @@ public sealed class BackchannelLogoutTests : IAsyncLifetime
         Assert.Equal(ReasonCodes.PscLogoutTokenInvalid, e.ReasonCode);
     }
 }
+
+public sealed class InMemoryPscSubjectDirectoryTests
+{
+    [Fact]
+    public async Task Finds_by_session_then_subject_and_forgets_the_oldest_beyond_capacity()
+    {
+        var directory = new InMemoryPscSubjectDirectory(capacity: 2);
+        var exp = DateTimeOffset.UtcNow.AddHours(1);
+        await directory.RecordAsync(new PscSubjectRecord("sub-a", "sid-a", "810002813839", exp));
+        await directory.RecordAsync(new PscSubjectRecord("sub-b", null, "899700075122", exp));
+        Assert.Equal("810002813839", await directory.FindNationalIdAsync(null, "sid-a"));
+        Assert.Equal("899700075122", await directory.FindNationalIdAsync("sub-b", "unknown-sid"));
+
+        // sub-a signs in again, then a third professional: the first record of sub-a is dropped, not its newer one.
+        await directory.RecordAsync(new PscSubjectRecord("sub-a", "sid-a2", "810002813839", exp));
+        await directory.RecordAsync(new PscSubjectRecord("sub-c", null, "899700000013", exp));
+        Assert.Equal(2, directory.Count);
+        Assert.Equal("810002813839", await directory.FindNationalIdAsync("sub-a", null));
+        Assert.Null(await directory.FindNationalIdAsync(null, "sid-a"));
+        Assert.Null(await directory.FindNationalIdAsync("sub-b", null));
+        Assert.Equal("899700000013", await directory.FindNationalIdAsync("sub-c", null));
+    }
+}

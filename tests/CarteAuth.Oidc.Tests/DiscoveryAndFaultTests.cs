@@ -178,3 +178,43 @@ public sealed class DiscoveryAndFaultTests : IAsyncLifetime
         return services.BuildServiceProvider();
     }
 }
+
+public sealed class MutualTlsTests
+{
+    [Fact]
+    public void The_client_certificate_is_set_on_the_named_clients_handler()
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=carteauth-test-org", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        var services = new ServiceCollection();
+        services.AddCarteAuthProSanteConnect(o =>
+        {
+            o.UseEnvironment(ProSanteConnectEnvironments.Sandbox);
+            o.ClientId = "c";
+            o.ClientSecret = "s";
+            o.ClientCertificate = certificate;
+        });
+        using var sp = services.BuildServiceProvider();
+        HttpMessageHandler? handler = sp.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler(ProSanteConnectDefaults.HttpClientName);
+        while (handler is DelegatingHandler delegating)
+        {
+            handler = delegating.InnerHandler;
+        }
+
+        var sockets = Assert.IsType<SocketsHttpHandler>(handler);
+        Assert.Contains(certificate, sockets.SslOptions.ClientCertificates!.Cast<System.Security.Cryptography.X509Certificates.X509Certificate>());
+        Assert.False(sockets.AllowAutoRedirect);
+    }
+
+    [Fact]
+    public void A_client_certificate_without_private_key_is_refused()
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=x", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        using var withKey = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        using var publicOnly = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(withKey.RawData);
+        var options = new ProSanteConnectOptions { ClientId = "c", ClientSecret = "s", ClientCertificate = publicOnly }.UseEnvironment(ProSanteConnectEnvironments.Sandbox);
+        Assert.Equal(ReasonCodes.PscInvalidOptions, Assert.Throws<PscException>(options.Validate).ReasonCode);
+    }
+}
