@@ -238,7 +238,7 @@ async function approveCiba(authReqId, method = 'ecps') {
     for (const resource of [request.resource].flat()) grant.addResourceScope(resource, request.scope);
   }
   await grant.save();
-  const { acr, amr } = authenticationOf(professional, methods[method] ? method : 'ecps');
+  const { acr, amr } = authenticationOf(professional ?? {}, methods[method] ? method : 'ecps');
   await provider.backchannelResult(request, grant, { acr, amr, authTime: now() });
   pending.status = 'approved';
   log(`CIBA ${authReqId} approved for ${pending.idNat}`);
@@ -517,6 +517,9 @@ const configuration = {
     }
     return globalThis.fetch(url, options);
   },
+  // Like Keycloak, a refresh token for every client allowed the refresh_token grant (not only with offline_access);
+  // without offline_access it ends with the PSC session.
+  issueRefreshToken: async (ctx, client) => client.grantTypeAllowed('refresh_token'),
   // Consent is given automatically for the registered (first-party) clients: every requested scope and claim.
   loadExistingGrant: async (ctx) => {
     const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId);
@@ -692,7 +695,10 @@ async function interaction(req, res, url) {
       log(`login refused: unknown idNat '${idNat.slice(0, 64)}'`);
       result = { error: 'access_denied', error_description: 'unknown professional: this idNat is not a test professional of the simulator' };
     } else {
-      const { acr, amr } = authenticationOf(professional, method);
+      const { amr } = authenticationOf(professional, method);
+      let { acr } = authenticationOf(professional, method);
+      // Test-only: a form field acr (one of acr_values_supported) lowers or changes the level of this login.
+      if (form.acr && configuration.acrValues.includes(form.acr)) acr = form.acr;
       result = { login: { accountId: professional.sub, acr, amr, remember: true } };
       log(`login ${idNat} by ${method} (acr ${acr}, amr ${amr.join(' ')}) for client ${details.params.client_id}`);
     }

@@ -76,6 +76,21 @@ public sealed partial class PscSimulator : IAsyncDisposable
     /// <summary>A registered post-logout redirect path (any loopback port).</summary>
     public const string PostLogoutRedirectPath = "/logged-out";
 
+    /// <summary>Test professional: DONNAT-GADY ISABELLE, médecin (profession 10), one activity at a FINESS site, acr eidas1.</summary>
+    public const string MedecinIdNat = "810002813839";
+
+    /// <summary>Test professional: CAROLE, pharmacien (profession 21), acr eidas1.</summary>
+    public const string PharmacienIdNat = "899700075122";
+
+    /// <summary>Test professional: infirmier (profession 60) with two exercices, acr eidas1.</summary>
+    public const string InfirmierIdNat = "899700000013";
+
+    /// <summary>Test professional whose authentication is below eidas1 (acr <c>http://eidas.europa.eu/LoA/low</c>, amr pwd).</summary>
+    public const string LowAssuranceIdNat = "899700000021";
+
+    /// <summary>A well-formed RPPS idNat (Luhn-valid) that is no test professional: login gives access_denied, CIBA unknown_user_id.</summary>
+    public const string UnknownIdNat = "899700000039";
+
     /// <summary>The ready line prefix printed on stdout.</summary>
     private const string ReadyPrefix = "PSC simulator listening on ";
 
@@ -389,6 +404,28 @@ public sealed partial class PscSimulator : IAsyncDisposable
             e.TryGetProperty("idNat", out var idNat) ? idNat.GetString() : null,
             e.GetProperty("status").GetString()!,
             e.TryGetProperty("binding_message", out var message) ? message.GetString() : null))];
+    }
+
+    /// <summary>
+    /// Waits until the simulator has a pending CIBA request for this professional (the "push" reached the phone) and
+    /// returns its <c>auth_req_id</c>, for tests whose client polls on its own.
+    /// </summary>
+    /// <param name="idNat">The professional's idNat (the request's login_hint).</param>
+    /// <param name="cancellationToken">Bounds the wait.</param>
+    /// <returns>The auth_req_id of the newest pending request for <paramref name="idNat"/>.</returns>
+    public async Task<string> WaitForPendingCibaAsync(string idNat, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            var pending = (await ListCibaAsync(cancellationToken).ConfigureAwait(false))
+                .LastOrDefault(r => r.IdNat == idNat && r.Status == "pending");
+            if (pending is not null)
+            {
+                return pending.AuthReqId;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Sets a client's public JWKS (for private_key_jwt), e.g. <see cref="JwtClientId"/>'s.</summary>
