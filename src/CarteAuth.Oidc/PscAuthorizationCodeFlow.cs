@@ -124,7 +124,7 @@ public sealed class PscAuthorizationCodeFlow
             throw PscHttp.Unavailable(tokens, "token endpoint", metadata.TokenEndpoint, ct) ?? CodeExchangeFailed(tokens, metadata.TokenEndpoint);
         }
 
-        return await _signIn.CompleteAsync(tokens, metadata, new PscIdTokenExpectations { Nonce = pending.Nonce, MaxAge = pending.MaxAge }, ct).ConfigureAwait(false);
+        return await _signIn.CompleteAsync(tokens, metadata, new PscIdTokenExpectations { Nonce = pending.Nonce, MaxAge = pending.MaxAge }, "code", ct).ConfigureAwait(false);
     }
 
     /// <summary>

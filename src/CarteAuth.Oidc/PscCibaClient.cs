@@ -130,7 +130,7 @@ public sealed class PscCibaClient
             if (!tokens.IsError)
             {
                 // CIBA ID tokens carry no nonce (the request had none); acr, signature, audience… are checked as usual.
-                return await _signIn.CompleteAsync(tokens, metadata, new PscIdTokenExpectations { Nonce = null }, ct).ConfigureAwait(false);
+                return await _signIn.CompleteAsync(tokens, metadata, new PscIdTokenExpectations { Nonce = null }, "ciba", ct).ConfigureAwait(false);
             }
 
             if (PscHttp.Unavailable(tokens, "token endpoint", metadata.TokenEndpoint, ct) is { } unavailable)

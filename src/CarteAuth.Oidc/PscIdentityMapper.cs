@@ -53,7 +53,12 @@ public static class PscIdentityMapper
     /// code); level from the <c>acr</c> (Core's <see cref="Acr"/>); time from <c>auth_time</c>, else <c>iat</c>.
     /// Not marked phishing-resistant: the relying party cannot see how PSC authenticated the professional.
     /// </summary>
-    public static AuthenticationEvidence ToEvidence(ProfessionalIdentity identity, PscIdToken idToken, PscUserInfo? userInfo, string authenticatorName = ProSanteConnectDefaults.AuthenticatorName)
+    /// <param name="identity">The identity from <see cref="ToIdentity"/>.</param>
+    /// <param name="idToken">The validated ID token.</param>
+    /// <param name="userInfo">The user info, when fetched.</param>
+    /// <param name="authenticatorName">The authenticator name recorded.</param>
+    /// <param name="flow">The flow (<c>code</c>, <c>ciba</c>), recorded as property <c>psc.flow</c> when given.</param>
+    public static AuthenticationEvidence ToEvidence(ProfessionalIdentity identity, PscIdToken idToken, PscUserInfo? userInfo, string authenticatorName = ProSanteConnectDefaults.AuthenticatorName, string? flow = null)
     {
         ArgumentNullException.ThrowIfNull(identity);
         ArgumentNullException.ThrowIfNull(idToken);
@@ -76,6 +81,11 @@ public static class PscIdentityMapper
         if (userInfo?.PalierAuthentification is { } palier)
         {
             properties["psc.palier"] = palier;
+        }
+
+        if (flow is not null)
+        {
+            properties["psc.flow"] = flow;
         }
 
         if (unknown.Count > 0)

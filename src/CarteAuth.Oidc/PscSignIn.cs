@@ -44,7 +44,7 @@ internal sealed class PscSignInProcessor(
     TimeProvider time,
     ILogger logger)
 {
-    public async Task<PscSignInResult> CompleteAsync(TokenResponse tokens, PscProviderMetadata metadata, PscIdTokenExpectations expectations, CancellationToken ct)
+    public async Task<PscSignInResult> CompleteAsync(TokenResponse tokens, PscProviderMetadata metadata, PscIdTokenExpectations expectations, string flow, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(tokens.IdentityToken))
         {
@@ -69,7 +69,7 @@ internal sealed class PscSignInProcessor(
         }
 
         var identity = PscIdentityMapper.ToIdentity(userInfo);
-        var evidence = PscIdentityMapper.ToEvidence(identity, idToken, userInfo, options.AuthenticatorName);
+        var evidence = PscIdentityMapper.ToEvidence(identity, idToken, userInfo, options.AuthenticatorName, flow);
         if (directory is not null)
         {
             await directory.RecordAsync(new PscSubjectRecord(idToken.Subject, idToken.SessionId, identity.NationalId.Value, idToken.ExpiresAt), ct).ConfigureAwait(false);

@@ -30,9 +30,10 @@ public sealed class SimulatorFixture : IAsyncLifetime
 /// <summary>Full flows over HTTP against the PSC simulator (samples/psc-simulator), bounded in time.</summary>
 public sealed class SimulatorTests(SimulatorFixture fixture) : IClassFixture<SimulatorFixture>
 {
-    private const string Doctor = "810002813839";
-    private const string Pharmacist = "899700075122";
-    private const string LowAcrPhysio = "899700000021";
+    private const string Doctor = PscSimulator.MedecinIdNat;
+    private const string Pharmacist = PscSimulator.PharmacienIdNat;
+    private const string Nurse = PscSimulator.InfirmierIdNat;
+    private const string LowAcrPhysio = PscSimulator.LowAssuranceIdNat;
     private static readonly TimeSpan Budget = TimeSpan.FromSeconds(60);
     private PscSimulator Sim => fixture.Simulator;
 
@@ -88,6 +89,7 @@ public sealed class SimulatorTests(SimulatorFixture fixture) : IClassFixture<Sim
         Assert.Equal(AssuranceLevel.Substantial, result.Evidence.Assurance);
         Assert.Equal("eidas1", result.Evidence.Acr);
         Assert.True(result.UserInfo.AdditionalClaims.ContainsKey("SubjectFutureField"));
+        Assert.Equal("code", result.Evidence.Properties["psc.flow"]);
         Assert.NotNull(result.AccessToken);
     }
 
@@ -153,6 +155,24 @@ public sealed class SimulatorTests(SimulatorFixture fixture) : IClassFixture<Sim
     }
 
     [Fact]
+    public async Task Ciba_authenticate_waits_for_the_phone_and_the_authenticator_gives_evidence()
+    {
+        using var timeout = new CancellationTokenSource(Budget);
+        var authenticator = new ProSanteConnectCibaAuthenticator(Client(Options()));
+        var task = authenticator.AuthenticateAsync(new PscCibaAuthenticationRequest { Request = new CarteAuth.Oidc.PscCibaRequest { LoginHint = Nurse, BindingMessage = "Z9" } }, timeout.Token).AsTask();
+        var authReqId = await Sim.WaitForPendingCibaAsync(Nurse, timeout.Token);
+        await Sim.ApproveCibaAsync(authReqId, "ecps", timeout.Token);
+        var result = await task;
+        Assert.True(result.Succeeded, result.ToString());
+        Assert.Equal(Nurse, result.Evidence!.Identity.NationalId.Value);
+        Assert.Equal("psc", result.Evidence.Authenticator);
+        Assert.Equal("ciba", result.Evidence.Properties["psc.flow"]);
+        Assert.Equal(AuthenticationMethods.Swk | AuthenticationMethods.Pin | AuthenticationMethods.Mfa, result.Evidence.Methods);
+        Assert.Equal("60", result.Evidence.Identity.ProfessionCode);
+        Assert.Equal(["690781810", "690781828"], result.Evidence.Identity.Structures.Select(s => s.Identifier.Value).Take(2));
+    }
+
+    [Fact]
     public async Task Ciba_approved_on_the_phone()
     {
         using var timeout = new CancellationTokenSource(Budget);
@@ -195,7 +215,7 @@ public sealed class SimulatorTests(SimulatorFixture fixture) : IClassFixture<Sim
     public async Task Ciba_for_an_unknown_professional_fails()
     {
         using var timeout = new CancellationTokenSource(Budget);
-        var e = await Assert.ThrowsAsync<PscException>(() => Client(Options()).Ciba.StartAsync(new CarteAuth.Oidc.PscCibaRequest { LoginHint = "812345678901" }, timeout.Token));
+        var e = await Assert.ThrowsAsync<PscException>(() => Client(Options()).Ciba.StartAsync(new CarteAuth.Oidc.PscCibaRequest { LoginHint = PscSimulator.UnknownIdNat }, timeout.Token));
         Assert.Equal(ReasonCodes.PscCibaFailed, e.ReasonCode);
     }
 
