@@ -286,8 +286,6 @@ public sealed class ProSanteConnectOptions
         }
     }
 
-    internal Uri IssuerUri => new(Issuer, UriKind.Absolute);
-
     internal static bool IsLoopback(Uri uri) =>
         uri.IsLoopback || (IPAddress.TryParse(uri.DnsSafeHost, out var ip) && IPAddress.IsLoopback(ip));
 

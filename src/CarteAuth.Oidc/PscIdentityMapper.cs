@@ -1,4 +1,3 @@
-using System.Globalization;
 using CarteAuth.Authentication;
 using CarteAuth.Identity;
 
@@ -127,5 +126,4 @@ public static class PscIdentityMapper
 
     private static string? FirstNonBlank(params string?[] values) => values.Select(Blank).FirstOrDefault(static v => v is not null);
 
-    internal static string Seconds(TimeSpan value) => ((long)value.TotalSeconds).ToString(CultureInfo.InvariantCulture);
 }

@@ -31,7 +31,4 @@ internal static partial class PscLog
 
     [LoggerMessage(EventId = 2608, Level = LogLevel.Information, Message = "Back-channel logout for sub {Subject} sid {SessionId}: {Outcome}.")]
     public static partial void BackchannelLogout(ILogger logger, string? subject, string? sessionId, string outcome);
-
-    [LoggerMessage(EventId = 2609, Level = LogLevel.Warning, Message = "Pro Santé Connect userinfo: {Detail}")]
-    public static partial void UserInfoIgnored(ILogger logger, string detail);
 }

@@ -48,10 +48,23 @@ internal sealed class PscSignInProcessor(
     {
         if (string.IsNullOrEmpty(tokens.IdentityToken))
         {
-            throw new PscException(ReasonCodes.PscCodeExchangeFailed, $"The token endpoint {metadata.TokenEndpoint} returned no id_token: check that the scope contains openid ('{options.Scope}').");
+            throw new PscException(flow == "ciba" ? ReasonCodes.PscCibaFailed : ReasonCodes.PscCodeExchangeFailed, $"The token endpoint {metadata.TokenEndpoint} returned no id_token: check that the scope contains openid ('{options.Scope}').");
         }
 
         var idToken = await validator.ValidateIdTokenAsync(tokens.IdentityToken, expectations, ct).ConfigureAwait(false);
+        try
+        {
+            return await CompleteAsync(idToken, tokens, metadata, flow, ct).ConfigureAwait(false);
+        }
+        catch (PscException e) when (e.AttemptedSubject is null)
+        {
+            // The ID token is valid: name its subject in the failure, for the audit trail.
+            throw new PscException(e.ReasonCode, e.Message, e.InnerException) { AttemptedSubject = idToken.Subject };
+        }
+    }
+
+    private async Task<PscSignInResult> CompleteAsync(PscIdToken idToken, TokenResponse tokens, PscProviderMetadata metadata, string flow, CancellationToken ct)
+    {
         PscUserInfo userInfo;
         if (options.FetchUserInfo && metadata.UserInfoEndpoint is { } endpoint && !string.IsNullOrEmpty(tokens.AccessToken))
         {

@@ -229,6 +229,48 @@ public sealed class CodeFlowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Without_userinfo_the_identity_comes_from_the_id_token()
+    {
+        var (client, pending) = await StartAsync(_op.Options(o => o.FetchUserInfo = false));
+        IssueTokens(pending.Nonce, edit: c =>
+        {
+            c["SubjectNameID"] = "810002813839";
+            c["family_name"] = "DONNAT-GADY";
+        });
+        var result = await client.CodeFlow.HandleCallbackAsync(pending, new PscAuthorizationResponse { Code = "c", State = pending.State });
+        Assert.Equal("810002813839", result.Identity.NationalId.Value);
+        Assert.Equal("code", result.Evidence.Properties["psc.flow"]);
+    }
+
+    [Fact]
+    public async Task Userinfo_endpoint_failures_are_typed()
+    {
+        var (client, pending) = await StartAsync();
+        IssueTokens(pending.Nonce);
+        _op.UserInfo = static ctx => FakeProvider.Json(ctx, 503, new { });
+        var e = await Assert.ThrowsAsync<PscException>(() => client.CodeFlow.HandleCallbackAsync(pending, new PscAuthorizationResponse { Code = "c", State = pending.State }));
+        Assert.Equal(ReasonCodes.PscProviderUnavailable, e.ReasonCode);
+
+        var (client2, pending2) = await StartAsync();
+        IssueTokens(pending2.Nonce);
+        _op.UserInfo = static ctx => FakeProvider.Json(ctx, 401, new { error = "invalid_token" });
+        e = await Assert.ThrowsAsync<PscException>(() => client2.CodeFlow.HandleCallbackAsync(pending2, new PscAuthorizationResponse { Code = "c", State = pending2.State }));
+        Assert.Equal(ReasonCodes.PscProviderError, e.ReasonCode);
+
+        var (client3, pending3) = await StartAsync();
+        IssueTokens(pending3.Nonce);
+        _op.UserInfo = static ctx => { ctx.Response.ContentType = "text/html"; return ctx.Response.WriteAsync("<html/>"); };
+        e = await Assert.ThrowsAsync<PscException>(() => client3.CodeFlow.HandleCallbackAsync(pending3, new PscAuthorizationResponse { Code = "c", State = pending3.State }));
+        Assert.Equal(ReasonCodes.PscUserInfoInvalid, e.ReasonCode);
+
+        var (client4, pending4) = await StartAsync();
+        IssueTokens(pending4.Nonce);
+        _op.UserInfo = static ctx => { ctx.Response.ContentType = "application/json"; return ctx.Response.WriteAsync("{\"sub\":\"" + new string('x', 600_000) + "\"}"); };
+        e = await Assert.ThrowsAsync<PscException>(() => client4.CodeFlow.HandleCallbackAsync(pending4, new PscAuthorizationResponse { Code = "c", State = pending4.State }));
+        Assert.Equal(ReasonCodes.PscUserInfoInvalid, e.ReasonCode);
+    }
+
+    [Fact]
     public async Task Garbage_userinfo_is_a_typed_error()
     {
         var (client, pending) = await StartAsync();
@@ -236,6 +278,7 @@ public sealed class CodeFlowTests : IAsyncLifetime
         _op.UserInfo = static ctx => { ctx.Response.ContentType = "application/json"; return ctx.Response.WriteAsync("{not json"); };
         var e = await Assert.ThrowsAsync<PscException>(() => client.CodeFlow.HandleCallbackAsync(pending, new PscAuthorizationResponse { Code = "c", State = pending.State }));
         Assert.Equal(ReasonCodes.PscUserInfoInvalid, e.ReasonCode);
+        Assert.Equal("f:1:810002813839", e.AttemptedSubject);
     }
 
     [Fact]
