@@ -94,6 +94,45 @@ public sealed class SimulatorTests(SimulatorFixture fixture) : IClassFixture<Sim
     }
 
     [Fact]
+    public async Task Cores_authentication_service_runs_the_psc_authenticator_and_audits_it()
+    {
+        using var timeout = new CancellationTokenSource(Budget);
+        var services = new ServiceCollection();
+        services.AddCarteAuthCore().AddCarteAuthInMemoryAudit();
+        services.AddCarteAuthProSanteConnect(o =>
+        {
+            o.Issuer = Sim.Issuer.ToString();
+            o.ClientId = PscSimulator.ClientId;
+            o.ClientSecret = PscSimulator.ClientSecret;
+            o.RedirectUri = PscSimulator.RedirectUri(54321);
+        });
+        await using var sp = services.BuildServiceProvider();
+        var flow = sp.GetRequiredService<PscAuthorizationCodeFlow>();
+        var service = sp.GetRequiredService<IAuthenticationService>();
+
+        var ok = await flow.CreateAuthorizationRequestAsync(ct: timeout.Token);
+        var callback = await Sim.LoginAsync(ok.AuthorizationUrl, Doctor, cancellationToken: timeout.Token);
+        var success = await service.AuthenticateAsync(new PscAuthenticationRequest { Pending = ok.Request, Response = PscAuthorizationResponse.Parse(callback.ToString()) }, timeout.Token);
+        Assert.True(success.Succeeded, success.ToString());
+
+        var low = await flow.CreateAuthorizationRequestAsync(ct: timeout.Token);
+        callback = await Sim.LoginAsync(low.AuthorizationUrl, LowAcrPhysio, cancellationToken: timeout.Token);
+        var refused = await service.AuthenticateAsync(new PscAuthenticationRequest { Pending = low.Request, Response = PscAuthorizationResponse.Parse(callback.ToString()) }, timeout.Token);
+        Assert.Equal(ReasonCodes.PscAcrTooLow, refused.ReasonCode);
+
+        var events = new List<CarteAuth.Audit.AuditEvent>();
+        await foreach (var e in sp.GetRequiredService<CarteAuth.Audit.IAuditStore>().ReadAsync(ct: timeout.Token))
+        {
+            events.Add(e);
+        }
+
+        Assert.Equal(2, events.Count);
+        Assert.Equal(Doctor, events[0].Subject);
+        Assert.Equal("psc", events[0].Authenticator);
+        Assert.Equal(ReasonCodes.PscAcrTooLow, events[1].ReasonCode);
+    }
+
+    [Fact]
     public async Task A_code_cannot_be_redeemed_twice()
     {
         using var timeout = new CancellationTokenSource(Budget);
