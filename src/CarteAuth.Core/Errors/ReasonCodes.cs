@@ -270,4 +270,66 @@ public static class ReasonCodes
     public const string WebAuthnInvalidOptions = "webauthn.invalid-options";
     /// <summary>The registration or assertion verifies.</summary>
     public const string WebAuthnVerified = "webauthn.verified";
+
+    // ---- psc (CarteAuth.Oidc: Pro Santé Connect) ----
+    /// <summary>The Pro Santé Connect options are invalid: missing issuer or client id, non-HTTPS issuer outside loopback, missing secret or signing key for the chosen client authentication, empty or unsafe algorithm list, out-of-range limits.</summary>
+    public const string PscInvalidOptions = "psc.invalid-options";
+    /// <summary>The provider's discovery document could not be used: not JSON, issuer different from the configured one, endpoints outside the allowed hosts, a required endpoint missing.</summary>
+    public const string PscDiscoveryFailed = "psc.discovery-failed";
+    /// <summary>The provider could not be reached in time: connection refused, DNS or TLS failure, timeout, HTTP 5xx/429.</summary>
+    public const string PscProviderUnavailable = "psc.provider-unavailable";
+    /// <summary>The provider answered with an error or an unreadable response (an OAuth error other than those with their own code, a body that is not the expected JSON).</summary>
+    public const string PscProviderError = "psc.provider-error";
+    /// <summary>A token (ID token, signed userinfo, logout token) is not a well-formed signed JWT (JWS compact form), or a required claim has the wrong type.</summary>
+    public const string PscMalformedToken = "psc.malformed-token";
+    /// <summary>A token is larger than ProSanteConnectOptions.MaxTokenSize; it is refused before parsing.</summary>
+    public const string PscTokenTooLarge = "psc.token-too-large";
+    /// <summary>The token's alg is not in the allow-list (ProSanteConnectOptions.AllowedAlgorithms; none and HS* are never accepted unless configured).</summary>
+    public const string PscAlgNotAllowed = "psc.alg-not-allowed";
+    /// <summary>The token's kid is missing (with several keys published) or is not in the provider's JWKS, even after a refresh.</summary>
+    public const string PscUnknownKid = "psc.unknown-kid";
+    /// <summary>The token's signature does not verify with the provider's key.</summary>
+    public const string PscBadSignature = "psc.bad-signature";
+    /// <summary>The token's iss (or the authorization response's iss) is not the configured issuer (OpenID Connect Core 1.0 §3.1.3.7 step 2).</summary>
+    public const string PscIssuerMismatch = "psc.issuer-mismatch";
+    /// <summary>The token's aud does not contain the client id, or azp is present and is another client (OpenID Connect Core 1.0 §3.1.3.7 steps 3-5).</summary>
+    public const string PscAudienceMismatch = "psc.audience-mismatch";
+    /// <summary>The token's exp is past (beyond the clock skew), or its iat is too old (logout token).</summary>
+    public const string PscTokenExpired = "psc.token-expired";
+    /// <summary>The token's iat or nbf is in the future (beyond the clock skew).</summary>
+    public const string PscTokenNotYetValid = "psc.token-not-yet-valid";
+    /// <summary>The ID token's nonce is missing or is not the one sent in the authorization request (OpenID Connect Core 1.0 §3.1.3.7 step 11).</summary>
+    public const string PscNonceMismatch = "psc.nonce-mismatch";
+    /// <summary>The ID token's nonce was already used: the token is replayed.</summary>
+    public const string PscNonceReplayed = "psc.nonce-replayed";
+    /// <summary>The ID token's acr is missing, unknown or maps to an assurance level below the required one (e.g. not eidas1).</summary>
+    public const string PscAcrTooLow = "psc.acr-too-low";
+    /// <summary>max_age was requested and the ID token's auth_time is missing or older than max_age (OpenID Connect Core 1.0 §3.1.3.7 step 13).</summary>
+    public const string PscAuthTimeTooOld = "psc.auth-time-too-old";
+    /// <summary>The callback's state is missing or is not the state of the pending authorization request (RFC 6749 §10.12).</summary>
+    public const string PscStateMismatch = "psc.state-mismatch";
+    /// <summary>The pending authorization request is older than ProSanteConnectOptions.AuthorizationRequestLifetime.</summary>
+    public const string PscAuthorizationExpired = "psc.authorization-expired";
+    /// <summary>The provider's authorization response is error=access_denied: the professional refused or could not authenticate.</summary>
+    public const string PscAccessDenied = "psc.access-denied";
+    /// <summary>The token endpoint refused the authorization code (invalid_grant, invalid_client, unauthorized_client…) or returned no ID token.</summary>
+    public const string PscCodeExchangeFailed = "psc.code-exchange-failed";
+    /// <summary>The userinfo sub is not the ID token's sub (OpenID Connect Core 1.0 §5.3.4): the answer is for someone else.</summary>
+    public const string PscUserInfoSubjectMismatch = "psc.userinfo-subject-mismatch";
+    /// <summary>The userinfo response is unusable: not JSON nor a signed JWT, or a known claim has a type that cannot be read (the message names the claim).</summary>
+    public const string PscUserInfoInvalid = "psc.userinfo-invalid";
+    /// <summary>The userinfo cannot be mapped to a professional identity: SubjectNameID is missing or not a valid idNat, or the family name is missing.</summary>
+    public const string PscIdentityInvalid = "psc.identity-invalid";
+    /// <summary>CIBA: the professional refused the request on the phone (access_denied, OpenID CIBA Core 1.0 §11).</summary>
+    public const string PscCibaDenied = "psc.ciba-denied";
+    /// <summary>CIBA: the request expired before the professional approved it (expired_token, or expires_in elapsed locally).</summary>
+    public const string PscCibaExpired = "psc.ciba-expired";
+    /// <summary>CIBA: the backchannel authentication request was refused (unknown_user_id, unauthorized_client, invalid_request…).</summary>
+    public const string PscCibaFailed = "psc.ciba-failed";
+    /// <summary>A back-channel logout token is invalid (OIDC Back-Channel Logout 1.0 §2.6): missing or wrong events claim, neither sub nor sid, a nonce present, jti missing or replayed, iat too old.</summary>
+    public const string PscLogoutTokenInvalid = "psc.logout-token-invalid";
+    /// <summary>The token introspection request (RFC 7662) failed: the endpoint refused the client or is not advertised.</summary>
+    public const string PscIntrospectionFailed = "psc.introspection-failed";
+    /// <summary>The token exchange request (RFC 8693) was refused or returned no access token.</summary>
+    public const string PscTokenExchangeFailed = "psc.token-exchange-failed";
 }
