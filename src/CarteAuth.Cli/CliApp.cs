@@ -37,7 +37,7 @@ internal static class CliApp
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
     {
-        var root = new RootCommand("carteauth: CarteAuth's integrator tool (session tokens, policies, audit, card certificates, WebAuthn responses). Exit 0 accepted, 1 rejected (with a reason code), 2 bad usage or input.");
+        var root = new RootCommand("carteauth: CarteAuth's integrator tool (session tokens, policies, audit, card certificates, WebAuthn responses, Pro Santé Connect). Exit 0 accepted, 1 rejected (with a reason code), 2 bad usage or input.");
         root.Options.Add(Json);
         var context = new CliContext(stdout, stderr);
         root.Subcommands.Add(PolicyCommands.Create(context));
@@ -47,6 +47,7 @@ internal static class CliApp
         root.Subcommands.Add(CertCommands.Create(context));
         root.Subcommands.Add(DevPkiCommand.Create(context));
         root.Subcommands.Add(WebAuthnCommands.Create(context));
+        root.Subcommands.Add(PscCommands.Create(context));
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

@@ -16,7 +16,7 @@ public sealed class CibaTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _op.DisposeAsync();
 
-    private static CarteAuth.Oidc.PscCibaRequest Request => new() { LoginHint = "810002813839", BindingMessage = "A1B2" };
+    private static PscCibaRequest Request => new() { LoginHint = "810002813839", BindingMessage = "A1B2" };
 
     /// <summary>Answers the token endpoint from a script; records when (on the fake clock) each poll came.</summary>
     private List<DateTimeOffset> Script(params string[] answers)

@@ -198,7 +198,7 @@ public sealed class SimulatorTests(SimulatorFixture fixture) : IClassFixture<Sim
     {
         using var timeout = new CancellationTokenSource(Budget);
         var authenticator = new ProSanteConnectCibaAuthenticator(Client(Options()));
-        var task = authenticator.AuthenticateAsync(new PscCibaAuthenticationRequest { Request = new CarteAuth.Oidc.PscCibaRequest { LoginHint = Nurse, BindingMessage = "Z9" } }, timeout.Token).AsTask();
+        var task = authenticator.AuthenticateAsync(new PscCibaAuthenticationRequest { Request = new PscCibaRequest { LoginHint = Nurse, BindingMessage = "Z9" } }, timeout.Token).AsTask();
         var authReqId = await Sim.WaitForPendingCibaAsync(Nurse, timeout.Token);
         await Sim.ApproveCibaAsync(authReqId, "ecps", timeout.Token);
         var result = await task;
@@ -216,7 +216,7 @@ public sealed class SimulatorTests(SimulatorFixture fixture) : IClassFixture<Sim
     {
         using var timeout = new CancellationTokenSource(Budget);
         var client = Client(Options());
-        var pending = await client.Ciba.StartAsync(new CarteAuth.Oidc.PscCibaRequest { LoginHint = Pharmacist, BindingMessage = "A1B2" }, timeout.Token);
+        var pending = await client.Ciba.StartAsync(new PscCibaRequest { LoginHint = Pharmacist, BindingMessage = "A1B2" }, timeout.Token);
         Assert.Equal(TimeSpan.FromSeconds(1), pending.Interval);
         var poll = client.Ciba.PollAsync(pending, timeout.Token);
         await Task.Delay(TimeSpan.FromSeconds(1.5), timeout.Token);
@@ -232,7 +232,7 @@ public sealed class SimulatorTests(SimulatorFixture fixture) : IClassFixture<Sim
     {
         using var timeout = new CancellationTokenSource(Budget);
         var client = Client(Options());
-        var pending = await client.Ciba.StartAsync(new CarteAuth.Oidc.PscCibaRequest { LoginHint = Doctor }, timeout.Token);
+        var pending = await client.Ciba.StartAsync(new PscCibaRequest { LoginHint = Doctor }, timeout.Token);
         var poll = client.Ciba.PollAsync(pending, timeout.Token);
         await Sim.DenyCibaAsync(pending.AuthReqId, timeout.Token);
         var e = await Assert.ThrowsAsync<PscException>(() => poll);
@@ -246,7 +246,7 @@ public sealed class SimulatorTests(SimulatorFixture fixture) : IClassFixture<Sim
         await using var sim = await PscSimulator.StartAsync(new PscSimulatorOptions { CibaInterval = TimeSpan.FromSeconds(1), CibaExpiresIn = TimeSpan.FromSeconds(3) }, timeout.Token);
         var options = new ProSanteConnectOptions { Issuer = sim.Issuer.ToString(), ClientId = PscSimulator.ClientId, ClientSecret = PscSimulator.ClientSecret };
         options.Ciba.RequestedExpiry = null;
-        var e = await Assert.ThrowsAsync<PscException>(() => Client(options).Ciba.AuthenticateAsync(new CarteAuth.Oidc.PscCibaRequest { LoginHint = Doctor }, timeout.Token));
+        var e = await Assert.ThrowsAsync<PscException>(() => Client(options).Ciba.AuthenticateAsync(new PscCibaRequest { LoginHint = Doctor }, timeout.Token));
         Assert.Equal(ReasonCodes.PscCibaExpired, e.ReasonCode);
     }
 
@@ -254,7 +254,7 @@ public sealed class SimulatorTests(SimulatorFixture fixture) : IClassFixture<Sim
     public async Task Ciba_for_an_unknown_professional_fails()
     {
         using var timeout = new CancellationTokenSource(Budget);
-        var e = await Assert.ThrowsAsync<PscException>(() => Client(Options()).Ciba.StartAsync(new CarteAuth.Oidc.PscCibaRequest { LoginHint = PscSimulator.UnknownIdNat }, timeout.Token));
+        var e = await Assert.ThrowsAsync<PscException>(() => Client(Options()).Ciba.StartAsync(new PscCibaRequest { LoginHint = PscSimulator.UnknownIdNat }, timeout.Token));
         Assert.Equal(ReasonCodes.PscCibaFailed, e.ReasonCode);
     }
 

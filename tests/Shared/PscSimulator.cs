@@ -43,7 +43,7 @@ public sealed class PscSimulatorOptions
 /// <param name="IdNat">The professional's idNat (the <c>login_hint</c>).</param>
 /// <param name="Status"><c>pending</c>, <c>approved</c>, <c>denied</c>, <c>expired</c> or <c>tokens issued</c>.</param>
 /// <param name="BindingMessage">The binding message, if any.</param>
-public sealed record PscCibaRequest(string AuthReqId, string ClientId, string? IdNat, string Status, string? BindingMessage);
+public sealed record PscSimulatorCibaRequest(string AuthReqId, string ClientId, string? IdNat, string Status, string? BindingMessage);
 
 /// <summary>
 /// The Pro Santé Connect simulator (samples/psc-simulator: node <c>oidc-provider</c> configured like PSC), started on
@@ -395,10 +395,10 @@ public sealed partial class PscSimulator : IAsyncDisposable
     /// <summary>Lists the CIBA requests the simulator has seen.</summary>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The requests, oldest first.</returns>
-    public async Task<IReadOnlyList<PscCibaRequest>> ListCibaAsync(CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<PscSimulatorCibaRequest>> ListCibaAsync(CancellationToken cancellationToken = default)
     {
         using var document = JsonDocument.Parse(await ControlAsync(HttpMethod.Get, "_sim/ciba", null, cancellationToken).ConfigureAwait(false));
-        return [.. document.RootElement.EnumerateArray().Select(e => new PscCibaRequest(
+        return [.. document.RootElement.EnumerateArray().Select(e => new PscSimulatorCibaRequest(
             e.GetProperty("auth_req_id").GetString()!,
             e.GetProperty("client_id").GetString()!,
             e.TryGetProperty("idNat", out var idNat) ? idNat.GetString() : null,
