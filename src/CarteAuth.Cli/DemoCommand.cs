@@ -5,6 +5,8 @@ using System.Text.Json.Nodes;
 using CarteAuth.Audit;
 using CarteAuth.Authentication;
 using CarteAuth.IO;
+using CarteAuth.Oidc;
+using CarteAuth.Oidc.Development;
 using CarteAuth.Policies;
 using CarteAuth.SmartCard;
 using CarteAuth.SmartCard.Development;
@@ -18,19 +20,30 @@ namespace CarteAuth.Cli;
 /// <summary>
 /// <c>carteauth demo</c>: the whole data path on embedded defaults (sample policies and evidence, a generated key,
 /// a SQLite audit file): evidence → authentication (audited) → policy decisions (audited) → session tokens
-/// (rotation, sign out everywhere) → audit chain verification.
+/// (rotation, sign out everywhere) → audit chain verification. The doctor signs in with a dev PKI card; the nurse
+/// through Pro Santé Connect (e-CPS push, CIBA) when the PSC simulator of the repository is installed
+/// (<c>npm ci</c> in samples/psc-simulator), else from sample evidence, and the demo says how to get the real flow.
 /// </summary>
 internal static class DemoCommand
 {
     public static Command Create(CliContext context)
     {
         var dir = new Option<string?>("--dir") { Description = "Folder for the demo's files (policies, key, audit database); default: a new temporary folder." };
-        var command = new Command("demo", "Run CarteAuth end to end on embedded defaults and explain each step.") { dir };
-        context.SetHandler(command, (parse, ct) => RunAsync(parse.GetValue(dir), ct));
+        var simulator = new Option<string?>("--psc-simulator") { Description = "The PSC simulator's folder (samples/psc-simulator, after `npm ci` there); default: found from the current folder upwards." };
+        var command = new Command("demo", "Run CarteAuth end to end on embedded defaults and explain each step.") { dir, simulator };
+        context.SetHandler(command, (parse, ct) => RunAsync(parse.GetValue(dir), parse.GetValue(simulator), ct));
         return command;
     }
 
-    /// <summary>Stands in for the methods this demo does not run for real yet (FIDO2 and Pro Santé Connect sample evidence): checks a PIN, returns the embedded evidence.</summary>
+    /// <summary>The simulator's demo client (public test data of samples/psc-simulator/clients.json, not a secret).</summary>
+    private const string SimulatorClientId = "carteauth-test";
+
+    private const string SimulatorClientSecret = "carteauth-test-secret-not-for-production";
+
+    /// <summary>The simulator's test nurse (two exercices, e-CPS).</summary>
+    private const string SimulatorNurseIdNat = "899700000013";
+
+    /// <summary>Stands in for the methods this demo does not run for real (FIDO2 sample evidence, and PSC when the simulator is not installed): checks a PIN, returns the embedded evidence.</summary>
     private sealed class DemoCardAuthenticator : Authenticator<DemoCardAuthenticator.Request>
     {
         public sealed class Request : AuthenticationRequest
@@ -58,7 +71,7 @@ internal static class DemoCommand
         }
     }
 
-    private static async Task<CliResult> RunAsync(string? folder, CancellationToken ct)
+    private static async Task<CliResult> RunAsync(string? folder, string? simulatorFolder, CancellationToken ct)
     {
         var dir = folder is null ? Directory.CreateTempSubdirectory("carteauth-demo-").FullName : Directory.CreateDirectory(folder).FullName;
         var text = new StringBuilder();
@@ -79,6 +92,13 @@ internal static class DemoCommand
         var forged = stranger.IssueCard(DevPki.StandardCards[0]);
         Step("dev PKI", $"IGC-Santé-shaped development PKI in {pkiDir}: {pki.Root.Subject} → {pki.Intermediate.Subject}, cards: {string.Join(", ", pki.Cards.Select(c => c.Spec.Name))} (PFX password '{new DevPkiOptions().PfxPassword}')");
 
+        // 0b. Pro Santé Connect: the repository's simulator (npm oidc-provider configured as PSC) on 127.0.0.1, approving
+        // e-CPS push requests by itself after a second, when its npm packages are installed.
+        await using var psc = await StartSimulatorAsync(simulatorFolder, ct).ConfigureAwait(false);
+        Step("Pro Santé Connect", psc.Host is { } host
+            ? $"PSC simulator started on {host.Issuer} (samples/psc-simulator; it approves e-CPS push requests after 1 s)"
+            : $"PSC simulator not started: {psc.Why} The nurse's PSC evidence comes from a sample file instead.");
+
         // 1. Policies: the embedded sample file, written out and loaded like any policy file.
         var policyPath = Path.Combine(dir, "policies.json");
         await File.WriteAllTextAsync(policyPath, Resource("demo/hospital-policies.json"), ct).ConfigureAwait(false);
@@ -93,6 +113,16 @@ internal static class DemoCommand
             o.TrustAnchorPaths.Add(Path.Combine(pkiDir, "root.pem"));
             o.IntermediatePaths.Add(Path.Combine(pkiDir, "intermediate.pem"));
         });
+        if (psc.Host is { } simulator)
+        {
+            services.AddCarteAuthProSanteConnect(o =>
+            {
+                o.Issuer = simulator.Issuer.ToString();
+                o.ClientId = SimulatorClientId;
+                o.ClientSecret = SimulatorClientSecret;
+            });
+        }
+
         await using var provider = services.BuildServiceProvider();
         var policies = provider.GetRequiredService<IPolicyProvider>();
         Step("policies", $"loaded {policies.PolicyNames.Count} policies from {policyPath}: {string.Join(", ", policies.PolicyNames.Order(StringComparer.Ordinal))}");
@@ -106,8 +136,19 @@ internal static class DemoCommand
         var card = await authentication.AuthenticateAsync(new ClientCertificateRequest(pki.Cards.Single(c => c.Spec.Name == "doctor").Certificate) { Context = request }, ct).ConfigureAwait(false);
         var doctor = card.Evidence ?? throw new CarteAuthException(card.ReasonCode!, card.FailureMessage!);
         var pharmacist = await Authenticate("fido2-no-uv-pharmacist.json").ConfigureAwait(false);
-        var nurse = await Authenticate("psc-ecps-nurse.json").ConfigureAwait(false);
-        Step("authentication", $"a card of another PKI with the same names refused ({refused.ReasonCode}); {doctor.Identity} signed in with the dev PKI card (amr {Amr.Format(doctor.Methods)}, {Acr.ToValue(doctor.Assurance)}); {pharmacist.Identity} by FIDO2 without user verification, {nurse.Identity} through Pro Santé Connect (acr eidas1 = {Acr.ToValue(nurse.Assurance)})");
+        AuthenticationEvidence nurse;
+        if (psc.Host is not null)
+        {
+            // CIBA poll mode: PSC pushes the request to the nurse's e-CPS app; the simulator approves it.
+            var pushed = await authentication.AuthenticateAsync(new PscCibaAuthenticationRequest { Request = new PscCibaRequest { LoginHint = SimulatorNurseIdNat, BindingMessage = "DEMO" }, Context = request }, ct).ConfigureAwait(false);
+            nurse = pushed.Evidence ?? throw new CarteAuthException(pushed.ReasonCode!, pushed.FailureMessage!);
+        }
+        else
+        {
+            nurse = await Authenticate("psc-ecps-nurse.json").ConfigureAwait(false);
+        }
+
+        Step("authentication", $"a card of another PKI with the same names refused ({refused.ReasonCode}); {doctor.Identity} signed in with the dev PKI card (amr {Amr.Format(doctor.Methods)}, {Acr.ToValue(doctor.Assurance)}); {pharmacist.Identity} by FIDO2 without user verification, {nurse.Identity} through Pro Santé Connect{(psc.Host is null ? " (sample evidence)" : " (e-CPS push on the simulator)")} (amr {Amr.Format(nurse.Methods)}, acr {nurse.Acr} = {Acr.ToValue(nurse.Assurance)})");
 
         // 3. Policy decisions, each audited.
         var evaluator = provider.GetRequiredService<IPolicyEvaluator>();
@@ -180,6 +221,35 @@ internal static class DemoCommand
         }
     }
 
+    /// <summary>Starts the repository's PSC simulator when it is there and installed; otherwise says why not and how to get it.</summary>
+    private static async Task<SimulatorRun> StartSimulatorAsync(string? given, CancellationToken ct)
+    {
+        if (given is not null && !File.Exists(Path.Combine(given, "server.mjs")))
+        {
+            throw new CarteAuthException(ReasonCodes.CliFileNotFound, $"--psc-simulator '{Path.GetFullPath(given)}' has no server.mjs; give the repository's samples/psc-simulator folder.");
+        }
+
+        var directory = given ?? PscSimulatorHost.FindInRepository(Directory.GetCurrentDirectory()) ?? PscSimulatorHost.FindInRepository(AppContext.BaseDirectory);
+        if (directory is null)
+        {
+            return new SimulatorRun(null, "samples/psc-simulator was not found (run the demo from a CarteAuth repository checkout).");
+        }
+
+        if (!PscSimulatorHost.IsInstalled(directory))
+        {
+            return new SimulatorRun(null, $"its npm packages are not installed; run `npm ci` in {directory} (./test.sh does it) and run the demo again.");
+        }
+
+        try
+        {
+            return new SimulatorRun(await PscSimulatorHost.StartAsync(directory, ["--ciba-auto-approve-after", "1", "--ciba-interval", "1"], TimeSpan.FromSeconds(30), ct).ConfigureAwait(false), null);
+        }
+        catch (InvalidOperationException e)
+        {
+            return new SimulatorRun(null, e.Message);
+        }
+    }
+
     private static string Outcome(SessionTokenValidationResult result) => result.IsValid ? "valid" : $"refused ({result.ReasonCode})";
 
     private static string Resource(string name)
@@ -188,6 +258,12 @@ internal static class DemoCommand
             ?? throw new InvalidOperationException($"Embedded resource '{name}' is missing from the build.");
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();
+    }
+
+    /// <summary>The PSC simulator the demo started, or why it did not.</summary>
+    private sealed record SimulatorRun(PscSimulatorHost? Host, string? Why) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Host?.DisposeAsync() ?? ValueTask.CompletedTask;
     }
 
     /// <summary>A key provider whose ring the demo rotates in place (hosts would reload from configuration).</summary>

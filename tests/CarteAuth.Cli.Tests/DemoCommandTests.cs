@@ -7,11 +7,21 @@ public sealed class DemoCommandTests
     {
         using var dir = new TempDirectory();
 
-        var run = await CliRun.RunAsync("demo", "--dir", dir.Path, "--json");
+        var run = await CliRun.RunAsync("demo", "--dir", dir.Path, "--psc-simulator", RepositoryPaths.Of("samples", "psc-simulator"), "--json");
 
         Assert.Equal(0, run.ExitCode);
         Assert.True((bool?)run.Json["ok"]);
         var steps = run.Json["steps"]!.AsArray().Select(s => s!.AsObject()).ToDictionary(s => (string)s["step"]!);
+
+        // The nurse signed in through the PSC simulator (e-CPS push, CIBA), audited under the psc-ciba authenticator.
+        using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(dir.Path, "audit.db")};Mode=ReadOnly;Pooling=False"))
+        {
+            db.Open();
+            using var query = db.CreateCommand();
+            query.CommandText = "SELECT COUNT(*) FROM carteauth_audit WHERE authenticator = 'psc-ciba' AND result = 'success' AND subject = '899700000013'";
+            Assert.Equal(1L, (long)query.ExecuteScalar()!);
+        }
+
         var decisions = steps["policy decisions"]["decisions"]!.AsArray().Select(d => (string)d!["reasonCode"]!).ToArray();
         Assert.Equal(
             ["policy.allow", "policy.step-up-required", "policy.structure-not-allowed", "policy.break-glass", "policy.allow", "policy.step-up-required"],
@@ -27,6 +37,15 @@ public sealed class DemoCommandTests
     }
 
     [Fact]
+    public async Task Demo_with_a_folder_that_is_not_the_simulator_is_bad_input()
+    {
+        using var dir = new TempDirectory();
+        var run = await CliRun.RunAsync("demo", "--dir", dir.Path, "--psc-simulator", dir.Path, "--json");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal(ReasonCodes.CliFileNotFound, (string?)run.Json["reasonCode"]);
+    }
+
+    [Fact]
     public async Task Demo_explains_each_step_in_text()
     {
         using var dir = new TempDirectory();
@@ -34,7 +53,7 @@ public sealed class DemoCommandTests
         var run = await CliRun.RunAsync("demo", "--dir", dir.Path);
 
         Assert.Equal(0, run.ExitCode);
-        foreach (var step in new[] { "== dev PKI", "== policies", "== authentication", "== policy decisions", "== session tokens", "== audit trail", "carteauth audit verify" })
+        foreach (var step in new[] { "== dev PKI", "== Pro Santé Connect", "== policies", "== authentication", "== policy decisions", "== session tokens", "== audit trail", "carteauth audit verify" })
         {
             Assert.Contains(step, run.Stdout, StringComparison.Ordinal);
         }

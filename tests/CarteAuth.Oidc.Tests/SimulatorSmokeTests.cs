@@ -5,12 +5,11 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using CarteAuth.Identity;
-using CarteAuth.Testing;
 
-namespace CarteAuth.Core.Tests.Testing;
+namespace CarteAuth.Oidc.Tests;
 
 /// <summary>Smoke tests of the PSC simulator (samples/psc-simulator) and its .NET test support.</summary>
-public sealed class PscSimulatorTests
+public sealed class SimulatorSmokeTests
 {
     private static readonly TimeSpan Budget = TimeSpan.FromSeconds(30);
 

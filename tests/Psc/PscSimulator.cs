@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
@@ -6,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using CarteAuth.Oidc.Development;
 
 namespace CarteAuth.Testing;
 
@@ -92,17 +92,14 @@ public sealed partial class PscSimulator : IAsyncDisposable
     public const string UnknownIdNat = "899700000039";
 
     /// <summary>The ready line prefix printed on stdout.</summary>
-    private const string ReadyPrefix = "PSC simulator listening on ";
-
-    private readonly Process _process;
-    private readonly StringBuilder _output;
+    private readonly PscSimulatorHost _host;
     private readonly HttpClient _http;
     private int _disposed;
 
-    private PscSimulator(Process process, StringBuilder output, Uri issuer)
+    private PscSimulator(PscSimulatorHost host)
     {
-        _process = process;
-        _output = output;
+        _host = host;
+        var issuer = host.Issuer;
         Issuer = issuer;
         BaseAddress = new Uri(issuer.GetLeftPart(UriPartial.Authority) + "/");
         _http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false })
@@ -145,16 +142,7 @@ public sealed partial class PscSimulator : IAsyncDisposable
     public Uri BackchannelAuthenticationEndpoint => Endpoint("/protocol/openid-connect/ext/ciba/auth");
 
     /// <summary>Everything the simulator printed so far (stdout and stderr), for failure messages.</summary>
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    public string Output => _host.Output;
 
     /// <summary>
     /// Starts <c>node samples/psc-simulator/server.mjs --port 0 --exit-on-stdin-close …</c> and waits for its ready line.
@@ -166,88 +154,8 @@ public sealed partial class PscSimulator : IAsyncDisposable
     public static async Task<PscSimulator> StartAsync(PscSimulatorOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new PscSimulatorOptions();
-        var directory = RepositoryPaths.Of("samples", "psc-simulator");
-        if (!Directory.Exists(Path.Combine(directory, "node_modules", "oidc-provider")))
-        {
-            throw new InvalidOperationException(
-                $"The PSC simulator's npm packages are not installed: run `npm ci` in {directory} (./test.sh does it).");
-        }
-
-        var start = new ProcessStartInfo("node")
-        {
-            WorkingDirectory = directory,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            CreateNoWindow = true,
-        };
-        foreach (var argument in Arguments(options))
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("PSC_SIM_", StringComparison.Ordinal)).ToList())
-        {
-            start.Environment.Remove(name);
-        }
-
-        var output = new StringBuilder();
-        var ready = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is null)
-            {
-                return;
-            }
-
-            Append(output, e.Data);
-            if (e.Data.StartsWith(ReadyPrefix, StringComparison.Ordinal)
-                && Uri.TryCreate(e.Data[ReadyPrefix.Length..].Trim(), UriKind.Absolute, out var issuer))
-            {
-                ready.TrySetResult(issuer);
-            }
-        };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                Append(output, e.Data);
-            }
-        };
-        process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException(
-            $"The PSC simulator exited before it was ready. Its output:{Environment.NewLine}{Snapshot(output)}"));
-
-        try
-        {
-            process.Start();
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            process.Dispose();
-            throw new InvalidOperationException("Cannot start `node` (Node.js 20 or later is needed for the PSC simulator): " + e.Message, e);
-        }
-
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        try
-        {
-            var issuer = await ready.Task.WaitAsync(options.StartTimeout, cancellationToken).ConfigureAwait(false);
-            return new PscSimulator(process, output, issuer);
-        }
-        catch (Exception e) when (e is TimeoutException or OperationCanceledException or InvalidOperationException)
-        {
-            Kill(process);
-            process.Dispose();
-            if (e is TimeoutException)
-            {
-                throw new InvalidOperationException(
-                    $"The PSC simulator did not print its ready line within {options.StartTimeout.TotalSeconds:0} s. Its output:{Environment.NewLine}{Snapshot(output)}", e);
-            }
-
-            throw;
-        }
+        var host = await PscSimulatorHost.StartAsync(RepositoryPaths.Of("samples", "psc-simulator"), Arguments(options), options.StartTimeout, cancellationToken).ConfigureAwait(false);
+        return new PscSimulator(host);
     }
 
     /// <summary>A redirect URI on the given loopback port (registered for every client).</summary>
@@ -493,20 +401,7 @@ public sealed partial class PscSimulator : IAsyncDisposable
         }
 
         _http.Dispose();
-        try
-        {
-            _process.StandardInput.Close();
-            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(3));
-            await _process.WaitForExitAsync(grace.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException)
-        {
-            Kill(_process);
-        }
-        finally
-        {
-            _process.Dispose();
-        }
+        await _host.DisposeAsync().ConfigureAwait(false);
     }
 
     private Uri Endpoint(string relative) => new(Issuer + relative);
@@ -560,12 +455,6 @@ public sealed partial class PscSimulator : IAsyncDisposable
 
     private static IEnumerable<string> Arguments(PscSimulatorOptions options)
     {
-        yield return "server.mjs";
-        yield return "--port";
-        yield return "0";
-        yield return "--host";
-        yield return "127.0.0.1";
-        yield return "--exit-on-stdin-close";
         yield return "--issuer-path";
         yield return options.IssuerPath;
         if (options.BackchannelLogoutUri is { } uri)
@@ -588,38 +477,6 @@ public sealed partial class PscSimulator : IAsyncDisposable
                 yield return name;
                 yield return ((long)(milliseconds ? v.TotalMilliseconds : v.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
             }
-        }
-    }
-
-    private static void Append(StringBuilder output, string line)
-    {
-        lock (output)
-        {
-            output.AppendLine(line);
-        }
-    }
-
-    private static string Snapshot(StringBuilder output)
-    {
-        lock (output)
-        {
-            return output.ToString();
-        }
-    }
-
-    private static void Kill(Process process)
-    {
-        try
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                process.WaitForExit(5000);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
         }
     }
 
