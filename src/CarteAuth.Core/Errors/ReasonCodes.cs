@@ -332,4 +332,39 @@ public static class ReasonCodes
     public const string PscIntrospectionFailed = "psc.introspection-failed";
     /// <summary>The token exchange request (RFC 8693) was refused or returned no access token.</summary>
     public const string PscTokenExchangeFailed = "psc.token-exchange-failed";
+
+    // session: CarteAuth web sessions (CarteAuth.AspNetCore)
+
+    /// <summary>The request carries no session cookie, or the cookie's session is unknown to the session store.</summary>
+    public const string SessionNotFound = "session.not-found";
+
+    /// <summary>The session was ended (sign out, sign out everywhere, ended from the session list, back-channel logout).</summary>
+    public const string SessionEnded = "session.ended";
+
+    /// <summary>The session was idle (no request) for longer than its idle timeout.</summary>
+    public const string SessionIdleTimeout = "session.idle-timeout";
+
+    /// <summary>The session is older than its absolute timeout.</summary>
+    public const string SessionAbsoluteTimeout = "session.absolute-timeout";
+
+    /// <summary>The session cookie's token names another subject than the session record it points to.</summary>
+    public const string SessionSubjectMismatch = "session.subject-mismatch";
+
+    /// <summary>A state-changing request came from another site (Origin or Sec-Fetch-Site): refused as cross-site request forgery.</summary>
+    public const string SessionCrossSiteRequest = "session.cross-site-request";
+
+    /// <summary>The request needs a signed-in professional and has no valid session.</summary>
+    public const string SessionNotAuthenticated = "session.not-authenticated";
+
+    /// <summary>An ASP.NET Core authorization requirement that is not a CarteAuth policy (roles, claims, custom handlers) refused the signed-in user.</summary>
+    public const string SessionForbidden = "session.forbidden";
+
+    /// <summary>A sign-in was attempted without going through the CarteAuth sign-in manager (no session token in the authentication properties).</summary>
+    public const string SessionSignInInvalid = "session.sign-in-invalid";
+
+    /// <summary>The session store cannot be read or written (SQLite file unavailable, locked, corrupt).</summary>
+    public const string SessionStoreUnavailable = "session.store-unavailable";
+
+    /// <summary>The ASP.NET Core integration options (CarteAuthOptions, CarteAuthSessionOptions, SQLite session store options) are invalid.</summary>
+    public const string SessionInvalidOptions = "session.invalid-options";
 }

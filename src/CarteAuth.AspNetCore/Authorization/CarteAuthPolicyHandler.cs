@@ -1,0 +1,47 @@
+using CarteAuth.AspNetCore.Sessions;
+using CarteAuth.Policies;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+
+namespace CarteAuth.AspNetCore;
+
+/// <summary>
+/// Evaluates <see cref="CarteAuthPolicyRequirement"/>s with Core's audited <see cref="IPolicyEvaluator"/>, against the
+/// request's CarteAuth session evidence (none when anonymous) and network zone. Allow succeeds; Deny and StepUp fail
+/// with a <see cref="CarteAuthPolicyFailureReason"/> that <see cref="CarteAuthAuthorizationResultHandler"/> turns into
+/// a 403 or a step-up challenge.
+/// </summary>
+internal sealed class CarteAuthPolicyHandler(IPolicyEvaluator evaluator, ICarteAuthNetworkZoneResolver zones, TimeProvider time, IHttpContextAccessor accessor)
+    : AuthorizationHandler<CarteAuthPolicyRequirement>
+{
+    protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, CarteAuthPolicyRequirement requirement)
+    {
+        var http = context.Resource as HttpContext ?? accessor.HttpContext;
+        if (http is null)
+        {
+            context.Fail(new AuthorizationFailureReason(this, "CarteAuth policies are evaluated for HTTP requests only (no HttpContext)."));
+            return;
+        }
+
+        var feature = http.Features.Get<ICarteAuthSessionFeature>();
+        var evidence = feature is not null && context.User.Identity?.IsAuthenticated == true ? feature.Evidence : null;
+        var zone = zones.Resolve(http);
+        var policyContext = new PolicyContext(evidence, time.GetUtcNow(), zone);
+        var request = new Authentication.AuthenticationContext
+        {
+            ClientAddress = http.Connection.RemoteIpAddress?.ToString(),
+            CorrelationId = feature?.Session.Id ?? http.TraceIdentifier,
+            Zone = zone,
+        };
+        var decision = await evaluator.EvaluateAsync(requirement.PolicyName, policyContext, request, http.RequestAborted).ConfigureAwait(false);
+        if (decision.IsAllowed)
+        {
+            context.Succeed(requirement);
+        }
+        else
+        {
+            http.Features.Set(new CarteAuthPolicyDecisionFeature(decision));
+            context.Fail(new CarteAuthPolicyFailureReason(this, decision));
+        }
+    }
+}

@@ -1,0 +1,80 @@
+using CarteAuth.AspNetCore.Sessions;
+using CarteAuth.DependencyInjection;
+using CarteAuth.Fido2;
+using CarteAuth.Oidc;
+using CarteAuth.SmartCard;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace CarteAuth.AspNetCore;
+
+/// <summary>Adds authentication methods and stores to the CarteAuth web integration registered by <c>AddCarteAuth</c>.</summary>
+public sealed class CarteAuthBuilder
+{
+    internal CarteAuthBuilder(IServiceCollection services) => Services = services;
+
+    /// <summary>The service collection.</summary>
+    public IServiceCollection Services { get; }
+
+    /// <summary>
+    /// Adds the smart card (CPS/CPx certificate) authenticator: <c>AddCarteAuthSmartCard</c> (see docs/smart-card.md).
+    /// Use <paramref name="configureBuilder"/> for revocation (<c>AddOcspRevocation</c>, <c>AddCrlRevocation</c>).
+    /// </summary>
+    public CarteAuthBuilder AddSmartCard(Action<SmartCardOptions> configure, Action<CarteAuthSmartCardBuilder>? configureBuilder = null)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        var builder = Services.AddCarteAuthSmartCard(configure);
+        configureBuilder?.Invoke(builder);
+        return this;
+    }
+
+    /// <summary>
+    /// Adds the FIDO2/WebAuthn authenticator: <c>AddCarteAuthFido2</c> (see docs/fido2.md). Use
+    /// <paramref name="configureBuilder"/> for the credential store (<c>UseSqliteCredentialStore</c>).
+    /// </summary>
+    public CarteAuthBuilder AddFido2(Action<Fido2Options> configure, Action<CarteAuthFido2Builder>? configureBuilder = null)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        var builder = Services.AddCarteAuthFido2(configure);
+        configureBuilder?.Invoke(builder);
+        return this;
+    }
+
+    /// <summary>
+    /// Adds Pro Santé Connect: <c>AddCarteAuthProSanteConnect</c> (see docs/oidc.md), with back-channel logout ending
+    /// the local CarteAuth sessions (<see cref="CarteAuthPscSessionRevoker"/>) rather than only revoking tokens.
+    /// </summary>
+    public CarteAuthBuilder AddProSanteConnect(Action<ProSanteConnectOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        Services.AddCarteAuthProSanteConnect(configure);
+        Services.Replace(ServiceDescriptor.Singleton<IPscSessionRevoker>(static sp => new CarteAuthPscSessionRevoker(
+            sp.GetRequiredService<ICarteAuthSessionStore>(),
+            sp.GetRequiredService<ICarteAuthSignInManager>(),
+            sp.GetRequiredService<IPscSubjectDirectory>(),
+            sp.GetRequiredService<CarteAuthSessionAudit>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<CarteAuthPscSessionRevoker>>())));
+        return this;
+    }
+
+    /// <summary>Configures the session scheme (timeouts, cookie name, events). Validated at start.</summary>
+    public CarteAuthBuilder ConfigureSessions(Action<CarteAuthSessionOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        Services.Configure(CarteAuthDefaults.AuthenticationScheme, configure);
+        return this;
+    }
+
+    /// <summary>Keeps sessions in a SQLite file (survives restarts) instead of memory. Options are validated at start.</summary>
+    public CarteAuthBuilder UseSqliteSessionStore(Action<SqliteSessionStoreOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        Services.AddOptions<SqliteSessionStoreOptions>().Configure(configure).ValidateOnStart();
+        Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SqliteSessionStoreOptions>>(new CarteAuthOptionsValidator<SqliteSessionStoreOptions>(static o => o.Validate())));
+        Services.Replace(ServiceDescriptor.Singleton<ICarteAuthSessionStore>(static sp => new SqliteCarteAuthSessionStore(sp.GetRequiredService<IOptions<SqliteSessionStoreOptions>>().Value)));
+        return this;
+    }
+}

@@ -1,0 +1,84 @@
+using CarteAuth;
+using CarteAuth.AspNetCore;
+using CarteAuth.AspNetCore.Sessions;
+using CarteAuth.Tokens;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Microsoft.AspNetCore.Builder;
+
+/// <summary>Maps the CarteAuth endpoints.</summary>
+public static class CarteAuthEndpointRouteBuilderExtensions
+{
+    /// <summary>
+    /// Maps the CarteAuth endpoints:
+    /// <list type="bullet">
+    /// <item><c>GET /.well-known/carteauth/jwks.json</c>: the session token public keys (RFC 7517 JWK Set), for gateways and APIs validating session tokens.</item>
+    /// <item><c>POST /carteauth/logout</c>: ends the current session, 204.</item>
+    /// <item><c>POST /carteauth/logout-everywhere</c>: ends every session of the signed-in user and revokes their tokens, 200 <c>{"ended":n}</c>.</item>
+    /// <item><c>GET /carteauth/sessions</c>: the signed-in user's active sessions (JSON).</item>
+    /// <item><c>POST /carteauth/sessions/{id}/end</c>: ends one of them, 204, or 404 <c>session.not-found</c>.</item>
+    /// </list>
+    /// POSTs are protected against cross-site request forgery by a same-origin check (Origin and Sec-Fetch-Site; see
+    /// docs/aspnetcore.md). Signed-in endpoints answer 401 JSON or redirect to the login page when there is no session.
+    /// </summary>
+    /// <returns>The group of the <c>/carteauth</c> endpoints, to add conventions (rate limiting…).</returns>
+    public static RouteGroupBuilder MapCarteAuth(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        endpoints.MapGet(CarteAuthDefaults.JwksPath, static (HttpContext http, ISigningKeyProvider keys) =>
+        {
+            http.Response.Headers.CacheControl = "public, max-age=300";
+            return Results.Text(keys.Current.ToJwksJson(), "application/jwk-set+json");
+        }).AllowAnonymous().WithName("CarteAuthJwks");
+
+        var signedIn = new AuthorizationPolicyBuilder(CarteAuthDefaults.AuthenticationScheme).RequireAuthenticatedUser().Build();
+        var group = endpoints.MapGroup(CarteAuthDefaults.EndpointPrefix);
+
+        group.MapPost("/logout", static async (HttpContext http, ICarteAuthSignInManager signIn) =>
+        {
+            await signIn.SignOutAsync(http).ConfigureAwait(false);
+            return Results.NoContent();
+        }).AllowAnonymous().AddEndpointFilter<SameOriginFilter>().DisableAntiforgery();
+
+        group.MapPost("/logout-everywhere", static async (HttpContext http, ICarteAuthSignInManager signIn) =>
+        {
+            var ended = await signIn.SignOutEverywhereAsync(http).ConfigureAwait(false);
+            return Results.Ok(new { ended });
+        }).RequireAuthorization(signedIn).AddEndpointFilter<SameOriginFilter>().DisableAntiforgery();
+
+        group.MapGet("/sessions", static async (HttpContext http, ICarteAuthSignInManager signIn) =>
+        {
+            var current = await signIn.GetCurrentSessionAsync(http).ConfigureAwait(false);
+            if (current is null)
+            {
+                return Results.Unauthorized();
+            }
+
+            http.Response.Headers.CacheControl = "no-store";
+            var sessions = await signIn.ListSessionsAsync(current.Session.NationalId, http.RequestAborted).ConfigureAwait(false);
+            return Results.Ok(sessions.Select(s => new CarteAuthSessionSummary(
+                s.Id,
+                string.Equals(s.Id, current.Session.Id, StringComparison.Ordinal),
+                s.Authenticator,
+                s.CreatedAt,
+                s.LastSeenAt,
+                s.IdleExpiresAt < s.AbsoluteExpiresAt ? s.IdleExpiresAt : s.AbsoluteExpiresAt,
+                s.ClientAddress,
+                s.UserAgent)));
+        }).RequireAuthorization(signedIn);
+
+        group.MapPost("/sessions/{id}/end", static async (HttpContext http, string id, ICarteAuthSignInManager signIn) =>
+        {
+            if (id.Length > 256 || !await signIn.EndSessionAsync(http, id).ConfigureAwait(false))
+            {
+                return CarteAuthHttp.Problem(http, StatusCodes.Status404NotFound, ReasonCodes.SessionNotFound, "No such active session of yours.");
+            }
+
+            return Results.NoContent();
+        }).RequireAuthorization(signedIn).AddEndpointFilter<SameOriginFilter>().DisableAntiforgery();
+
+        return group;
+    }
+}

@@ -1,0 +1,53 @@
+using CarteAuth.Audit;
+using Microsoft.Extensions.Logging;
+
+namespace CarteAuth.AspNetCore.Sessions;
+
+/// <summary>Records session events (kind <see cref="CarteAuthDefaults.SessionAuditKind"/>) in the audit trail.</summary>
+internal sealed class CarteAuthSessionAudit(IAuditTrail audit, ILogger<CarteAuthSessionAudit> logger)
+{
+    /// <summary>Audit result of a session start.</summary>
+    public const string Started = "started";
+
+    /// <summary>Audit result of a session end.</summary>
+    public const string Ended = "ended";
+
+    /// <summary>Audit result of a sign out everywhere.</summary>
+    public const string EndedEverywhere = "ended-everywhere";
+
+    /// <summary>Records a session start; throws when it cannot be recorded (the sign-in then fails: fail closed).</summary>
+    public ValueTask<AuditEvent> StartedAsync(CarteAuthSession session, string methods, CancellationToken ct) =>
+        audit.AppendAsync(new AuditEntry
+        {
+            Kind = CarteAuthDefaults.SessionAuditKind,
+            Result = Started,
+            Subject = session.NationalId,
+            Methods = methods,
+            Authenticator = session.Authenticator,
+            ClientAddress = session.ClientAddress,
+            CorrelationId = session.Id,
+            Timestamp = session.CreatedAt,
+        }, ct);
+
+    /// <summary>Records a session end; a failure is logged, never thrown (signing out must work).</summary>
+    public async ValueTask EndedAsync(string subject, string? sessionId, string reason, string? clientAddress, DateTimeOffset at, string result = Ended)
+    {
+        try
+        {
+            await audit.AppendAsync(new AuditEntry
+            {
+                Kind = CarteAuthDefaults.SessionAuditKind,
+                Result = result,
+                Subject = subject,
+                ReasonCode = reason,
+                ClientAddress = clientAddress,
+                CorrelationId = sessionId,
+                Timestamp = at,
+            }, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (CarteAuthException e)
+        {
+            CarteAuthAspNetCoreLog.AuditFailed(logger, e, result, subject);
+        }
+    }
+}
