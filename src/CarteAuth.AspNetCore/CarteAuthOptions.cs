@@ -1,4 +1,5 @@
 using System.Net;
+using CarteAuth.SmartCard;
 using CarteAuth.Tokens;
 using Microsoft.AspNetCore.Http;
 
@@ -41,6 +42,16 @@ public sealed class CarteAuthOptions
     /// </summary>
     public IList<string>? InternalNetworks { get; set; }
 
+    /// <summary>
+    /// Accept the card's client certificate forwarded by a TLS-terminating reverse proxy (nginx
+    /// <c>$ssl_client_escaped_cert</c>) in <see cref="ForwardedCertificateHeader"/>, only from these proxies. Null (the
+    /// default): only certificates from Kestrel's own TLS handshake (mTLS) are used.
+    /// </summary>
+    public ForwardedCertificateOptions? ForwardedCertificate { get; set; }
+
+    /// <summary>The request header carrying the forwarded client certificate. Default <c>X-SSL-Client-Cert</c>.</summary>
+    public string ForwardedCertificateHeader { get; set; } = "X-SSL-Client-Cert";
+
     /// <summary>Checks the options.</summary>
     /// <param name="keysRegistered">True when an <see cref="ISigningKeyProvider"/> is registered, so <see cref="SigningKeys"/> is optional.</param>
     /// <exception cref="CarteAuthException"><see cref="ReasonCodes.SessionInvalidOptions"/> listing every problem and how to fix it.</exception>
@@ -70,6 +81,11 @@ public sealed class CarteAuthOptions
         if (string.IsNullOrEmpty(login) || !login.StartsWith('/') || login.StartsWith("//", StringComparison.Ordinal) || login.Contains('\\', StringComparison.Ordinal))
         {
             errors.Add($"LoginPath '{login}' is not a local path: use a path of this application starting with a single '/', e.g. \"/carteauth/login\".");
+        }
+
+        if (ForwardedCertificate is not null && string.IsNullOrWhiteSpace(ForwardedCertificateHeader))
+        {
+            errors.Add("ForwardedCertificateHeader is empty while ForwardedCertificate is set: name the header the proxy sets, e.g. \"X-SSL-Client-Cert\".");
         }
 
         foreach (var network in InternalNetworks ?? [])

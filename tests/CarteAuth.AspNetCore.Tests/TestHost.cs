@@ -38,11 +38,14 @@ internal sealed class TestHost : IAsyncDisposable
 
     public IServiceProvider Services => App.Services;
 
+    /// <summary>The fake clock's start (after the real date, so browser cookies are not expired).</summary>
+    public static DateTimeOffset Start { get; } = new(2030, 1, 7, 8, 0, 0, TimeSpan.Zero);
+
     public static SessionSigningKey Key1 { get; } = SessionSigningKey.Generate(SessionTokenAlgorithm.ES256, "key-1");
 
     public static async Task<TestHost> StartAsync(Action<IServiceCollection>? services = null, Action<CarteAuthOptions>? options = null, Action<CarteAuthBuilder>? carteAuth = null)
     {
-        var time = new FakeTimeProvider(new DateTimeOffset(2030, 1, 7, 8, 0, 0, TimeSpan.Zero));
+        var time = new FakeTimeProvider(Start);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));

@@ -19,6 +19,7 @@ public static class CarteAuthEndpointRouteBuilderExtensions
     /// <item><c>POST /carteauth/logout-everywhere</c>: ends every session of the signed-in user and revokes their tokens, 200 <c>{"ended":n}</c>.</item>
     /// <item><c>GET /carteauth/sessions</c>: the signed-in user's active sessions (JSON).</item>
     /// <item><c>POST /carteauth/sessions/{id}/end</c>: ends one of them, 204, or 404 <c>session.not-found</c>.</item>
+    /// <item><c>GET /carteauth/login/card?returnUrl=…</c>: signs in with the card's TLS client certificate (needs <c>.AddSmartCard(…)</c>).</item>
     /// </list>
     /// POSTs are protected against cross-site request forgery by a same-origin check (Origin and Sec-Fetch-Site; see
     /// docs/aspnetcore.md). Signed-in endpoints answer 401 JSON or redirect to the login page when there is no session.
@@ -78,6 +79,8 @@ public static class CarteAuthEndpointRouteBuilderExtensions
 
             return Results.NoContent();
         }).RequireAuthorization(signedIn).AddEndpointFilter<SameOriginFilter>().DisableAntiforgery();
+
+        group.MapGet("/login/card", CarteAuthLoginEndpoints.CardAsync).AllowAnonymous().WithName("CarteAuthLoginCard");
 
         return group;
     }

@@ -1,0 +1,92 @@
+using System.Security.Cryptography.X509Certificates;
+using CarteAuth.AspNetCore.Sessions;
+using CarteAuth.Authentication;
+using CarteAuth.SmartCard;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
+
+namespace CarteAuth.AspNetCore;
+
+/// <summary>The login endpoints' shared behaviour: authenticate through Core's audited service, then start the session.</summary>
+internal static class CarteAuthLoginEndpoints
+{
+    /// <summary>
+    /// <c>GET /carteauth/login/card</c>: signs in with the card's TLS client certificate (Kestrel mTLS, or forwarded by a
+    /// trusted proxy when <see cref="CarteAuthOptions.ForwardedCertificate"/> is set), checked by the smart card
+    /// authenticator, then redirects to <c>returnUrl</c> (local URLs only).
+    /// </summary>
+    public static async Task<IResult> CardAsync(HttpContext http, IAuthenticationService authentication, ICarteAuthSignInManager signIn, IOptions<CarteAuthOptions> options, string? returnUrl)
+    {
+        var o = options.Value;
+        X509Certificate2? forwarded = null;
+        try
+        {
+            var certificate = http.Connection.ClientCertificate ?? await http.Connection.GetClientCertificateAsync(http.RequestAborted).ConfigureAwait(false);
+            if (certificate is null && o.ForwardedCertificate is { } proxies)
+            {
+                var header = http.Request.Headers[o.ForwardedCertificateHeader].ToString();
+                if (!ForwardedClientCertificate.TryRead(header, http.Connection.RemoteIpAddress, proxies, out forwarded, out var code, out _))
+                {
+                    return Failure(http, o, code, returnUrl);
+                }
+
+                certificate = forwarded;
+            }
+
+            if (certificate is null)
+            {
+                return Failure(http, o, ReasonCodes.CertMissing, returnUrl);
+            }
+
+            var result = await authentication.AuthenticateAsync(new ClientCertificateRequest(certificate) { Context = RequestContext(http) }, http.RequestAborted).ConfigureAwait(false);
+            return await CompleteAsync(http, signIn, o, result, returnUrl).ConfigureAwait(false);
+        }
+        finally
+        {
+            forwarded?.Dispose();
+        }
+    }
+
+    /// <summary>The audit context of a login request.</summary>
+    public static AuthenticationContext RequestContext(HttpContext http) => new()
+    {
+        ClientAddress = http.Connection.RemoteIpAddress?.ToString(),
+        CorrelationId = http.TraceIdentifier,
+    };
+
+    /// <summary>Signs in on success (redirect to the local return URL, or 200 JSON for API requests); answers the failure otherwise.</summary>
+    public static async Task<IResult> CompleteAsync(HttpContext http, ICarteAuthSignInManager signIn, CarteAuthOptions options, AuthenticationResult result, string? returnUrl)
+    {
+        if (!result.Succeeded)
+        {
+            return Failure(http, options, result.ReasonCode ?? ReasonCodes.AuthenticatorError, returnUrl);
+        }
+
+        var session = await signIn.SignInAsync(http, result.Evidence!, http.RequestAborted).ConfigureAwait(false);
+        var target = CarteAuthHttp.SafeReturnUrl(returnUrl);
+        return CarteAuthHttp.IsApiRequest(http.Request)
+            ? Results.Ok(new { sessionId = session.Id, returnUrl = target })
+            : Results.Redirect(target);
+    }
+
+    /// <summary>
+    /// A failed login: API requests get 401 problem details with the reason code; browsers go back to the login page
+    /// with <c>error=&lt;reason code&gt;</c> and their (safe) <c>returnUrl</c>. Never the message: it may hold personal data.
+    /// </summary>
+    public static IResult Failure(HttpContext http, CarteAuthOptions options, string reasonCode, string? returnUrl)
+    {
+        if (CarteAuthHttp.IsApiRequest(http.Request))
+        {
+            return CarteAuthHttp.Problem(http, StatusCodes.Status401Unauthorized, reasonCode, "The sign-in failed.");
+        }
+
+        http.Response.Headers[CarteAuthDefaults.ReasonHeader] = reasonCode;
+        var url = QueryHelpers.AddQueryString(http.Request.PathBase.Add(options.LoginPath).Value!, new Dictionary<string, string?>
+        {
+            [CarteAuthDefaults.ReturnUrlParameter] = CarteAuthHttp.SafeReturnUrl(returnUrl),
+            ["error"] = reasonCode,
+        });
+        return Results.Redirect(url);
+    }
+}
