@@ -52,6 +52,16 @@ public sealed class CarteAuthOptions
     /// <summary>The request header carrying the forwarded client certificate. Default <c>X-SSL-Client-Cert</c>.</summary>
     public string ForwardedCertificateHeader { get; set; } = "X-SSL-Client-Cert";
 
+    /// <summary>
+    /// The path of the Pro Santé Connect callback endpoint (<c>redirect_uri</c>). When
+    /// <c>ProSanteConnectOptions.RedirectUri</c> is not set, the redirect URI is this path on the request's own scheme
+    /// and host; when it is set, its path must be this one. Default <c>/carteauth/psc/callback</c>.
+    /// </summary>
+    public PathString PscCallbackPath { get; set; } = "/carteauth/psc/callback";
+
+    /// <summary>How long a Pro Santé Connect sign-in may take between the redirect to PSC and the callback. Default 10 minutes.</summary>
+    public TimeSpan PscPendingLifetime { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Checks the options.</summary>
     /// <param name="keysRegistered">True when an <see cref="ISigningKeyProvider"/> is registered, so <see cref="SigningKeys"/> is optional.</param>
     /// <exception cref="CarteAuthException"><see cref="ReasonCodes.SessionInvalidOptions"/> listing every problem and how to fix it.</exception>
@@ -86,6 +96,17 @@ public sealed class CarteAuthOptions
         if (ForwardedCertificate is not null && string.IsNullOrWhiteSpace(ForwardedCertificateHeader))
         {
             errors.Add("ForwardedCertificateHeader is empty while ForwardedCertificate is set: name the header the proxy sets, e.g. \"X-SSL-Client-Cert\".");
+        }
+
+        var callback = PscCallbackPath.Value;
+        if (string.IsNullOrEmpty(callback) || !callback.StartsWith('/') || callback.StartsWith("//", StringComparison.Ordinal))
+        {
+            errors.Add($"PscCallbackPath '{callback}' is not a local path: use a path starting with a single '/', e.g. \"/carteauth/psc/callback\".");
+        }
+
+        if (PscPendingLifetime < TimeSpan.FromMinutes(1) || PscPendingLifetime > TimeSpan.FromHours(1))
+        {
+            errors.Add($"PscPendingLifetime is {PscPendingLifetime}; use 1 to 60 minutes (default 10 minutes).");
         }
 
         foreach (var network in InternalNetworks ?? [])

@@ -5,6 +5,8 @@ using CarteAuth.Tokens;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.AspNetCore.Builder;
 
@@ -20,6 +22,8 @@ public static class CarteAuthEndpointRouteBuilderExtensions
     /// <item><c>GET /carteauth/sessions</c>: the signed-in user's active sessions (JSON).</item>
     /// <item><c>POST /carteauth/sessions/{id}/end</c>: ends one of them, 204, or 404 <c>session.not-found</c>.</item>
     /// <item><c>GET /carteauth/login/card?returnUrl=…</c>: signs in with the card's TLS client certificate (needs <c>.AddSmartCard(…)</c>).</item>
+    /// <item><c>GET /carteauth/login/psc?returnUrl=…</c>, <c>GET /carteauth/psc/callback</c> (<see cref="CarteAuthOptions.PscCallbackPath"/>),
+    /// <c>POST /carteauth/psc/backchannel-logout</c>: Pro Santé Connect (needs <c>.AddProSanteConnect(…)</c>).</item>
     /// </list>
     /// POSTs are protected against cross-site request forgery by a same-origin check (Origin and Sec-Fetch-Site; see
     /// docs/aspnetcore.md). Signed-in endpoints answer 401 JSON or redirect to the login page when there is no session.
@@ -81,6 +85,10 @@ public static class CarteAuthEndpointRouteBuilderExtensions
         }).RequireAuthorization(signedIn).AddEndpointFilter<SameOriginFilter>().DisableAntiforgery();
 
         group.MapGet("/login/card", CarteAuthLoginEndpoints.CardAsync).AllowAnonymous().WithName("CarteAuthLoginCard");
+        group.MapGet("/login/psc", CarteAuthPscEndpoints.LoginAsync).AllowAnonymous().WithName("CarteAuthLoginPsc");
+        group.MapPost("/psc/backchannel-logout", CarteAuthPscEndpoints.BackchannelLogoutAsync).AllowAnonymous().DisableAntiforgery().WithName("CarteAuthPscBackchannelLogout");
+        var callback = endpoints.ServiceProvider.GetRequiredService<IOptions<CarteAuthOptions>>().Value.PscCallbackPath;
+        endpoints.MapGet(callback.Value!, CarteAuthPscEndpoints.CallbackAsync).AllowAnonymous().WithName("CarteAuthPscCallback");
 
         return group;
     }
