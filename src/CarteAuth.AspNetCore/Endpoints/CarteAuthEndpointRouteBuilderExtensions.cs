@@ -24,6 +24,8 @@ public static class CarteAuthEndpointRouteBuilderExtensions
     /// <item><c>GET /carteauth/login/card?returnUrl=…</c>: signs in with the card's TLS client certificate (needs <c>.AddSmartCard(…)</c>).</item>
     /// <item><c>GET /carteauth/login/psc?returnUrl=…</c>, <c>GET /carteauth/psc/callback</c> (<see cref="CarteAuthOptions.PscCallbackPath"/>),
     /// <c>POST /carteauth/psc/backchannel-logout</c>: Pro Santé Connect (needs <c>.AddProSanteConnect(…)</c>).</item>
+    /// <item><c>POST /carteauth/fido2/register/options|verify</c> (signed in), <c>POST /carteauth/fido2/login/options|verify</c>:
+    /// FIDO2 ceremonies, JSON in the W3C forms (needs <c>.AddFido2(…)</c>).</item>
     /// </list>
     /// POSTs are protected against cross-site request forgery by a same-origin check (Origin and Sec-Fetch-Site; see
     /// docs/aspnetcore.md). Signed-in endpoints answer 401 JSON or redirect to the login page when there is no session.
@@ -87,6 +89,10 @@ public static class CarteAuthEndpointRouteBuilderExtensions
         group.MapGet("/login/card", CarteAuthLoginEndpoints.CardAsync).AllowAnonymous().WithName("CarteAuthLoginCard");
         group.MapGet("/login/psc", CarteAuthPscEndpoints.LoginAsync).AllowAnonymous().WithName("CarteAuthLoginPsc");
         group.MapPost("/psc/backchannel-logout", CarteAuthPscEndpoints.BackchannelLogoutAsync).AllowAnonymous().DisableAntiforgery().WithName("CarteAuthPscBackchannelLogout");
+        group.MapPost("/fido2/register/options", CarteAuthFido2Endpoints.RegisterOptionsAsync).RequireAuthorization(signedIn).AddEndpointFilter<SameOriginFilter>().DisableAntiforgery();
+        group.MapPost("/fido2/register/verify", CarteAuthFido2Endpoints.RegisterVerifyAsync).RequireAuthorization(signedIn).AddEndpointFilter<SameOriginFilter>().DisableAntiforgery();
+        group.MapPost("/fido2/login/options", CarteAuthFido2Endpoints.LoginOptionsAsync).AllowAnonymous().AddEndpointFilter<SameOriginFilter>().DisableAntiforgery();
+        group.MapPost("/fido2/login/verify", CarteAuthFido2Endpoints.LoginVerifyAsync).AllowAnonymous().AddEndpointFilter<SameOriginFilter>().DisableAntiforgery();
         var callback = endpoints.ServiceProvider.GetRequiredService<IOptions<CarteAuthOptions>>().Value.PscCallbackPath;
         endpoints.MapGet(callback.Value!, CarteAuthPscEndpoints.CallbackAsync).AllowAnonymous().WithName("CarteAuthPscCallback");
 

@@ -1,0 +1,147 @@
+using CarteAuth.AspNetCore.Sessions;
+using CarteAuth.Authentication;
+using CarteAuth.Fido2;
+using CarteAuth.Fido2.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace CarteAuth.AspNetCore;
+
+/// <summary>
+/// The FIDO2/WebAuthn endpoints, JSON in the W3C forms (WebAuthn Level 3 §5.1.8-5.1.11: the browser's
+/// <c>PublicKeyCredential.parseCreationOptionsFromJSON</c>/<c>parseRequestOptionsFromJSON</c> read the options,
+/// <c>credential.toJSON()</c> gives the responses).
+/// </summary>
+internal static class CarteAuthFido2Endpoints
+{
+    /// <summary>Longest accepted request body (a registration with attestation is a few kilobytes).</summary>
+    private const int MaxBody = 64 * 1024;
+
+    /// <summary><c>POST /carteauth/fido2/register/options</c>: signed in; the challenge is bound to the session.</summary>
+    public static async Task<IResult> RegisterOptionsAsync(HttpContext http, ICarteAuthSignInManager signIn)
+    {
+        if (Rp(http) is not { } rp)
+        {
+            return NotConfigured(http);
+        }
+
+        var current = await signIn.GetCurrentSessionAsync(http).ConfigureAwait(false);
+        if (current is null)
+        {
+            return CarteAuthHttp.Problem(http, StatusCodes.Status401Unauthorized, ReasonCodes.SessionNotAuthenticated, "Sign in before registering a security key.");
+        }
+
+        try
+        {
+            // A random user handle per registration (WebAuthn L3 §14.6.1: no personal data in it); the credential record
+            // keeps the owner's identity.
+            var options = await rp.CreateRegistrationOptionsAsync(new Fido2User(current.Evidence.Identity, Fido2User.NewUserHandle()), AssuranceLevel.Substantial, current.Session.Id, http.RequestAborted).ConfigureAwait(false);
+            return Results.Text(WebAuthnJson.Serialize(options), "application/json");
+        }
+        catch (CarteAuthException e)
+        {
+            return CarteAuthHttp.Problem(http, StatusCodes.Status400BadRequest, e.ReasonCode, "The registration cannot start.");
+        }
+    }
+
+    /// <summary><c>POST /carteauth/fido2/register/verify</c>: signed in; body <c>RegistrationResponseJSON</c>.</summary>
+    public static async Task<IResult> RegisterVerifyAsync(HttpContext http, ICarteAuthSignInManager signIn)
+    {
+        if (Rp(http) is not { } rp)
+        {
+            return NotConfigured(http);
+        }
+
+        var current = await signIn.GetCurrentSessionAsync(http).ConfigureAwait(false);
+        if (current is null)
+        {
+            return CarteAuthHttp.Problem(http, StatusCodes.Status401Unauthorized, ReasonCodes.SessionNotAuthenticated, "Sign in before registering a security key.");
+        }
+
+        var body = await ReadBodyAsync(http).ConfigureAwait(false);
+        if (body is null)
+        {
+            return CarteAuthHttp.Problem(http, StatusCodes.Status400BadRequest, ReasonCodes.WebAuthnTooLarge, "The registration response is too large.");
+        }
+
+        var result = await rp.VerifyRegistrationAsync(body, current.Session.Id, http.RequestAborted).ConfigureAwait(false);
+        return result.Succeeded
+            ? Results.Ok(new { credentialId = result.Credential is { } c ? System.Buffers.Text.Base64Url.EncodeToString(c.Id) : null })
+            : CarteAuthHttp.Problem(http, StatusCodes.Status400BadRequest, result.ReasonCode, "The security key registration was refused.");
+    }
+
+    /// <summary><c>POST /carteauth/fido2/login/options</c>: anonymous; options for a discoverable credential (passkey) sign-in.</summary>
+    public static async Task<IResult> LoginOptionsAsync(HttpContext http, CancellationToken ct)
+    {
+        if (Rp(http) is not { } rp)
+        {
+            return NotConfigured(http);
+        }
+
+        try
+        {
+            var options = await rp.CreateAssertionOptionsAsync(null, AssuranceLevel.Substantial, null, ct).ConfigureAwait(false);
+            return Results.Text(WebAuthnJson.Serialize(options), "application/json");
+        }
+        catch (CarteAuthException e)
+        {
+            return CarteAuthHttp.Problem(http, StatusCodes.Status503ServiceUnavailable, e.ReasonCode, "The sign-in cannot start.");
+        }
+    }
+
+    /// <summary><c>POST /carteauth/fido2/login/verify?returnUrl=</c>: body <c>AuthenticationResponseJSON</c>; signs in through the audited authentication service.</summary>
+    public static async Task<IResult> LoginVerifyAsync(HttpContext http, IAuthenticationService authentication, ICarteAuthSignInManager signIn, IOptions<CarteAuthOptions> options, string? returnUrl)
+    {
+        if (Rp(http) is null)
+        {
+            return NotConfigured(http);
+        }
+
+        var body = await ReadBodyAsync(http).ConfigureAwait(false);
+        AuthenticationResponseJSON response;
+        try
+        {
+            response = body is null ? throw new WebAuthnException(ReasonCodes.WebAuthnTooLarge, "The assertion is too large.") : AuthenticationResponseJSON.Parse(body);
+        }
+        catch (CarteAuthException e)
+        {
+            return CarteAuthHttp.Problem(http, StatusCodes.Status400BadRequest, e.ReasonCode, "The assertion is not a WebAuthn AuthenticationResponseJSON.");
+        }
+
+        var result = await authentication.AuthenticateAsync(new Fido2AssertionRequest(response) { Context = CarteAuthLoginEndpoints.RequestContext(http) }, http.RequestAborted).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            // Always JSON here: these endpoints are called by the page's script, not navigated to.
+            return CarteAuthHttp.Problem(http, StatusCodes.Status401Unauthorized, result.ReasonCode ?? ReasonCodes.AuthenticatorError, "The security key sign-in failed.");
+        }
+
+        var session = await signIn.SignInAsync(http, result.Evidence!, http.RequestAborted).ConfigureAwait(false);
+        return Results.Ok(new { sessionId = session.Id, returnUrl = CarteAuthHttp.SafeReturnUrl(returnUrl) });
+    }
+
+    private static Fido2RelyingParty? Rp(HttpContext http) => http.RequestServices.GetService<Fido2RelyingParty>();
+
+    private static IResult NotConfigured(HttpContext http) =>
+        CarteAuthHttp.Problem(http, StatusCodes.Status404NotFound, ReasonCodes.WebAuthnInvalidOptions, "FIDO2 is not configured: call AddCarteAuth(…).AddFido2(…).");
+
+    /// <summary>The body as text, or null when it is longer than <see cref="MaxBody"/>.</summary>
+    private static async Task<string?> ReadBodyAsync(HttpContext http)
+    {
+        if (http.Request.ContentLength > MaxBody)
+        {
+            return null;
+        }
+
+        using var reader = new StreamReader(http.Request.Body);
+        var buffer = new char[MaxBody + 1];
+        var total = 0;
+        int read;
+        while (total <= MaxBody && (read = await reader.ReadAsync(buffer.AsMemory(total), http.RequestAborted).ConfigureAwait(false)) > 0)
+        {
+            total += read;
+        }
+
+        return total > MaxBody ? null : new string(buffer, 0, total);
+    }
+}

@@ -1,0 +1,133 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using CarteAuth.Fido2.Json;
+using CarteAuth.Fido2.Tests.TestSupport;
+
+namespace CarteAuth.AspNetCore.Tests;
+
+/// <summary>FIDO2 registration and sign-in through the endpoints, with a software authenticator.</summary>
+public sealed class Fido2LoginTests
+{
+    private static Task<TestHost> StartAsync() => TestHost.StartAsync(carteAuth: b => b.AddFido2(
+        o =>
+        {
+            o.RpId = SoftAuthenticator.DefaultRpId;
+            o.RpName = "Portail";
+            o.Origins.Add(SoftAuthenticator.DefaultOrigin);
+        },
+        f => f.UseInMemoryCredentialStore()));
+
+    private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+    /// <summary>Registers the authenticator for the browser's signed-in user; returns the user handle.</summary>
+    private static async Task<byte[]> RegisterAsync(Browser browser, SoftAuthenticator key)
+    {
+        var optionsResponse = await browser.Client.PostAsync("/carteauth/fido2/register/options", null);
+        Assert.Equal(HttpStatusCode.OK, optionsResponse.StatusCode);
+        var options = JsonDocument.Parse(await optionsResponse.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(SoftAuthenticator.DefaultRpId, options.GetProperty("rp").GetProperty("id").GetString());
+        var userHandle = System.Buffers.Text.Base64Url.DecodeFromChars(options.GetProperty("user").GetProperty("id").GetString());
+        var registration = key.Register(options.GetProperty("challenge").GetString()!);
+        var verify = await browser.Client.PostAsync("/carteauth/fido2/register/verify", Json(WebAuthnJson.Serialize(registration)));
+        Assert.Equal(HttpStatusCode.OK, verify.StatusCode);
+        return userHandle;
+    }
+
+    private static async Task<string> LoginChallengeAsync(Browser browser)
+    {
+        var response = await browser.Client.PostAsync("/carteauth/fido2/login/options", null);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("challenge").GetString()!;
+    }
+
+    [Fact]
+    public async Task RegisterThenSignInWithTheKey()
+    {
+        await using var host = await StartAsync();
+        using var key = new SoftAuthenticator();
+        using var enrolled = host.NewBrowser();
+        await enrolled.SignInAsync(TestHost.Evidence());
+        var userHandle = await RegisterAsync(enrolled, key);
+
+        using var browser = host.NewBrowser();
+        var assertion = key.Assert(await LoginChallengeAsync(browser), userHandle);
+        var login = await browser.Client.PostAsync("/carteauth/fido2/login/verify?returnUrl=%2Fdossier", Json(WebAuthnJson.Serialize(assertion)));
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+        Assert.Equal("/dossier", (await Browser.JsonAsync(login)).GetProperty("returnUrl").GetString());
+
+        var me = await Browser.JsonAsync(await browser.GetApiAsync("/me"));
+        Assert.Equal(TestHost.Doctor, me.GetProperty(CarteAuthClaimTypes.NationalId).GetString());
+        Assert.Equal("fido2", me.GetProperty(CarteAuthClaimTypes.Authenticator).GetString());
+
+        // The key alone is not the card the dossier policy asks for: step-up.
+        var dossier = await browser.GetApiAsync("/dossier");
+        Assert.Equal(HttpStatusCode.Unauthorized, dossier.StatusCode);
+        Assert.Equal(ReasonCodes.StepUpRequired, (await Browser.JsonAsync(dossier)).GetProperty("reasonCode").GetString());
+        Assert.Contains(await host.AuditAsync(), e => e.Kind == Audit.AuditEventKinds.Authentication && e.Authenticator == "fido2" && e.Result == Audit.AuditResults.Success);
+
+        // The same assertion again: its challenge was used.
+        using var replay = host.NewBrowser();
+        var again = await replay.Client.PostAsync("/carteauth/fido2/login/verify", Json(WebAuthnJson.Serialize(assertion)));
+        Assert.Equal(HttpStatusCode.Unauthorized, again.StatusCode);
+        Assert.StartsWith("webauthn.", (await Browser.JsonAsync(again)).GetProperty("reasonCode").GetString(), StringComparison.Ordinal);
+        Assert.Null(replay.SessionCookie);
+    }
+
+    [Fact]
+    public async Task Registration_NeedsASession()
+    {
+        await using var host = await StartAsync();
+        using var browser = host.NewBrowser();
+        var request = new HttpRequestMessage(HttpMethod.Post, "/carteauth/fido2/register/options");
+        request.Headers.Accept.ParseAdd("application/json");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await browser.Client.SendAsync(request)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Registration_BoundToAnotherSession_IsRefused()
+    {
+        await using var host = await StartAsync();
+        using var key = new SoftAuthenticator();
+        using var a = host.NewBrowser();
+        using var b = host.NewBrowser();
+        await a.SignInAsync(TestHost.Evidence());
+        await b.SignInAsync(TestHost.Evidence(TestHost.Pharmacist, "21"));
+        var options = JsonDocument.Parse(await (await a.Client.PostAsync("/carteauth/fido2/register/options", null)).Content.ReadAsStringAsync()).RootElement;
+        var registration = key.Register(options.GetProperty("challenge").GetString()!);
+        var stolen = await b.Client.PostAsync("/carteauth/fido2/register/verify", Json(WebAuthnJson.Serialize(registration)));
+        Assert.Equal(HttpStatusCode.BadRequest, stolen.StatusCode);
+        Assert.StartsWith("webauthn.", Assert.Single(stolen.Headers.GetValues(CarteAuthDefaults.ReasonHeader)), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("{")]
+    [InlineData("{\"id\":1}")]
+    public async Task MalformedAssertion_IsATypedError(string body)
+    {
+        await using var host = await StartAsync();
+        using var browser = host.NewBrowser();
+        var response = await browser.Client.PostAsync("/carteauth/fido2/login/verify", Json(body));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.StartsWith("webauthn.", (await Browser.JsonAsync(response)).GetProperty("reasonCode").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OversizedAssertion_IsRefusedUnread()
+    {
+        await using var host = await StartAsync();
+        using var browser = host.NewBrowser();
+        var response = await browser.Client.PostAsync("/carteauth/fido2/login/verify", Json(new string('x', 70 * 1024)));
+        Assert.Equal(ReasonCodes.WebAuthnTooLarge, (await Browser.JsonAsync(response)).GetProperty("reasonCode").GetString());
+    }
+
+    [Fact]
+    public async Task Fido2Endpoints_WithoutFido2Configured_Are404()
+    {
+        await using var host = await TestHost.StartAsync();
+        using var browser = host.NewBrowser();
+        var response = await browser.Client.PostAsync("/carteauth/fido2/login/options", null);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+}
