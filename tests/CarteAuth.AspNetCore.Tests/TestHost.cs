@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using System.Net.Http.Json;
 using System.Text.Json;
 using CarteAuth.Audit;
@@ -43,12 +44,18 @@ internal sealed class TestHost : IAsyncDisposable
 
     public static SessionSigningKey Key1 { get; } = SessionSigningKey.Generate(SessionTokenAlgorithm.ES256, "key-1");
 
-    public static async Task<TestHost> StartAsync(Action<IServiceCollection>? services = null, Action<CarteAuthOptions>? options = null, Action<CarteAuthBuilder>? carteAuth = null, DateTimeOffset? start = null)
+    public static async Task<TestHost> StartAsync(Action<IServiceCollection>? services = null, Action<CarteAuthOptions>? options = null, Action<CarteAuthBuilder>? carteAuth = null, DateTimeOffset? start = null, X509Certificate2? https = null)
     {
         var time = new FakeTimeProvider(start ?? Start);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0, l =>
+        {
+            if (https is not null)
+            {
+                l.UseHttps(https);
+            }
+        }));
         builder.Services.AddSingleton<TimeProvider>(time);
         builder.Services.AddCarteAuthInMemoryAudit();
         builder.Services.AddCarteAuthPolicy("dossier-patient", b => b
@@ -109,7 +116,7 @@ internal sealed class TestHost : IAsyncDisposable
         return new TestHost(app, new Uri(address), time);
     }
 
-    public Browser NewBrowser() => new(Address);
+    public Browser NewBrowser(X509Certificate2? pinnedServerCertificate = null) => new(Address, pinnedServerCertificate);
 
     public async Task<List<AuditEvent>> AuditAsync()
     {
@@ -139,17 +146,23 @@ internal sealed class TestHost : IAsyncDisposable
 /// <summary>An HttpClient with its own cookie jar, no automatic redirects.</summary>
 internal sealed class Browser : IDisposable
 {
-    public Browser(Uri address)
+    public Browser(Uri address, X509Certificate2? pinnedServerCertificate = null)
     {
         Cookies = new CookieContainer();
-        Client = new HttpClient(new HttpClientHandler { CookieContainer = Cookies, AllowAutoRedirect = false }) { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
+        var handler = new HttpClientHandler { CookieContainer = Cookies, AllowAutoRedirect = false };
+        if (pinnedServerCertificate is not null)
+        {
+            handler.ServerCertificateCustomValidationCallback = (_, certificate, _, _) => certificate is not null && certificate.RawDataMemory.Span.SequenceEqual(pinnedServerCertificate.RawDataMemory.Span);
+        }
+
+        Client = new HttpClient(handler) { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
     }
 
     public CookieContainer Cookies { get; }
 
     public HttpClient Client { get; }
 
-    public string? SessionCookie => Cookies.GetCookies(Client.BaseAddress!)[CarteAuthDefaults.CookieName]?.Value;
+    public string? SessionCookie => Cookies.GetCookies(Client.BaseAddress!)[Client.BaseAddress!.Scheme == "https" ? CarteAuthDefaults.HostCookiePrefix + CarteAuthDefaults.CookieName : CarteAuthDefaults.CookieName]?.Value;
 
     public async Task<HttpResponseMessage> SignInAsync(string evidence, string? query = null)
     {
