@@ -15,7 +15,7 @@ namespace CarteAuth.AspNetCore;
 /// Deny: 403 with the reason code in the <c>CarteAuth-Reason</c> header and the body (no personal data). Any other
 /// outcome is left to ASP.NET Core's default handler.
 /// </summary>
-internal sealed class CarteAuthAuthorizationResultHandler(IOptions<CarteAuthOptions> options, ILogger<CarteAuthAuthorizationResultHandler> logger) : IAuthorizationMiddlewareResultHandler
+internal sealed class CarteAuthAuthorizationResultHandler(IOptions<CarteAuthOptions> options, CarteAuthMetrics metrics, ILogger<CarteAuthAuthorizationResultHandler> logger) : IAuthorizationMiddlewareResultHandler
 {
     private readonly AuthorizationMiddlewareResultHandler _default = new();
 
@@ -43,6 +43,7 @@ internal sealed class CarteAuthAuthorizationResultHandler(IOptions<CarteAuthOpti
         }
 
         CarteAuthAspNetCoreLog.PolicyDenied(logger, decision.PolicyName, decision.ReasonCode);
+        metrics.Denied(decision.PolicyName, decision.ReasonCode);
         await CarteAuthHttp.WriteProblemAsync(context, StatusCodes.Status403Forbidden, decision.ReasonCode, "Access to this resource is refused by its CarteAuth policy.", new Dictionary<string, object?>(StringComparer.Ordinal)
         {
             ["policy"] = decision.PolicyName,
@@ -55,6 +56,7 @@ internal sealed class CarteAuthAuthorizationResultHandler(IOptions<CarteAuthOpti
         var stepUp = decision.Outcome == PolicyOutcome.StepUp ? StepUpEncoding.Encode(decision.StepUp) : null;
         var description = decision.Outcome == PolicyOutcome.StepUp ? decision.StepUp.Describe() : "sign in";
         CarteAuthAspNetCoreLog.StepUpChallenge(logger, decision.PolicyName, decision.ReasonCode, description);
+        metrics.StepUp(decision.PolicyName, decision.ReasonCode);
         var loginPath = options.Value.LoginPath;
         if (CarteAuthHttp.IsApiRequest(context.Request))
         {

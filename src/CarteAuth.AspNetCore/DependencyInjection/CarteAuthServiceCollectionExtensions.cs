@@ -60,6 +60,8 @@ public static class CarteAuthServiceCollectionExtensions
         // Sessions.
         services.TryAddSingleton<ICarteAuthSessionStore, InMemoryCarteAuthSessionStore>();
         services.TryAddSingleton<CarteAuthSessionAudit>();
+        services.AddMetrics();
+        services.TryAddSingleton<CarteAuthMetrics>();
         services.TryAddSingleton<ICarteAuthSignInManager, CarteAuthSignInManager>();
         services.TryAddSingleton<ICarteAuthNetworkZoneResolver, CarteAuthNetworkZoneResolver>();
         services.AddHttpContextAccessor();

@@ -98,6 +98,9 @@ internal static class CarteAuthFido2Endpoints
             return NotConfigured(http);
         }
 
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        using var activity = CarteAuthLoginEndpoints.StartActivity(Fido2Authenticator.AuthenticatorName);
+        var metrics = http.RequestServices.GetRequiredService<CarteAuthMetrics>();
         var body = await ReadBodyAsync(http).ConfigureAwait(false);
         AuthenticationResponseJSON response;
         try
@@ -106,10 +109,12 @@ internal static class CarteAuthFido2Endpoints
         }
         catch (CarteAuthException e)
         {
+            metrics.Login(Fido2Authenticator.AuthenticatorName, false, e.ReasonCode, System.Diagnostics.Stopwatch.GetElapsedTime(started));
             return CarteAuthHttp.Problem(http, StatusCodes.Status400BadRequest, e.ReasonCode, "The assertion is not a WebAuthn AuthenticationResponseJSON.");
         }
 
         var result = await authentication.AuthenticateAsync(new Fido2AssertionRequest(response) { Context = CarteAuthLoginEndpoints.RequestContext(http) }, http.RequestAborted).ConfigureAwait(false);
+        metrics.Login(Fido2Authenticator.AuthenticatorName, result.Succeeded, result.ReasonCode, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         if (!result.Succeeded)
         {
             // Always JSON here: these endpoints are called by the page's script, not navigated to.

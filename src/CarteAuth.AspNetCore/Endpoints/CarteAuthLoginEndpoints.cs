@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using System.Security.Cryptography.X509Certificates;
 using CarteAuth.AspNetCore.Sessions;
 using CarteAuth.Authentication;
 using CarteAuth.SmartCard;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace CarteAuth.AspNetCore;
@@ -19,6 +21,8 @@ internal static class CarteAuthLoginEndpoints
     public static async Task<IResult> CardAsync(HttpContext http, IAuthenticationService authentication, ICarteAuthSignInManager signIn, IOptions<CarteAuthOptions> options, string? returnUrl)
     {
         var o = options.Value;
+        var started = Stopwatch.GetTimestamp();
+        using var activity = StartActivity(SmartCardMethod);
         X509Certificate2? forwarded = null;
         try
         {
@@ -26,9 +30,9 @@ internal static class CarteAuthLoginEndpoints
             if (certificate is null && o.ForwardedCertificate is { } proxies)
             {
                 var header = http.Request.Headers[o.ForwardedCertificateHeader].ToString();
-                if (!ForwardedClientCertificate.TryRead(header, http.Connection.RemoteIpAddress, proxies, out forwarded, out var code, out _))
+                if (!ForwardedClientCertificate.TryRead(header, http.Connection.RemoteIpAddress, proxies, out forwarded, out var code, out var message))
                 {
-                    return Failure(http, o, code, returnUrl);
+                    return await CompleteAsync(http, signIn, o, AuthenticationResult.Fail(code, message), returnUrl, SmartCardMethod, started).ConfigureAwait(false);
                 }
 
                 certificate = forwarded;
@@ -36,17 +40,24 @@ internal static class CarteAuthLoginEndpoints
 
             if (certificate is null)
             {
-                return Failure(http, o, ReasonCodes.CertMissing, returnUrl);
+                return await CompleteAsync(http, signIn, o, AuthenticationResult.Fail(ReasonCodes.CertMissing, "No client certificate: the TLS handshake carried none and no trusted proxy forwarded one."), returnUrl, SmartCardMethod, started).ConfigureAwait(false);
             }
 
             var result = await authentication.AuthenticateAsync(new ClientCertificateRequest(certificate) { Context = RequestContext(http) }, http.RequestAborted).ConfigureAwait(false);
-            return await CompleteAsync(http, signIn, o, result, returnUrl).ConfigureAwait(false);
+            return await CompleteAsync(http, signIn, o, result, returnUrl, SmartCardMethod, started).ConfigureAwait(false);
         }
         finally
         {
             forwarded?.Dispose();
         }
     }
+
+    /// <summary>The smart card method name in metrics.</summary>
+    public const string SmartCardMethod = "smartcard";
+
+    /// <summary>Starts the <c>carteauth.login</c> activity of a login endpoint.</summary>
+    public static Activity? StartActivity(string method) =>
+        CarteAuthTelemetry.ActivitySource.StartActivity("carteauth.login")?.SetTag("carteauth.method", method);
 
     /// <summary>The audit context of a login request.</summary>
     public static AuthenticationContext RequestContext(HttpContext http) => new()
@@ -56,14 +67,18 @@ internal static class CarteAuthLoginEndpoints
     };
 
     /// <summary>Signs in on success (redirect to the local return URL, or 200 JSON for API requests); answers the failure otherwise.</summary>
-    public static async Task<IResult> CompleteAsync(HttpContext http, ICarteAuthSignInManager signIn, CarteAuthOptions options, AuthenticationResult result, string? returnUrl)
+    public static async Task<IResult> CompleteAsync(HttpContext http, ICarteAuthSignInManager signIn, CarteAuthOptions options, AuthenticationResult result, string? returnUrl, string method, long started)
     {
+        var metrics = http.RequestServices.GetRequiredService<CarteAuthMetrics>();
+        Activity.Current?.SetTag("carteauth.result", result.Succeeded ? "success" : "failure").SetTag("carteauth.reason", result.ReasonCode);
         if (!result.Succeeded)
         {
+            metrics.Login(method, false, result.ReasonCode, Stopwatch.GetElapsedTime(started));
             return Failure(http, options, result.ReasonCode ?? ReasonCodes.AuthenticatorError, returnUrl);
         }
 
         var session = await signIn.SignInAsync(http, result.Evidence!, http.RequestAborted).ConfigureAwait(false);
+        metrics.Login(method, true, null, Stopwatch.GetElapsedTime(started));
         var target = CarteAuthHttp.SafeReturnUrl(returnUrl);
         return CarteAuthHttp.IsApiRequest(http.Request)
             ? Results.Ok(new { sessionId = session.Id, returnUrl = target })

@@ -65,6 +65,8 @@ internal static class CarteAuthPscEndpoints
     public static async Task<IResult> CallbackAsync(HttpContext http, IOptions<CarteAuthOptions> options, IDataProtectionProvider protection, IAuthenticationService authentication, ICarteAuthSignInManager signIn, TimeProvider time)
     {
         var o = options.Value;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        using var activity = CarteAuthLoginEndpoints.StartActivity(ProSanteConnectDefaults.AuthenticatorName);
         var cookieName = CarteAuthHttp.CookieName(http.Request, PendingCookie);
         var protectedValue = http.Request.Cookies[cookieName];
         http.Response.Cookies.Delete(cookieName, new CookieOptions { Path = "/", Secure = http.Request.IsHttps, HttpOnly = true, SameSite = SameSiteMode.Lax });
@@ -84,7 +86,10 @@ internal static class CarteAuthPscEndpoints
         // RFC 6749 §10.12: without this browser's pending request, the callback is refused (CSRF, stale tab).
         if (pending is null || time.GetUtcNow() - pending.CreatedAt > o.PscPendingLifetime)
         {
-            return CarteAuthLoginEndpoints.Failure(http, o, pending is null ? ReasonCodes.PscStateMismatch : ReasonCodes.PscAuthorizationExpired, pending?.ReturnUrl);
+            var failure = pending is null
+                ? AuthenticationResult.Fail(ReasonCodes.PscStateMismatch, "The callback has no valid pending request cookie of this browser (RFC 6749 §10.12).")
+                : AuthenticationResult.Fail(ReasonCodes.PscAuthorizationExpired, "The pending authorization request is older than CarteAuthOptions.PscPendingLifetime.");
+            return await CarteAuthLoginEndpoints.CompleteAsync(http, signIn, o, failure, pending?.ReturnUrl, ProSanteConnectDefaults.AuthenticatorName, started).ConfigureAwait(false);
         }
 
         var request = new PscAuthenticationRequest
@@ -94,7 +99,7 @@ internal static class CarteAuthPscEndpoints
             Context = CarteAuthLoginEndpoints.RequestContext(http),
         };
         var result = await authentication.AuthenticateAsync(request, http.RequestAborted).ConfigureAwait(false);
-        return await CarteAuthLoginEndpoints.CompleteAsync(http, signIn, o, result, pending.ReturnUrl).ConfigureAwait(false);
+        return await CarteAuthLoginEndpoints.CompleteAsync(http, signIn, o, result, pending.ReturnUrl, ProSanteConnectDefaults.AuthenticatorName, started).ConfigureAwait(false);
     }
 
     /// <summary>

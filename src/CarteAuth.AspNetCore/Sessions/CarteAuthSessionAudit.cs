@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 namespace CarteAuth.AspNetCore.Sessions;
 
 /// <summary>Records session events (kind <see cref="CarteAuthDefaults.SessionAuditKind"/>) in the audit trail.</summary>
-internal sealed class CarteAuthSessionAudit(IAuditTrail audit, ILogger<CarteAuthSessionAudit> logger)
+internal sealed class CarteAuthSessionAudit(IAuditTrail audit, CarteAuthMetrics metrics, ILogger<CarteAuthSessionAudit> logger)
 {
     /// <summary>Audit result of a session start.</summary>
     public const string Started = "started";
@@ -16,8 +16,9 @@ internal sealed class CarteAuthSessionAudit(IAuditTrail audit, ILogger<CarteAuth
     public const string EndedEverywhere = "ended-everywhere";
 
     /// <summary>Records a session start; throws when it cannot be recorded (the sign-in then fails: fail closed).</summary>
-    public ValueTask<AuditEvent> StartedAsync(CarteAuthSession session, string methods, CancellationToken ct) =>
-        audit.AppendAsync(new AuditEntry
+    public async ValueTask StartedAsync(CarteAuthSession session, string methods, CancellationToken ct)
+    {
+        await audit.AppendAsync(new AuditEntry
         {
             Kind = CarteAuthDefaults.SessionAuditKind,
             Result = Started,
@@ -27,11 +28,14 @@ internal sealed class CarteAuthSessionAudit(IAuditTrail audit, ILogger<CarteAuth
             ClientAddress = session.ClientAddress,
             CorrelationId = session.Id,
             Timestamp = session.CreatedAt,
-        }, ct);
+        }, ct).ConfigureAwait(false);
+        metrics.SessionStarted(session.Authenticator);
+    }
 
     /// <summary>Records a session end; a failure is logged, never thrown (signing out must work).</summary>
-    public async ValueTask EndedAsync(string subject, string? sessionId, string reason, string? clientAddress, DateTimeOffset at, string result = Ended)
+    public async ValueTask EndedAsync(string subject, string? sessionId, string reason, string? clientAddress, DateTimeOffset at, string result = Ended, int count = 1)
     {
+        metrics.SessionsEnded(reason, count);
         try
         {
             await audit.AppendAsync(new AuditEntry

@@ -87,7 +87,7 @@ internal sealed class CarteAuthSignInManager(
         var now = time.GetUtcNow();
         var count = await store.EndAllAsync(nationalId, now, reason, ct).ConfigureAwait(false);
         CarteAuthAspNetCoreLog.SignedOutEverywhere(logger, nationalId, count, reason, epoch);
-        await audit.EndedAsync(nationalId, null, reason, null, now, CarteAuthSessionAudit.EndedEverywhere).ConfigureAwait(false);
+        await audit.EndedAsync(nationalId, null, reason, null, now, CarteAuthSessionAudit.EndedEverywhere, count).ConfigureAwait(false);
         return count;
     }
 
