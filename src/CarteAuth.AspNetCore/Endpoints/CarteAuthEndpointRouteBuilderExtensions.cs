@@ -13,6 +13,13 @@ namespace Microsoft.AspNetCore.Builder;
 /// <summary>Maps the CarteAuth endpoints.</summary>
 public static class CarteAuthEndpointRouteBuilderExtensions
 {
+    private static readonly Lazy<string> Script = new(static () =>
+    {
+        using var stream = typeof(CarteAuthEndpointRouteBuilderExtensions).Assembly.GetManifestResourceStream("CarteAuth.AspNetCore.carteauth.js")!;
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    });
+
     /// <summary>
     /// Maps the CarteAuth endpoints:
     /// <list type="bullet">
@@ -26,6 +33,8 @@ public static class CarteAuthEndpointRouteBuilderExtensions
     /// <c>POST /carteauth/psc/backchannel-logout</c>: Pro Santé Connect (needs <c>.AddProSanteConnect(…)</c>).</item>
     /// <item><c>POST /carteauth/fido2/register/options|verify</c> (signed in), <c>POST /carteauth/fido2/login/options|verify</c>:
     /// FIDO2 ceremonies, JSON in the W3C forms (needs <c>.AddFido2(…)</c>).</item>
+    /// <item><c>GET /carteauth/carteauth.js</c>: the login page helper (no framework): <c>CarteAuth.loginContext()</c>,
+    /// <c>signInWithCard</c>, <c>signInWithPsc</c>, <c>signInWithKey</c>, <c>registerKey</c>, <c>logout</c>, <c>logoutEverywhere</c>, <c>sessions</c>, <c>endSession</c>.</item>
     /// </list>
     /// POSTs are protected against cross-site request forgery by a same-origin check (Origin and Sec-Fetch-Site; see
     /// docs/aspnetcore.md). Signed-in endpoints answer 401 JSON or redirect to the login page when there is no session.
@@ -93,6 +102,12 @@ public static class CarteAuthEndpointRouteBuilderExtensions
         group.MapPost("/fido2/register/verify", CarteAuthFido2Endpoints.RegisterVerifyAsync).RequireAuthorization(signedIn).AddEndpointFilter<SameOriginFilter>().DisableAntiforgery();
         group.MapPost("/fido2/login/options", CarteAuthFido2Endpoints.LoginOptionsAsync).AllowAnonymous().AddEndpointFilter<SameOriginFilter>().DisableAntiforgery();
         group.MapPost("/fido2/login/verify", CarteAuthFido2Endpoints.LoginVerifyAsync).AllowAnonymous().AddEndpointFilter<SameOriginFilter>().DisableAntiforgery();
+        group.MapGet("/carteauth.js", static (HttpContext http) =>
+        {
+            http.Response.Headers.CacheControl = "public, max-age=3600";
+            http.Response.Headers["X-Content-Type-Options"] = "nosniff";
+            return Results.Text(Script.Value, "text/javascript; charset=utf-8");
+        }).AllowAnonymous().WithName("CarteAuthScript");
         var callback = endpoints.ServiceProvider.GetRequiredService<IOptions<CarteAuthOptions>>().Value.PscCallbackPath;
         endpoints.MapGet(callback.Value!, CarteAuthPscEndpoints.CallbackAsync).AllowAnonymous().WithName("CarteAuthPscCallback");
 
