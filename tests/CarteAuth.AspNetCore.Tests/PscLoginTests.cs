@@ -169,6 +169,22 @@ public sealed class PscLoginTests(PscSimulatorFixture fixture) : IClassFixture<P
     }
 
     [Fact]
+    public async Task HealthCheck_SeesTheProvidersDiscovery()
+    {
+        await using var host = await TestHost.StartAsync(
+            carteAuth: b => b.AddProSanteConnect(o =>
+            {
+                o.Issuer = Sim.Issuer.ToString();
+                o.ClientId = PscSimulator.ClientId;
+                o.ClientSecret = PscSimulator.ClientSecret;
+            }).AddHealthChecks(),
+            start: DateTimeOffset.UtcNow);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var report = await host.Services.GetRequiredService<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckService>().CheckHealthAsync(timeout.Token);
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, report.Entries["carteauth-psc"].Status);
+    }
+
+    [Fact]
     public async Task PscLogin_WithoutPscConfigured_Is404WithReason()
     {
         await using var host = await TestHost.StartAsync();

@@ -60,6 +60,25 @@ public sealed class CarteAuthBuilder
         return this;
     }
 
+    /// <summary>
+    /// Adds health checks, tagged <c>carteauth</c>: <c>carteauth-sessions</c> (the session store answers),
+    /// <c>carteauth-audit</c> (the audit store answers) and, when Pro Santé Connect is added (call this after
+    /// <see cref="AddProSanteConnect"/>), <c>carteauth-psc</c> (the discovery document is reachable and valid). Map them
+    /// with <c>app.MapHealthChecks("/health")</c>; descriptions are reason codes.
+    /// </summary>
+    public CarteAuthBuilder AddHealthChecks()
+    {
+        var checks = Services.AddHealthChecks()
+            .AddCheck<CarteAuthHealthChecks.SessionStore>("carteauth-sessions", tags: [CarteAuthHealthChecks.Tag])
+            .AddCheck<CarteAuthHealthChecks.AuditStore>("carteauth-audit", tags: [CarteAuthHealthChecks.Tag]);
+        if (Services.Any(static d => d.ServiceType == typeof(ProSanteConnectClient)))
+        {
+            checks.AddCheck<CarteAuthHealthChecks.ProSanteConnect>("carteauth-psc", tags: [CarteAuthHealthChecks.Tag]);
+        }
+
+        return this;
+    }
+
     /// <summary>Configures the session scheme (timeouts, cookie name, events). Validated at start.</summary>
     public CarteAuthBuilder ConfigureSessions(Action<CarteAuthSessionOptions> configure)
     {
