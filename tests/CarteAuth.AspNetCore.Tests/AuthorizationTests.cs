@@ -94,9 +94,18 @@ public sealed class AuthorizationTests
         await browser.SignInAsync(TestHost.Evidence(amr: "\"hwk\",\"user\"", assurance: "substantial", authenticator: "fido2"));
         var stepUp = await browser.GetHtmlAsync("/dossier");
         var returnUrl = Query(stepUp)["returnUrl"].ToString();
+        var fidoCookie = browser.SessionCookie;
         var signIn = await browser.SignInAsync(TestHost.Evidence(), "?returnUrl=" + Uri.EscapeDataString(returnUrl));
         Assert.Equal("/dossier", signIn.Headers.Location!.OriginalString);
         Assert.Equal(HttpStatusCode.OK, (await browser.GetHtmlAsync("/dossier")).StatusCode);
+
+        // The browser's previous (FIDO2) session was replaced: its cookie no longer works.
+        Assert.NotEqual(fidoCookie, browser.SessionCookie);
+        using var copy = host.NewBrowser();
+        copy.Cookies.Add(host.Address, new Cookie(CarteAuthDefaults.CookieName, fidoCookie));
+        var replaced = await copy.GetApiAsync("/me");
+        Assert.Equal(ReasonCodes.SessionEnded, (await Browser.JsonAsync(replaced)).GetProperty("reasonCode").GetString());
+        Assert.Contains(await host.AuditAsync(), e => e.Kind == CarteAuthDefaults.SessionAuditKind && e.ReasonCode == Sessions.CarteAuthSessionEndReasons.Replaced);
     }
 
     [Fact]

@@ -65,6 +65,9 @@ public static class CarteAuthSessionEndReasons
     /// <summary>The user ended the session from the session list.</summary>
     public const string EndedByUser = "ended-by-user";
 
+    /// <summary>The browser signed in again (step-up, another professional): its previous session ended.</summary>
+    public const string Replaced = "replaced";
+
     /// <summary>The identity provider's back-channel logout ended it.</summary>
     public const string BackchannelLogout = "backchannel-logout";
 }

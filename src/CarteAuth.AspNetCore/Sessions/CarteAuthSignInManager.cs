@@ -25,6 +25,10 @@ internal sealed class CarteAuthSignInManager(
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(evidence);
         var options = sessionOptions.Get(CarteAuthDefaults.AuthenticationScheme);
+
+        // A browser has one session: signing in again (step-up, another professional) ends the previous one, so its
+        // cookie value, if copied, stops working at once.
+        var previous = await GetCurrentSessionAsync(context).ConfigureAwait(false);
         var issued = await issuer.IssueAsync(evidence, null, ct).ConfigureAwait(false);
         var now = time.GetUtcNow();
         var agent = context.Request.Headers.UserAgent.ToString();
@@ -50,6 +54,12 @@ internal sealed class CarteAuthSignInManager(
         properties.Items[CarteAuthSessionHandler.TokenItem] = issued.Token;
         await context.SignInAsync(CarteAuthDefaults.AuthenticationScheme, CarteAuthPrincipalFactory.Create(evidence, session.Id), properties).ConfigureAwait(false);
         context.Features.Set<ICarteAuthSessionFeature>(new CarteAuthSessionFeature(session, evidence));
+        if (previous is not null && await store.EndAsync(previous.Session.Id, now, CarteAuthSessionEndReasons.Replaced, CancellationToken.None).ConfigureAwait(false))
+        {
+            CarteAuthAspNetCoreLog.SessionEnded(logger, previous.Session.Id, previous.Session.NationalId, CarteAuthSessionEndReasons.Replaced);
+            await audit.EndedAsync(previous.Session.NationalId, previous.Session.Id, CarteAuthSessionEndReasons.Replaced, session.ClientAddress, now).ConfigureAwait(false);
+        }
+
         CarteAuthAspNetCoreLog.SessionStarted(logger, session.Id, session.NationalId, session.Authenticator);
         return session;
     }
