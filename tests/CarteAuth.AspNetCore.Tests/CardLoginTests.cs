@@ -64,6 +64,30 @@ public sealed class CardLoginTests : IDisposable
     }
 
     [Fact]
+    public async Task KestrelMutualTls_DoctorCard_SignsIn()
+    {
+        using var server = HttpsCookieTests.ServerCertificate();
+        await using var host = await TestHost.StartAsync(
+            https: server,
+            clientCertificates: true,
+            carteAuth: b => b.AddSmartCard(o =>
+            {
+                o.TrustAnchors.Add(_pki.Root);
+                o.Intermediates.Add(_pki.Intermediate);
+            }));
+        using var browser = host.NewBrowser(server, Card("doctor").Certificate);
+        var response = await LoginAsync(browser, null);
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal("/me", response.Headers.Location!.OriginalString);
+        var me = await Browser.JsonAsync(await browser.GetApiAsync("/me"));
+        Assert.Equal("810002813839", me.GetProperty(CarteAuthClaimTypes.NationalId).GetString());
+
+        // Without a card over the same listener: cert.missing.
+        using var noCard = host.NewBrowser(server);
+        Assert.Equal(ReasonCodes.CertMissing, (await Browser.JsonAsync(await LoginAsync(noCard, null, api: true))).GetProperty("reasonCode").GetString());
+    }
+
+    [Fact]
     public async Task ApiLogin_AnswersJson()
     {
         await using var host = await StartAsync(IPAddress.Loopback);

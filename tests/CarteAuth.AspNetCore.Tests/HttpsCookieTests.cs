@@ -7,7 +7,7 @@ namespace CarteAuth.AspNetCore.Tests;
 /// <summary>Over HTTPS the session cookie is a __Host- cookie (RFC 6265bis §4.1.3.2): Secure, path /, no Domain.</summary>
 public sealed class HttpsCookieTests
 {
-    private static X509Certificate2 ServerCertificate()
+    internal static X509Certificate2 ServerCertificate()
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256);

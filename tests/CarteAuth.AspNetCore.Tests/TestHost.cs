@@ -44,7 +44,7 @@ internal sealed class TestHost : IAsyncDisposable
 
     public static SessionSigningKey Key1 { get; } = SessionSigningKey.Generate(SessionTokenAlgorithm.ES256, "key-1");
 
-    public static async Task<TestHost> StartAsync(Action<IServiceCollection>? services = null, Action<CarteAuthOptions>? options = null, Action<CarteAuthBuilder>? carteAuth = null, DateTimeOffset? start = null, X509Certificate2? https = null)
+    public static async Task<TestHost> StartAsync(Action<IServiceCollection>? services = null, Action<CarteAuthOptions>? options = null, Action<CarteAuthBuilder>? carteAuth = null, DateTimeOffset? start = null, X509Certificate2? https = null, bool clientCertificates = false)
     {
         var time = new FakeTimeProvider(start ?? Start);
         var builder = WebApplication.CreateSlimBuilder();
@@ -53,7 +53,15 @@ internal sealed class TestHost : IAsyncDisposable
         {
             if (https is not null)
             {
-                l.UseHttps(https);
+                l.UseHttps(https, o =>
+                {
+                    if (clientCertificates)
+                    {
+                        // mTLS: TLS proves possession of the card's key; trust is the smart card authenticator's job.
+                        o.ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.AllowCertificate;
+                        o.AllowAnyClientCertificate();
+                    }
+                });
             }
         }));
         builder.Services.AddSingleton<TimeProvider>(time);
@@ -116,7 +124,7 @@ internal sealed class TestHost : IAsyncDisposable
         return new TestHost(app, new Uri(address), time);
     }
 
-    public Browser NewBrowser(X509Certificate2? pinnedServerCertificate = null) => new(Address, pinnedServerCertificate);
+    public Browser NewBrowser(X509Certificate2? pinnedServerCertificate = null, X509Certificate2? clientCertificate = null) => new(Address, pinnedServerCertificate, clientCertificate);
 
     public async Task<List<AuditEvent>> AuditAsync()
     {
@@ -146,10 +154,16 @@ internal sealed class TestHost : IAsyncDisposable
 /// <summary>An HttpClient with its own cookie jar, no automatic redirects.</summary>
 internal sealed class Browser : IDisposable
 {
-    public Browser(Uri address, X509Certificate2? pinnedServerCertificate = null)
+    public Browser(Uri address, X509Certificate2? pinnedServerCertificate = null, X509Certificate2? clientCertificate = null)
     {
         Cookies = new CookieContainer();
         var handler = new HttpClientHandler { CookieContainer = Cookies, AllowAutoRedirect = false };
+        if (clientCertificate is not null)
+        {
+            handler.ClientCertificateOptions = ClientCertificateOption.Manual;
+            handler.ClientCertificates.Add(clientCertificate);
+        }
+
         if (pinnedServerCertificate is not null)
         {
             handler.ServerCertificateCustomValidationCallback = (_, certificate, _, _) => certificate is not null && certificate.RawDataMemory.Span.SequenceEqual(pinnedServerCertificate.RawDataMemory.Span);
