@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Duende.IdentityModel.Client;
 
@@ -9,6 +11,36 @@ internal static class PscHttp
 {
     /// <summary>Largest response body read from the provider (discovery, JWKS, userinfo).</summary>
     public const int MaxResponseBytes = 512 * 1024;
+
+    /// <summary>
+    /// The primary handler of the named HttpClient: no redirects, pooled connections renewed every 5 minutes, the mTLS
+    /// client certificate and the private CA trust when the options set them.
+    /// </summary>
+    public static SocketsHttpHandler CreatePrimaryHandler(ProSanteConnectOptions options)
+    {
+        var handler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AllowAutoRedirect = false };
+        if (options.ClientCertificate is { } certificate)
+        {
+            // mTLS (RFC 8705 §2): the certificate is offered to the provider during the TLS handshake.
+            handler.SslOptions.ClientCertificates = [certificate];
+        }
+
+        if (options.ServerCertificateAuthorities.Count > 0)
+        {
+            // Only the trust anchor changes (RFC 5280 §6.1: the chain must end at one of these roots); SslStream still
+            // checks validity, the server-authentication usage and the host name (RFC 6125 §6). Nothing is disabled.
+            var policy = new X509ChainPolicy
+            {
+                TrustMode = X509ChainTrustMode.CustomRootTrust,
+                RevocationMode = options.ServerCertificateRevocationMode,
+                RevocationFlag = X509RevocationFlag.ExcludeRoot,
+            };
+            policy.CustomTrustStore.AddRange(options.ServerCertificateAuthorities);
+            handler.SslOptions.CertificateChainPolicy = policy;
+        }
+
+        return handler;
+    }
 
     /// <summary>
     /// When <paramref name="response"/> is a transport failure (no answer, timeout, 5xx, 429), the matching
@@ -60,11 +92,63 @@ internal static class PscHttp
             ReasonCodes.PscProviderUnavailable,
             $"Calls to the {what} at {url} are suspended after repeated failures (circuit open): the provider is down. Try again in a few seconds.",
             e),
+        _ when TlsFailure(e) is { } tls => new PscException(ReasonCodes.PscProviderUnavailable, TlsMessage(tls, what, url), e),
+        _ when ClosedWithoutAnswer(e) && url.StartsWith("https:", StringComparison.OrdinalIgnoreCase) => new PscException(
+            ReasonCodes.PscProviderUnavailable,
+            $"The {what} at {url} closed the connection without answering: the provider refused the TLS handshake or dropped the request. With TLS 1.3 this is how a provider that requires a client certificate (mTLS) refuses one that is missing or not accepted: set ProSanteConnectOptions.ClientCertificate to the certificate registered with it (e.g. the IGC-Santé ORG certificate, with its private key), or check that the one configured is valid and issued by a CA the provider accepts. Otherwise check the proxy and try again later.",
+            e),
         _ => new PscException(
             ReasonCodes.PscProviderUnavailable,
             $"The {what} at {url} could not be reached: {e.Message} Check the issuer URL, DNS, proxy and firewall, and the TLS certificate (and the mTLS client certificate when one is configured).",
             e),
     };
+
+    /// <summary>The TLS failure behind <paramref name="e"/>: the handshake's own exception when there is one; null when TLS is not the cause.</summary>
+    private static Exception? TlsFailure(Exception e)
+    {
+        Exception? tls = null;
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is AuthenticationException)
+            {
+                return inner;
+            }
+
+            if (inner is HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError })
+            {
+                tls ??= inner;
+            }
+        }
+
+        return tls;
+    }
+
+    /// <summary>
+    /// The connection ended before any answer. Over TLS 1.3 the client finishes its side of the handshake before the server
+    /// checks the client certificate (RFC 8446 §4.4.2.4), so a server refusing it only closes the connection afterwards.
+    /// </summary>
+    private static bool ClosedWithoutAnswer(Exception e)
+    {
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded } or HttpIOException { HttpRequestError: HttpRequestError.ResponseEnded })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string TlsMessage(Exception tls, string what, string url)
+    {
+        var detail = tls.InnerException is { } cause && tls is not AuthenticationException ? cause.Message : tls.Message;
+
+        // SslStream names the remote certificate when it refuses the provider's (chain, name, dates).
+        return detail.Contains("remote certificate", StringComparison.OrdinalIgnoreCase)
+            ? $"The TLS handshake with the {what} at {url} failed: the provider's TLS certificate is not trusted ({detail}). Check the host name in the issuer URL; when the provider uses a private CA, add its root to ProSanteConnectOptions.ServerCertificateAuthorities (never disable certificate validation)."
+            : $"The TLS handshake with the {what} at {url} was refused ({detail}). The provider may ask for a client certificate (mTLS): set ProSanteConnectOptions.ClientCertificate to the certificate registered with it (e.g. the IGC-Santé ORG certificate, with its private key), or check that the one configured is valid and issued by a CA the provider accepts.";
+    }
 
     /// <summary>A generic error for an answer that is not the expected protocol message.</summary>
     public static PscException ProviderError(ProtocolResponse response, string what, string url)
