@@ -61,9 +61,9 @@ public sealed class ProSanteConnectOptions
     /// <summary>
     /// Opt-in: the root certificate(s) of a private CA that the provider's TLS server certificate must chain to, instead of
     /// the operating system's trust store (a test or on-premises provider). Empty (default): the system store decides.
-    /// Only the trust anchor changes: the chain, validity dates, server-authentication usage and host name are still
-    /// checked, and certificates not issued under these roots are refused (RFC 5280 §6; RFC 6125 §6). Applies to the named
-    /// HttpClient that <c>AddCarteAuthProSanteConnect</c> registers.
+    /// Only the trust anchor changes: the chain, validity dates and host name are still checked, and certificates not
+    /// issued under these roots are refused (RFC 5280 §6; RFC 6125 §6). Applies to the named HttpClient that
+    /// <c>AddCarteAuthProSanteConnect</c> registers.
     /// </summary>
     public X509Certificate2Collection ServerCertificateAuthorities { get; } = [];
 

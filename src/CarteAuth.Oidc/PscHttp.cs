@@ -28,7 +28,7 @@ internal static class PscHttp
         if (options.ServerCertificateAuthorities.Count > 0)
         {
             // Only the trust anchor changes (RFC 5280 §6.1: the chain must end at one of these roots); SslStream still
-            // checks validity, the server-authentication usage and the host name (RFC 6125 §6). Nothing is disabled.
+            // builds the chain with its dates and checks the host name (RFC 6125 §6). Nothing is disabled.
             var policy = new X509ChainPolicy
             {
                 TrustMode = X509ChainTrustMode.CustomRootTrust,

@@ -103,8 +103,8 @@ public sealed class MutualTlsHandshakeTests : IAsyncLifetime
             _ => null,
         };
         // Issued by the trusted CA, but for another host name: still refused (RFC 6125 §6).
-        using var otherHostCertificate = _serverCa.IssueServer(dnsName: "psc.example.org");
-        await using var wrongHost = trust == "wrong host" ? await FakeProvider.StartAsync(new FakeProviderTls(otherHostCertificate, _clientCa)) : null;
+        using var otherCertificate = _serverCa.IssueServer(dnsName: "psc.example.org");
+        await using var wrongHost = sp is null ? await FakeProvider.StartAsync(new FakeProviderTls(otherCertificate, _clientCa)) : null;
         sp ??= Services(o => { o.ClientCertificate = _clientCertificate; o.Issuer = wrongHost!.Issuer; });
 
         await using (sp)
@@ -132,7 +132,10 @@ public sealed class MutualTlsHandshakeTests : IAsyncLifetime
     [Fact]
     public async Task The_private_ca_only_replaces_the_trust_anchor_on_the_named_clients_handler()
     {
-        await using var sp = Services(o => o.ClientCertificate = _clientCertificate);
+        // The application's own handler settings (a proxy, a connect timeout) compose with the library's.
+        await using var sp = Services(o => o.ClientCertificate = _clientCertificate, configureServices: services => services
+            .AddHttpClient(ProSanteConnectDefaults.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(static (handler, _) => ((SocketsHttpHandler)handler).ConnectTimeout = TimeSpan.FromSeconds(3)));
         HttpMessageHandler? handler = sp.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler(ProSanteConnectDefaults.HttpClientName);
         while (handler is DelegatingHandler delegating)
         {
@@ -144,9 +147,11 @@ public sealed class MutualTlsHandshakeTests : IAsyncLifetime
         Assert.Equal(X509ChainTrustMode.CustomRootTrust, ssl.CertificateChainPolicy!.TrustMode);
         Assert.Equal(_serverCa.Root, Assert.Single(ssl.CertificateChainPolicy.CustomTrustStore));
         Assert.Equal(X509VerificationFlags.NoFlag, ssl.CertificateChainPolicy.VerificationFlags);
+        Assert.Equal(_clientCertificate, Assert.Single(ssl.ClientCertificates!));
+        Assert.Equal(TimeSpan.FromSeconds(3), ((SocketsHttpHandler)handler).ConnectTimeout);
     }
 
-    private ServiceProvider Services(Action<ProSanteConnectOptions>? configure = null, bool trustServerCa = true)
+    private ServiceProvider Services(Action<ProSanteConnectOptions>? configure = null, bool trustServerCa = true, Action<IServiceCollection>? configureServices = null)
     {
         var services = new ServiceCollection();
         services.AddCarteAuthProSanteConnect(o =>
@@ -162,6 +167,7 @@ public sealed class MutualTlsHandshakeTests : IAsyncLifetime
 
             configure?.Invoke(o);
         });
+        configureServices?.Invoke(services);
         return services.BuildServiceProvider();
     }
 }
