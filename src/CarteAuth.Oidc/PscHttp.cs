@@ -95,7 +95,7 @@ internal static class PscHttp
         _ when TlsFailure(e) is { } tls => new PscException(ReasonCodes.PscProviderUnavailable, TlsMessage(tls, what, url), e),
         _ when ClosedWithoutAnswer(e) && url.StartsWith("https:", StringComparison.OrdinalIgnoreCase) => new PscException(
             ReasonCodes.PscProviderUnavailable,
-            $"The {what} at {url} closed the connection without answering: the provider refused the TLS handshake or dropped the request. With TLS 1.3 this is how a provider that requires a client certificate (mTLS) refuses one that is missing or not accepted: set ProSanteConnectOptions.ClientCertificate to the certificate registered with it (e.g. the IGC-Santé ORG certificate, with its private key), or check that the one configured is valid and issued by a CA the provider accepts. Otherwise check the proxy and try again later.",
+            $"The {what} at {url} closed the connection without answering: the provider refused the TLS handshake or dropped the request. This is how a provider that requires a client certificate (mTLS) refuses one that is missing or not accepted (always with TLS 1.3, often with TLS 1.2): set ProSanteConnectOptions.ClientCertificate to the certificate registered with it (e.g. the IGC-Santé ORG certificate, with its private key), or check that the one configured is valid and issued by a CA the provider accepts. Otherwise check the proxy and try again later.",
             e),
         _ => new PscException(
             ReasonCodes.PscProviderUnavailable,
@@ -125,7 +125,8 @@ internal static class PscHttp
 
     /// <summary>
     /// The connection ended before any answer. Over TLS 1.3 the client finishes its side of the handshake before the server
-    /// checks the client certificate (RFC 8446 §4.4.2.4), so a server refusing it only closes the connection afterwards.
+    /// checks the client certificate (RFC 8446 §4.4.2.4), so a server refusing it only closes the connection afterwards;
+    /// servers that check it after the handshake (.NET's, hence Kestrel) do the same over TLS 1.2.
     /// </summary>
     private static bool ClosedWithoutAnswer(Exception e)
     {
@@ -142,7 +143,8 @@ internal static class PscHttp
 
     private static string TlsMessage(Exception tls, string what, string url)
     {
-        var detail = tls.InnerException is { } cause && tls is not AuthenticationException ? cause.Message : tls.Message;
+        // "Authentication failed, see inner exception." says little: name the cause too (e.g. OpenSSL's alert).
+        var detail = tls.InnerException is { } cause ? $"{tls.Message} {cause.Message}" : tls.Message;
 
         // SslStream names the remote certificate when it refuses the provider's (chain, name, dates).
         return detail.Contains("remote certificate", StringComparison.OrdinalIgnoreCase)

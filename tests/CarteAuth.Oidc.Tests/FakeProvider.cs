@@ -77,7 +77,7 @@ internal sealed class FakeProvider : IAsyncDisposable
             builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(https =>
             {
                 https.ServerCertificate = tls.ServerCertificate;
-                https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+                https.SslProtocols = tls.Protocols;
                 https.HandshakeTimeout = TimeSpan.FromSeconds(10);
                 if (tls.ClientAuthority is { } authority)
                 {
@@ -255,9 +255,9 @@ internal sealed record SecurityKeyEntry(string Kid, SecurityKey Key, string Algo
 
 /// <summary>
 /// Https mode of <see cref="FakeProvider"/>: its TLS server certificate and, for mTLS, the CA whose client certificates
-/// it requires (null: no client certificate asked).
+/// it requires (null: no client certificate asked), and the TLS versions it speaks.
 /// </summary>
-internal sealed record FakeProviderTls(X509Certificate2 ServerCertificate, TestPki? ClientAuthority);
+internal sealed record FakeProviderTls(X509Certificate2 ServerCertificate, TestPki? ClientAuthority, SslProtocols Protocols = SslProtocols.Tls12 | SslProtocols.Tls13);
 
 /// <summary>A TCP port on 127.0.0.1 where nothing listens.</summary>
 internal static class ClosedPort

@@ -1,7 +1,9 @@
+using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Xunit.Abstractions;
 
 namespace CarteAuth.Oidc.Tests;
 
@@ -10,8 +12,9 @@ namespace CarteAuth.Oidc.Tests;
 /// 127.0.0.1 over https with a server certificate from a test CA and, for mTLS, a required client certificate from a
 /// second test CA (as PSC-protected APIs require the organisation's IGC-Santé ORG certificate).
 /// </summary>
-public sealed class MutualTlsHandshakeTests : IAsyncLifetime
+public sealed class MutualTlsHandshakeTests(ITestOutputHelper output) : IAsyncLifetime
 {
+    private readonly ITestOutputHelper _output = output;
     private const int Bound = 60_000;
     private readonly TestPki _serverCa = TestPki.Create("carteauth-test-server-ca");
     private readonly TestPki _clientCa = TestPki.Create("carteauth-test-org-ca");
@@ -59,19 +62,25 @@ public sealed class MutualTlsHandshakeTests : IAsyncLifetime
         Assert.All(_op.ClientCertificates, c => Assert.Equal(expected, c.GetCertHashString(HashAlgorithmName.SHA256)));
     }
 
-    [Fact(Timeout = Bound)]
-    public async Task Without_a_client_certificate_the_handshake_is_refused_and_the_error_says_to_set_one()
+    [Theory(Timeout = Bound)]
+    [InlineData(SslProtocols.Tls13)]
+    [InlineData(SslProtocols.Tls12)]
+    public async Task Without_a_client_certificate_the_handshake_is_refused_and_the_error_says_to_set_one(SslProtocols protocol)
     {
-        await using var sp = Services();
+        // The client's side of the handshake completes (TLS 1.3 always; Kestrel checks the certificate after it with 1.2 too),
+        // then the server closes the connection: no HTTP answer at all.
+        await using var op = await FakeProvider.StartAsync(new FakeProviderTls(_serverCertificate, _clientCa, protocol));
+        await using var sp = Services(o => o.Issuer = op.Issuer);
         var client = sp.GetRequiredService<ProSanteConnectClient>();
 
         var e = await Assert.ThrowsAsync<PscException>(() => client.Metadata.DiscoverAsync());
+        _output.WriteLine(e.Message);
         Assert.Equal(ReasonCodes.PscProviderUnavailable, e.ReasonCode);
         Assert.True(e.Message.Contains("TLS handshake", StringComparison.Ordinal), e.ToString());
         Assert.Contains("ProSanteConnectOptions.ClientCertificate", e.Message);
         Assert.Contains(client.Metadata.DiscoveryUrl, e.Message);
-        Assert.Equal(0, _op.DiscoveryFetches);
-        Assert.Empty(_op.ClientCertificates);
+        Assert.Equal(0, op.DiscoveryFetches);
+        Assert.Empty(op.ClientCertificates);
     }
 
     [Fact(Timeout = Bound)]
@@ -82,6 +91,7 @@ public sealed class MutualTlsHandshakeTests : IAsyncLifetime
         await using var sp = Services(o => o.ClientCertificate = stranger);
 
         var e = await Assert.ThrowsAsync<PscException>(() => sp.GetRequiredService<PscProviderMetadataCache>().DiscoverAsync());
+        _output.WriteLine(e.Message);
         Assert.Equal(ReasonCodes.PscProviderUnavailable, e.ReasonCode);
         Assert.Contains("TLS handshake", e.Message);
         Assert.Contains("ClientCertificate", e.Message);
@@ -110,6 +120,7 @@ public sealed class MutualTlsHandshakeTests : IAsyncLifetime
         await using (sp)
         {
             var e = await Assert.ThrowsAsync<PscException>(() => sp.GetRequiredService<PscProviderMetadataCache>().DiscoverAsync());
+            _output.WriteLine(e.Message);
             Assert.Equal(ReasonCodes.PscProviderUnavailable, e.ReasonCode);
             Assert.Contains("TLS handshake", e.Message);
             Assert.Contains("not trusted", e.Message);
