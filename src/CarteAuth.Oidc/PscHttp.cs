@@ -54,6 +54,15 @@ internal static class PscHttp
             return UnavailableFrom(response.Exception, what, url);
         }
 
+        // The page is HTML, so Duende may report it as Http or as an unreadable (Exception) answer: the status decides.
+        if (response.HttpStatusCode == HttpStatusCode.BadRequest && ClientCertificateRefusal(response.Raw) is { } refusal)
+        {
+            // A TLS gateway (nginx: ssl_verify_client on) completes the handshake, then answers 400 itself.
+            return new PscException(
+                ReasonCodes.PscProviderUnavailable,
+                $"The {what} at {url} answered HTTP 400 '{refusal}': the provider's TLS gateway requires a client certificate (mTLS) and got none it accepts. Set ProSanteConnectOptions.ClientCertificate to the certificate registered with it (e.g. the IGC-Santé ORG certificate, with its private key), or check that the one configured is valid and issued by a CA the provider accepts.");
+        }
+
         if (response.ErrorType is ResponseErrorType.Http or ResponseErrorType.Protocol && IsUnavailableStatus(response.HttpStatusCode))
         {
             return new PscException(
@@ -169,6 +178,22 @@ internal static class PscHttp
         response.TryGet("error_description") is { Length: > 0 } d ? $" ({Truncate(d, 300)})" : string.Empty;
 
     public static string Truncate(string value, int max) => value.Length <= max ? value : string.Concat(value.AsSpan(0, max), "…");
+
+    /// <summary>
+    /// The reason a TLS gateway gives for refusing the client certificate in an HTTP 400 page (nginx: "No required SSL
+    /// certificate was sent", "The SSL certificate error"); null when the page says nothing about one.
+    /// </summary>
+    private static string? ClientCertificateRefusal(string? body)
+    {
+        if (body is null || !body.Contains("SSL certificate", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var start = body.IndexOf("<title>", StringComparison.OrdinalIgnoreCase);
+        var end = start < 0 ? -1 : body.IndexOf("</title>", start, StringComparison.OrdinalIgnoreCase);
+        return Truncate(end > start ? body[(start + 7)..end].Trim() : body.Trim(), 120);
+    }
 
     private static bool IsContentError(Exception e) => e is JsonException or FormatException or InvalidOperationException { InnerException: JsonException };
 
