@@ -158,7 +158,7 @@ internal static class PscHttp
         // SslStream names the remote certificate when it refuses the provider's (chain, name, dates).
         return detail.Contains("remote certificate", StringComparison.OrdinalIgnoreCase)
             ? $"The TLS handshake with the {what} at {url} failed: the provider's TLS certificate is not trusted ({detail}). Check the host name in the issuer URL; when the provider uses a private CA, add its root to ProSanteConnectOptions.ServerCertificateAuthorities (never disable certificate validation)."
-            : $"The TLS handshake with the {what} at {url} was refused ({detail}). The provider may ask for a client certificate (mTLS): set ProSanteConnectOptions.ClientCertificate to the certificate registered with it (e.g. the IGC-Santé ORG certificate, with its private key), or check that the one configured is valid and issued by a CA the provider accepts.";
+            : $"The TLS handshake with the {what} at {url} was refused ({detail}). When the provider requires a client certificate (mTLS), set ProSanteConnectOptions.ClientCertificate to the certificate registered with it (e.g. the IGC-Santé ORG certificate, with its private key), or check that the one configured is valid and issued by a CA the provider accepts; otherwise check that the provider and this host share a TLS version (1.2 or 1.3), and the proxy.";
     }
 
     /// <summary>A generic error for an answer that is not the expected protocol message.</summary>
