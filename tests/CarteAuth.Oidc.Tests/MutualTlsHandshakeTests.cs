@@ -162,6 +162,22 @@ public sealed class MutualTlsHandshakeTests(ITestOutputHelper output) : IAsyncLi
         Assert.Equal(TimeSpan.FromSeconds(3), ((SocketsHttpHandler)handler).ConnectTimeout);
     }
 
+    [Fact(Timeout = Bound)]
+    public async Task Without_di_the_public_handler_applies_the_same_certificate_and_trust()
+    {
+        var options = new ProSanteConnectOptions { Issuer = _op.Issuer, ClientId = FakeProvider.ClientId, ClientCertificate = _clientCertificate };
+        options.ServerCertificateAuthorities.Add(_serverCa.Root);
+        using var http = new HttpClient(ProSanteConnectClient.CreateHttpHandler(options)) { Timeout = TimeSpan.FromSeconds(5) };
+        var metadata = await new PscProviderMetadataCache(options, http).DiscoverAsync();
+        Assert.Equal(_op.Issuer, metadata.Issuer);
+        Assert.Equal(_clientCertificate.GetCertHashString(HashAlgorithmName.SHA256), _op.ClientCertificates.Last().GetCertHashString(HashAlgorithmName.SHA256));
+
+        // A plain HttpClient offers no certificate and does not trust the private CA: refused, with the reason.
+        using var plain = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var e = await Assert.ThrowsAsync<PscException>(() => new PscProviderMetadataCache(options, plain).DiscoverAsync());
+        Assert.Equal(ReasonCodes.PscProviderUnavailable, e.ReasonCode);
+    }
+
     private ServiceProvider Services(Action<ProSanteConnectOptions>? configure = null, bool trustServerCa = true, Action<IServiceCollection>? configureServices = null)
     {
         var services = new ServiceCollection();
