@@ -62,7 +62,7 @@ internal static class PscCommands
         context.SetHandler(command, async (parse, ct) =>
         {
             var options = ProviderOptions(parse.GetValue(issuer), parse.GetValue(environment), parse.GetValue(document), clientId: null);
-            using var http = Http(parse.GetValue(timeout));
+            using var http = Http(options, parse.GetValue(timeout));
             return await Judge(async () =>
             {
                 var metadata = new PscProviderMetadataCache(options, http);
@@ -141,7 +141,7 @@ internal static class PscCommands
                 RequiredAssurance = ParseLevel(parse.GetValue(level)!),
                 ConsumeNonce = false,
             };
-            using var http = Http(parse.GetValue(timeout));
+            using var http = Http(options, parse.GetValue(timeout));
             return await Judge(async () =>
             {
                 var metadata = new PscProviderMetadataCache(options, http);
@@ -197,7 +197,7 @@ internal static class PscCommands
             options.Ciba.RequestedExpiry = TimeSpan.FromSeconds(seconds);
             options.Ciba.MaxWait = TimeSpan.FromSeconds(seconds);
             var request = new PscCibaRequest { LoginHint = parse.GetValue(loginHint)!.Trim(), BindingMessage = parse.GetValue(binding) };
-            using var http = Http(30);
+            using var http = Http(options, 30);
             return await Judge(async () =>
             {
                 var result = await new ProSanteConnectClient(options, http).Ciba.AuthenticateAsync(request, ct).ConfigureAwait(false);
@@ -267,8 +267,9 @@ internal static class PscCommands
         return options;
     }
 
-    private static HttpClient Http(int timeoutSeconds) => timeoutSeconds > 0
-        ? new HttpClient { Timeout = TimeSpan.FromSeconds(timeoutSeconds) }
+    /// <summary>An HTTP client with the library's handler (no redirects), as the DI registration would give.</summary>
+    private static HttpClient Http(ProSanteConnectOptions options, int timeoutSeconds) => timeoutSeconds > 0
+        ? new HttpClient(ProSanteConnectClient.CreateHttpHandler(options)) { Timeout = TimeSpan.FromSeconds(timeoutSeconds) }
         : throw new CarteAuthException(ReasonCodes.CliUsage, $"--timeout is {timeoutSeconds}; give a number of seconds above 0.");
 
     private static string ClientSecret(string? file)

@@ -70,6 +70,20 @@ public sealed class ProSanteConnectClient
     /// <summary>Back-channel logout receiver.</summary>
     public PscBackchannelLogoutHandler BackchannelLogout { get; }
 
+    /// <summary>
+    /// The HTTP handler the DI registration gives the provider's client, for code that builds its own
+    /// <see cref="HttpClient"/> (a tool, a test): no redirects, connections renewed every 5 minutes, and the options'
+    /// mTLS <see cref="ProSanteConnectOptions.ClientCertificate"/> and <see cref="ProSanteConnectOptions.ServerCertificateAuthorities"/>,
+    /// which a plain <see cref="HttpClient"/> would ignore.
+    /// </summary>
+    /// <param name="options">The options (validated by the caller).</param>
+    /// <returns>A new handler; the <see cref="HttpClient"/> built on it disposes it.</returns>
+    public static HttpMessageHandler CreateHttpHandler(ProSanteConnectOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return PscHttp.CreatePrimaryHandler(options);
+    }
+
     private sealed class NoRevoker : IPscSessionRevoker
     {
         public static readonly NoRevoker Instance = new();

@@ -52,8 +52,27 @@ public sealed class ProSanteConnectOptions
     /// <summary>How long a client assertion is valid (default 60 seconds; between 10 seconds and 5 minutes).</summary>
     public TimeSpan ClientAssertionLifetime { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>A TLS client certificate (with its private key) presented to the provider (mTLS, e.g. an IGC-Santé ORG certificate).</summary>
+    /// <summary>
+    /// A TLS client certificate (with its private key) presented to the provider during the TLS handshake (mTLS, e.g. an
+    /// IGC-Santé ORG certificate), by the named HttpClient that <c>AddCarteAuthProSanteConnect</c> registers.
+    /// </summary>
     public X509Certificate2? ClientCertificate { get; set; }
+
+    /// <summary>
+    /// Opt-in: the root certificate(s) of a private CA that the provider's TLS server certificate must chain to, instead of
+    /// the operating system's trust store (a test or on-premises provider). Empty (default): the system store decides.
+    /// Only the trust anchor changes: the chain, validity dates and host name are still checked, and certificates not
+    /// issued under these roots are refused (RFC 5280 §6; RFC 6125 §6). Applies to the named HttpClient that
+    /// <c>AddCarteAuthProSanteConnect</c> registers.
+    /// </summary>
+    public X509Certificate2Collection ServerCertificateAuthorities { get; } = [];
+
+    /// <summary>
+    /// Revocation checking of the provider's certificate chain when <see cref="ServerCertificateAuthorities"/> is used
+    /// (default <see cref="X509RevocationMode.NoCheck"/>, as the system handler does; <see cref="X509RevocationMode.Online"/>
+    /// when the private CA publishes CRLs or OCSP).
+    /// </summary>
+    public X509RevocationMode ServerCertificateRevocationMode { get; set; } = X509RevocationMode.NoCheck;
 
     /// <summary>Scopes requested (default <c>openid scope_all</c>); must contain <c>openid</c>.</summary>
     public string Scope { get; set; } = ProSanteConnectDefaults.Scope;
@@ -169,6 +188,8 @@ public sealed class ProSanteConnectOptions
             }
         }
 
+        ValidateTls();
+
         if (scope.HasFlag(PscOptionsScope.ClientId) && string.IsNullOrWhiteSpace(ClientId))
         {
             throw Invalid("ClientId is required: set it to the client id ANS registered for this service (or the simulator's client id).");
@@ -279,10 +300,18 @@ public sealed class ProSanteConnectOptions
         {
             throw Invalid($"ClientAssertionLifetime {ClientAssertionLifetime} is out of range: use 10 seconds to 5 minutes.");
         }
+    }
 
+    private void ValidateTls()
+    {
         if (ClientCertificate is not null && !ClientCertificate.HasPrivateKey)
         {
             throw Invalid($"ClientCertificate '{ClientCertificate.Subject}' has no private key: load it from a PFX/PKCS#12 file or a store entry with its key.");
+        }
+
+        if (ServerCertificateRevocationMode is not (X509RevocationMode.NoCheck or X509RevocationMode.Online or X509RevocationMode.Offline))
+        {
+            throw Invalid($"ServerCertificateRevocationMode {(int)ServerCertificateRevocationMode} is unknown: use NoCheck, Online or Offline.");
         }
     }
 

@@ -1,10 +1,15 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Authentication;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -15,6 +20,8 @@ namespace CarteAuth.Oidc.Tests;
 /// <summary>
 /// A small loopback OpenID provider (Kestrel on 127.0.0.1, free port) that the tests steer: its discovery document,
 /// JWKS, token, userinfo and CIBA answers can be replaced, delayed or broken. Tokens are signed by keys made here.
+/// Plain http by default; with <see cref="FakeProviderTls"/> it serves https, optionally requiring a client certificate
+/// (mTLS), and records the client certificate of every request in <see cref="ClientCertificates"/>.
 /// </summary>
 internal sealed class FakeProvider : IAsyncDisposable
 {
@@ -38,6 +45,9 @@ internal sealed class FakeProvider : IAsyncDisposable
     /// <summary>Published keys (the JWKS is built from this list at each fetch).</summary>
     public List<SecurityKeyEntry> Keys { get; } = [];
 
+    /// <summary>The client certificate each request came with, in order (https mode only; requests without one are not listed).</summary>
+    public ConcurrentQueue<X509Certificate2> ClientCertificates { get; } = new();
+
     public int DiscoveryFetches;
     public int JwksFetches;
     public int TokenRequests;
@@ -54,15 +64,39 @@ internal sealed class FakeProvider : IAsyncDisposable
 
     public Func<HttpContext, Task> Ciba { get; set; } = static ctx => Json(ctx, 200, new { auth_req_id = "req-1", expires_in = 120, interval = 5 });
 
-    public static async Task<FakeProvider> StartAsync()
+    public static async Task<FakeProvider> StartAsync(FakeProviderTls? tls = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
+        if (tls is null)
+        {
+            builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
+        }
+        else
+        {
+            builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(https =>
+            {
+                https.ServerCertificate = tls.ServerCertificate;
+                https.SslProtocols = tls.Protocols;
+                https.HandshakeTimeout = TimeSpan.FromSeconds(10);
+                if (tls.ClientAuthority is { } authority)
+                {
+                    // mTLS: no request without a client certificate issued by the expected CA.
+                    https.ClientCertificateMode = ClientCertificateMode.RequireCertificate;
+                    https.ClientCertificateValidation = (certificate, _, _) => authority.Issued(certificate);
+                }
+            })));
+        }
+
         var app = builder.Build();
         FakeProvider? self = null;
         app.Use(async (ctx, next) =>
         {
+            if (ctx.Connection.ClientCertificate is { } clientCertificate)
+            {
+                self!.ClientCertificates.Enqueue(clientCertificate);
+            }
+
             if (self!.Delay > TimeSpan.Zero)
             {
                 try
@@ -218,6 +252,12 @@ internal sealed class FakeProvider : IAsyncDisposable
 }
 
 internal sealed record SecurityKeyEntry(string Kid, SecurityKey Key, string Algorithm);
+
+/// <summary>
+/// Https mode of <see cref="FakeProvider"/>: its TLS server certificate and, for mTLS, the CA whose client certificates
+/// it requires (null: no client certificate asked), and the TLS versions it speaks.
+/// </summary>
+internal sealed record FakeProviderTls(X509Certificate2 ServerCertificate, TestPki? ClientAuthority, SslProtocols Protocols = SslProtocols.Tls12 | SslProtocols.Tls13);
 
 /// <summary>A TCP port on 127.0.0.1 where nothing listens.</summary>
 internal static class ClosedPort

@@ -37,6 +37,7 @@ public sealed class ProSanteConnectOptionsTests
         { "RequiredAssurance", o => o.RequiredAssurance = AssuranceLevel.None },
         { "Ciba.DefaultInterval", o => o.Ciba.DefaultInterval = TimeSpan.Zero },
         { "MaxTokenAge", o => o.BackchannelLogout.MaxTokenAge = TimeSpan.Zero },
+        { "ServerCertificateRevocationMode", o => o.ServerCertificateRevocationMode = (System.Security.Cryptography.X509Certificates.X509RevocationMode)42 },
     };
 
     [Theory]

@@ -1,4 +1,5 @@
 using CarteAuth.Oidc.Development;
+using CarteAuth.Testing;
 
 namespace CarteAuth.Oidc.Tests;
 

@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using CarteAuth.Identity;
+using CarteAuth.Testing;
 
 namespace CarteAuth.Oidc.Tests;
 

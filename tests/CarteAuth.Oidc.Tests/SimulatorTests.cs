@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using CarteAuth.Authentication;
 using CarteAuth.Identity;
+using CarteAuth.Testing;
 using CarteAuth.Tokens;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

@@ -20,7 +20,8 @@ public static class CarteAuthProSanteConnectServiceCollectionExtensions
     /// <see cref="ProSanteConnectAuthenticator"/> and <see cref="ProSanteConnectCibaAuthenticator"/> as
     /// <see cref="IAuthenticator"/>s, the named HttpClient <see cref="ProSanteConnectDefaults.HttpClientName"/> (per-attempt
     /// timeout <see cref="ProSanteConnectOptions.HttpTimeout"/>, retries of GET requests only, circuit breaker;
-    /// mTLS certificate when set), and defaults unless registered: <see cref="TimeProvider"/>, <see cref="IReplayCache"/>,
+    /// mTLS client certificate <see cref="ProSanteConnectOptions.ClientCertificate"/> and private CA
+    /// <see cref="ProSanteConnectOptions.ServerCertificateAuthorities"/> when set), and defaults unless registered: <see cref="TimeProvider"/>, <see cref="IReplayCache"/>,
     /// <see cref="IRevocationEpochStore"/>, <see cref="IPscSubjectDirectory"/>, <see cref="IPscSessionRevoker"/>
     /// (<see cref="RevocationEpochPscSessionRevoker"/>). Options are validated at start.
     /// </summary>
@@ -46,18 +47,7 @@ public static class CarteAuthProSanteConnectServiceCollectionExtensions
                 client.Timeout = Timeout.InfiniteTimeSpan;
                 client.MaxResponseContentBufferSize = 1024 * 1024;
             })
-            .ConfigurePrimaryHttpMessageHandler(static sp =>
-            {
-                var options = sp.GetRequiredService<IOptions<ProSanteConnectOptions>>().Value;
-                var handler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AllowAutoRedirect = false };
-                if (options.ClientCertificate is { } certificate)
-                {
-                    // mTLS: the certificate is offered to the provider during the TLS handshake.
-                    handler.SslOptions.ClientCertificates = [certificate];
-                }
-
-                return handler;
-            })
+            .ConfigurePrimaryHttpMessageHandler(static sp => PscHttp.CreatePrimaryHandler(sp.GetRequiredService<IOptions<ProSanteConnectOptions>>().Value))
             .AddResilienceHandler("psc", static (builder, context) =>
             {
                 var options = context.ServiceProvider.GetRequiredService<IOptions<ProSanteConnectOptions>>().Value;
