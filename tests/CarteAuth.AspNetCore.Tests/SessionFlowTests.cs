@@ -265,6 +265,30 @@ public sealed class SessionFlowTests
     }
 
     [Fact]
+    public async Task ValidTokenForAnUnknownSession_OrAnotherSubjectsSession_IsRefused()
+    {
+        await using var host = await TestHost.StartAsync();
+        using var pharmacist = host.NewBrowser();
+        await pharmacist.SignInAsync(TestHost.Evidence(TestHost.Pharmacist, "21"));
+        var pharmacistSession = (await Browser.JsonAsync(await pharmacist.GetApiAsync("/me"))).GetProperty(CarteAuthClaimTypes.SessionId).GetString()!;
+        var issuer = host.Services.GetRequiredService<Tokens.SessionTokenIssuer>();
+        var doctor = Authentication.EvidenceJson.Parse(TestHost.Evidence());
+
+        // Signed by the right key, but its sid names no session.
+        var unknown = await issuer.IssueAsync(doctor, "no-such-session");
+        using var a = host.NewBrowser();
+        a.Cookies.Add(host.Address, new Cookie(CarteAuthDefaults.CookieName, unknown.Token));
+        Assert.Equal(ReasonCodes.SessionNotFound, (await Browser.JsonAsync(await a.GetApiAsync("/me"))).GetProperty("reasonCode").GetString());
+
+        // Signed by the right key, for the doctor, pointing at the pharmacist's session.
+        var grafted = await issuer.IssueAsync(doctor, pharmacistSession);
+        using var b = host.NewBrowser();
+        b.Cookies.Add(host.Address, new Cookie(CarteAuthDefaults.CookieName, grafted.Token));
+        Assert.Equal(ReasonCodes.SessionSubjectMismatch, (await Browser.JsonAsync(await b.GetApiAsync("/me"))).GetProperty("reasonCode").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await pharmacist.GetApiAsync("/me")).StatusCode);
+    }
+
+    [Fact]
     public async Task RawSignIn_WithoutTheSignInManager_IsATypedError()
     {
         await using var host = await TestHost.StartAsync();
