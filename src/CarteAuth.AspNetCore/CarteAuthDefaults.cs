@@ -36,6 +36,13 @@ public static class CarteAuthDefaults
     /// <summary>The response header carrying the reason code of a refusal (never personal data).</summary>
     public const string ReasonHeader = "CarteAuth-Reason";
 
+    /// <summary>
+    /// The request header carrying a break-glass reason (URL-encoded UTF-8, at most 512 characters once decoded): a signed-in
+    /// professional asks for emergency access to a resource whose policy allows break-glass. The policy evaluator decides
+    /// and audits it. Sent by the application's own pages (<c>fetch</c>), never set by CarteAuth.
+    /// </summary>
+    public const string BreakGlassHeader = "CarteAuth-Break-Glass";
+
     /// <summary>The <c>WWW-Authenticate</c> scheme name of API challenges.</summary>
     public const string ChallengeScheme = "CarteAuth";
 

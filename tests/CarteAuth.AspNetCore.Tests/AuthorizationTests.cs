@@ -109,6 +109,42 @@ public sealed class AuthorizationTests
     }
 
     [Fact]
+    public async Task BreakGlass_WithAReason_LiftsABreakGlassableDenial_AndIsAudited()
+    {
+        await using var host = await TestHost.StartAsync();
+        using var browser = host.NewBrowser();
+        await browser.SignInAsync(TestHost.Evidence());
+
+        var denied = await browser.GetApiAsync("/service");
+        Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
+        var body = await Browser.JsonAsync(denied);
+        Assert.Equal(ReasonCodes.StructureNotAllowed, body.GetProperty("reasonCode").GetString());
+        Assert.True(body.GetProperty("breakGlassAvailable").GetBoolean());
+
+        var shortReason = new HttpRequestMessage(HttpMethod.Get, "/service");
+        shortReason.Headers.Add(CarteAuthDefaults.BreakGlassHeader, "urgence");
+        shortReason.Headers.Accept.ParseAdd("application/json");
+        Assert.Equal(HttpStatusCode.Forbidden, (await browser.Client.SendAsync(shortReason)).StatusCode);
+
+        var request = new HttpRequestMessage(HttpMethod.Get, "/service");
+        request.Headers.Add(CarteAuthDefaults.BreakGlassHeader, Uri.EscapeDataString("Urgence vitale : patient inconscient aux urgences"));
+        var allowed = await browser.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+        Assert.Contains(await host.AuditAsync(), e => e.Policy == "dossier-service" && e.Result == Audit.AuditResults.BreakGlass && e.Detail!.Contains("patient inconscient", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task BreakGlass_IsIgnoredWithoutASession()
+    {
+        await using var host = await TestHost.StartAsync();
+        using var browser = host.NewBrowser();
+        var request = new HttpRequestMessage(HttpMethod.Get, "/service");
+        request.Headers.Add(CarteAuthDefaults.BreakGlassHeader, Uri.EscapeDataString("Urgence vitale : patient inconscient aux urgences"));
+        request.Headers.Accept.ParseAdd("application/json");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await browser.Client.SendAsync(request)).StatusCode);
+    }
+
+    [Fact]
     public async Task NetworkZone_LoopbackIsInternalByDefault()
     {
         await using var host = await TestHost.StartAsync();

@@ -72,6 +72,7 @@ internal sealed class TestHost : IAsyncDisposable
             .RequirePhishingResistant()
             .RequireProfession("10"));
         builder.Services.AddCarteAuthPolicy("internal-only", b => b.AllowZones(NetworkZone.Internal));
+        builder.Services.AddCarteAuthPolicy("dossier-service", b => b.RequireStructure("1750712184").AllowBreakGlass(15));
         services?.Invoke(builder.Services);
         var ca = builder.Services.AddCarteAuth(o =>
         {
@@ -117,6 +118,7 @@ internal sealed class TestHost : IAsyncDisposable
         app.MapGet("/me", (HttpContext http) => Results.Ok(http.User.Claims.GroupBy(c => c.Type).ToDictionary(g => g.Key, g => string.Join(' ', g.Select(c => c.Value)))))
             .RequireAuthorization();
         app.MapGet("/dossier", () => Results.Text("dossier")).RequireAuthorization("dossier-patient");
+        app.MapGet("/service", () => Results.Text("service")).RequireAuthorization("dossier-service");
         app.MapGet("/internal", () => Results.Text("internal")).RequireAuthorization("internal-only");
 
         await app.StartAsync();

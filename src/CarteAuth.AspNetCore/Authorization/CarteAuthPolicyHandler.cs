@@ -26,7 +26,7 @@ internal sealed class CarteAuthPolicyHandler(IPolicyEvaluator evaluator, ICarteA
         var feature = http.Features.Get<ICarteAuthSessionFeature>();
         var evidence = feature is not null && context.User.Identity?.IsAuthenticated == true ? feature.Evidence : null;
         var zone = zones.Resolve(http);
-        var policyContext = new PolicyContext(evidence, time.GetUtcNow(), zone);
+        var policyContext = new PolicyContext(evidence, time.GetUtcNow(), zone, evidence is null ? null : BreakGlassReason(http.Request));
         var request = new Authentication.AuthenticationContext
         {
             ClientAddress = http.Connection.RemoteIpAddress?.ToString(),
@@ -43,5 +43,27 @@ internal sealed class CarteAuthPolicyHandler(IPolicyEvaluator evaluator, ICarteA
             http.Features.Set(new CarteAuthPolicyDecisionFeature(decision));
             context.Fail(new CarteAuthPolicyFailureReason(this, decision));
         }
+    }
+
+    /// <summary>The decoded <see cref="CarteAuthDefaults.BreakGlassHeader"/>, or null when absent or unusable (too long, control characters, bad escapes).</summary>
+    internal static string? BreakGlassReason(HttpRequest request)
+    {
+        var raw = request.Headers[CarteAuthDefaults.BreakGlassHeader].ToString();
+        if (raw.Length is 0 or > 4096)
+        {
+            return null;
+        }
+
+        string reason;
+        try
+        {
+            reason = Uri.UnescapeDataString(raw).Trim();
+        }
+        catch (UriFormatException)
+        {
+            return null;
+        }
+
+        return reason.Length is 0 or > 512 || reason.AsSpan().ContainsAnyInRange('\0', '\u001f') ? null : reason;
     }
 }
