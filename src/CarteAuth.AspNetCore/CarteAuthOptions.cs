@@ -62,6 +62,12 @@ public sealed class CarteAuthOptions
     /// <summary>How long a Pro Santé Connect sign-in may take between the redirect to PSC and the callback. Default 10 minutes.</summary>
     public TimeSpan PscPendingLifetime { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// The CarteAuth policy a session must satisfy to register a FIDO2 key (e.g. one asking for a card with PIN, so keys
+    /// are only enrolled after a strong identification). Null (the default): any signed-in professional may register.
+    /// </summary>
+    public string? Fido2RegistrationPolicy { get; set; }
+
     /// <summary>Checks the options.</summary>
     /// <param name="keysRegistered">True when an <see cref="ISigningKeyProvider"/> is registered, so <see cref="SigningKeys"/> is optional.</param>
     /// <exception cref="CarteAuthException"><see cref="ReasonCodes.SessionInvalidOptions"/> listing every problem and how to fix it.</exception>

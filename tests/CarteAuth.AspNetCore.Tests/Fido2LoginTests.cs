@@ -9,7 +9,7 @@ namespace CarteAuth.AspNetCore.Tests;
 /// <summary>FIDO2 registration and sign-in through the endpoints, with a software authenticator.</summary>
 public sealed class Fido2LoginTests
 {
-    private static Task<TestHost> StartAsync() => TestHost.StartAsync(carteAuth: b => b.AddFido2(
+    private static Task<TestHost> StartAsync(string? registrationPolicy = null) => TestHost.StartAsync(options: o => o.Fido2RegistrationPolicy = registrationPolicy, carteAuth: b => b.AddFido2(
         o =>
         {
             o.RpId = SoftAuthenticator.DefaultRpId;
@@ -72,6 +72,28 @@ public sealed class Fido2LoginTests
         Assert.Equal(HttpStatusCode.Unauthorized, again.StatusCode);
         Assert.StartsWith("webauthn.", (await Browser.JsonAsync(again)).GetProperty("reasonCode").GetString(), StringComparison.Ordinal);
         Assert.Null(replay.SessionCookie);
+    }
+
+    [Fact]
+    public async Task Registration_IsAudited_AndGatedByTheRegistrationPolicy()
+    {
+        await using var host = await StartAsync("dossier-patient");
+        using var key = new SoftAuthenticator();
+
+        // A FIDO2-only session may not enrol another key: the policy asks for the card.
+        using var weak = host.NewBrowser();
+        await weak.SignInAsync(TestHost.Evidence(amr: "\"hwk\",\"user\"", assurance: "substantial", authenticator: "fido2"));
+        var refused = await weak.Client.PostAsync("/carteauth/fido2/register/options", null);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        var body = await Browser.JsonAsync(refused);
+        Assert.Equal(ReasonCodes.StepUpRequired, body.GetProperty("reasonCode").GetString());
+        Assert.Equal("level:high;required:pin;phr", body.GetProperty("stepUp").GetString());
+
+        // After a card login it may.
+        using var strong = host.NewBrowser();
+        await strong.SignInAsync(TestHost.Evidence());
+        await RegisterAsync(strong, key);
+        Assert.Contains(await host.AuditAsync(), e => e.Kind == "fido2-registration" && e.Result == Audit.AuditResults.Success && e.Subject == TestHost.Doctor);
     }
 
     [Fact]

@@ -32,6 +32,11 @@ internal static class CarteAuthFido2Endpoints
             return CarteAuthHttp.Problem(http, StatusCodes.Status401Unauthorized, ReasonCodes.SessionNotAuthenticated, "Sign in before registering a security key.");
         }
 
+        if (await RegistrationRefusedAsync(http, current).ConfigureAwait(false) is { } refused)
+        {
+            return refused;
+        }
+
         try
         {
             // A random user handle per registration (WebAuthn L3 §14.6.1: no personal data in it); the credential record
@@ -59,6 +64,11 @@ internal static class CarteAuthFido2Endpoints
             return CarteAuthHttp.Problem(http, StatusCodes.Status401Unauthorized, ReasonCodes.SessionNotAuthenticated, "Sign in before registering a security key.");
         }
 
+        if (await RegistrationRefusedAsync(http, current).ConfigureAwait(false) is { } refused)
+        {
+            return refused;
+        }
+
         var body = await ReadBodyAsync(http).ConfigureAwait(false);
         if (body is null)
         {
@@ -66,8 +76,11 @@ internal static class CarteAuthFido2Endpoints
         }
 
         var result = await rp.VerifyRegistrationAsync(body, current.Session.Id, http.RequestAborted).ConfigureAwait(false);
+        var credentialId = result.Credential is { } c ? System.Buffers.Text.Base64Url.EncodeToString(c.Id) : null;
+        await http.RequestServices.GetRequiredService<CarteAuthSessionAudit>().Fido2RegistrationAsync(
+            current.Session.NationalId, current.Session.Id, result.Succeeded, result.ReasonCode, credentialId, http.Connection.RemoteIpAddress?.ToString()).ConfigureAwait(false);
         return result.Succeeded
-            ? Results.Ok(new { credentialId = result.Credential is { } c ? System.Buffers.Text.Base64Url.EncodeToString(c.Id) : null })
+            ? Results.Ok(new { credentialId })
             : CarteAuthHttp.Problem(http, StatusCodes.Status400BadRequest, result.ReasonCode, "The security key registration was refused.");
     }
 
@@ -123,6 +136,31 @@ internal static class CarteAuthFido2Endpoints
 
         var session = await signIn.SignInAsync(http, result.Evidence!, http.RequestAborted).ConfigureAwait(false);
         return Results.Ok(new { sessionId = session.Id, returnUrl = CarteAuthHttp.SafeReturnUrl(returnUrl) });
+    }
+
+    /// <summary>
+    /// Null when the session may register a key (no <see cref="CarteAuthOptions.Fido2RegistrationPolicy"/>, or the policy
+    /// allows it); otherwise 403 with the policy's reason code (and <c>stepUp</c> when a stronger login would allow it).
+    /// </summary>
+    private static async Task<IResult?> RegistrationRefusedAsync(HttpContext http, ICarteAuthSessionFeature current)
+    {
+        var policy = http.RequestServices.GetRequiredService<IOptions<CarteAuthOptions>>().Value.Fido2RegistrationPolicy;
+        if (policy is null)
+        {
+            return null;
+        }
+
+        var evaluator = http.RequestServices.GetRequiredService<Policies.IPolicyEvaluator>();
+        var zone = http.RequestServices.GetRequiredService<ICarteAuthNetworkZoneResolver>().Resolve(http);
+        var now = http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
+        var decision = await evaluator.EvaluateAsync(policy, new Policies.PolicyContext(current.Evidence, now, zone), CarteAuthLoginEndpoints.RequestContext(http) with { Zone = zone }, http.RequestAborted).ConfigureAwait(false);
+        return decision.IsAllowed
+            ? null
+            : CarteAuthHttp.Problem(http, StatusCodes.Status403Forbidden, decision.ReasonCode, "This session may not register a security key.", new Dictionary<string, object?>(StringComparer.Ordinal)
+            {
+                ["policy"] = decision.PolicyName,
+                ["stepUp"] = decision.Outcome == Policies.PolicyOutcome.StepUp ? StepUpEncoding.Encode(decision.StepUp) : null,
+            });
     }
 
     private static Fido2RelyingParty? Rp(HttpContext http) => http.RequestServices.GetService<Fido2RelyingParty>();

@@ -32,6 +32,32 @@ internal sealed class CarteAuthSessionAudit(IAuditTrail audit, CarteAuthMetrics 
         metrics.SessionStarted(session.Authenticator);
     }
 
+    /// <summary>Audit kind of FIDO2 key registrations through the CarteAuth endpoints.</summary>
+    public const string Fido2RegistrationKind = "fido2-registration";
+
+    /// <summary>Records a FIDO2 registration attempt; a failure is logged, never thrown.</summary>
+    public async ValueTask Fido2RegistrationAsync(string subject, string sessionId, bool succeeded, string reasonCode, string? credentialId, string? clientAddress)
+    {
+        try
+        {
+            await audit.AppendAsync(new AuditEntry
+            {
+                Kind = Fido2RegistrationKind,
+                Result = succeeded ? AuditResults.Success : AuditResults.Failure,
+                Subject = subject,
+                Authenticator = "fido2",
+                ReasonCode = reasonCode,
+                ClientAddress = clientAddress,
+                CorrelationId = sessionId,
+                Detail = credentialId is null ? null : "credential " + credentialId,
+            }, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (CarteAuthException e)
+        {
+            CarteAuthAspNetCoreLog.AuditFailed(logger, e, Fido2RegistrationKind, subject);
+        }
+    }
+
     /// <summary>Records a session end; a failure is logged, never thrown (signing out must work).</summary>
     public async ValueTask EndedAsync(string subject, string? sessionId, string reason, string? clientAddress, DateTimeOffset at, string result = Ended, int count = 1)
     {
