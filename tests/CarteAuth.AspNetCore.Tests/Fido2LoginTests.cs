@@ -9,7 +9,7 @@ namespace CarteAuth.AspNetCore.Tests;
 /// <summary>FIDO2 registration and sign-in through the endpoints, with a software authenticator.</summary>
 public sealed class Fido2LoginTests
 {
-    private static Task<TestHost> StartAsync(string? registrationPolicy = null) => TestHost.StartAsync(options: o => o.Fido2RegistrationPolicy = registrationPolicy, carteAuth: b => b.AddFido2(
+    internal static Task<TestHost> StartAsync(string? registrationPolicy = null) => TestHost.StartAsync(options: o => o.Fido2RegistrationPolicy = registrationPolicy, carteAuth: b => b.AddFido2(
         o =>
         {
             o.RpId = SoftAuthenticator.DefaultRpId;
@@ -18,10 +18,10 @@ public sealed class Fido2LoginTests
         },
         f => f.UseInMemoryCredentialStore()));
 
-    private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+    internal static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 
     /// <summary>Registers the authenticator for the browser's signed-in user; returns the user handle.</summary>
-    private static async Task<byte[]> RegisterAsync(Browser browser, SoftAuthenticator key)
+    internal static async Task<byte[]> RegisterAsync(Browser browser, SoftAuthenticator key)
     {
         var optionsResponse = await browser.Client.PostAsync("/carteauth/fido2/register/options", null);
         Assert.Equal(HttpStatusCode.OK, optionsResponse.StatusCode);
@@ -34,7 +34,7 @@ public sealed class Fido2LoginTests
         return userHandle;
     }
 
-    private static async Task<string> LoginChallengeAsync(Browser browser)
+    internal static async Task<string> LoginChallengeAsync(Browser browser)
     {
         var response = await browser.Client.PostAsync("/carteauth/fido2/login/options", null);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);

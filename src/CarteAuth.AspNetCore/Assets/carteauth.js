@@ -29,6 +29,15 @@
     return json;
   }
 
+  async function get(path) {
+    var response = await fetch(base + path, { credentials: "same-origin", headers: { "Accept": "application/json" } });
+    var text = await response.text();
+    var json = null;
+    try { json = text ? JSON.parse(text) : null; } catch (e) { json = null; }
+    if (!response.ok) { throw fail(response, json); }
+    return json;
+  }
+
   function requireWebAuthn() {
     if (!global.PublicKeyCredential || !PublicKeyCredential.parseCreationOptionsFromJSON) {
       var error = new Error("This browser does not support WebAuthn JSON (PublicKeyCredential.parseCreationOptionsFromJSON).");
@@ -103,11 +112,11 @@
     signInWithPsc: signInWithPsc,
     logout: function () { return post("/logout"); },
     logoutEverywhere: function () { return post("/logout-everywhere"); },
-    sessions: async function () {
-      var response = await fetch(base + "/sessions", { credentials: "same-origin", headers: { "Accept": "application/json" } });
-      if (!response.ok) throw fail(response, null);
-      return response.json();
-    },
-    endSession: function (id) { return post("/sessions/" + encodeURIComponent(id) + "/end"); }
+    sessions: function () { return get("/sessions"); },
+    endSession: function (id) { return post("/sessions/" + encodeURIComponent(id) + "/end"); },
+    /** The signed-in professional's security keys: [{ id, aaguid, createdAt, lastUsedAt, backupEligible, backedUp, transports, attestationTrusted }]. */
+    keys: function () { return get("/fido2/credentials"); },
+    /** Deletes one of the signed-in professional's keys (id from keys()). */
+    deleteKey: function (id) { return post("/fido2/credentials/" + encodeURIComponent(id) + "/delete"); }
   };
 })(window);

@@ -33,6 +33,8 @@ public static class CarteAuthEndpointRouteBuilderExtensions
     /// <c>POST /carteauth/psc/backchannel-logout</c>: Pro Santé Connect (needs <c>.AddProSanteConnect(…)</c>).</item>
     /// <item><c>POST /carteauth/fido2/register/options|verify</c> (signed in), <c>POST /carteauth/fido2/login/options|verify</c>:
     /// FIDO2 ceremonies, JSON in the W3C forms (needs <c>.AddFido2(…)</c>).</item>
+    /// <item><c>GET /carteauth/fido2/credentials</c>: the signed-in professional's security keys (<see cref="CarteAuthFido2KeySummary"/>);
+    /// <c>POST /carteauth/fido2/credentials/{id}/delete</c>: deletes one of them (audited), 204, or 404 <c>webauthn.unknown-credential</c>.</item>
     /// <item><c>GET /carteauth/carteauth.js</c>: the login page helper (no framework): <c>CarteAuth.loginContext()</c>,
     /// <c>signInWithCard</c>, <c>signInWithPsc</c>, <c>signInWithKey</c>, <c>registerKey</c>, <c>logout</c>, <c>logoutEverywhere</c>, <c>sessions</c>, <c>endSession</c>.</item>
     /// </list>
@@ -102,6 +104,8 @@ public static class CarteAuthEndpointRouteBuilderExtensions
         group.MapPost("/fido2/register/verify", CarteAuthFido2Endpoints.RegisterVerifyAsync).RequireAuthorization(signedIn).AddEndpointFilter<SameOriginFilter>().DisableAntiforgery();
         group.MapPost("/fido2/login/options", CarteAuthFido2Endpoints.LoginOptionsAsync).AllowAnonymous().AddEndpointFilter<SameOriginFilter>().DisableAntiforgery();
         group.MapPost("/fido2/login/verify", CarteAuthFido2Endpoints.LoginVerifyAsync).AllowAnonymous().AddEndpointFilter<SameOriginFilter>().DisableAntiforgery();
+        group.MapGet("/fido2/credentials", CarteAuthFido2KeyEndpoints.ListAsync).RequireAuthorization(signedIn);
+        group.MapPost("/fido2/credentials/{id}/delete", CarteAuthFido2KeyEndpoints.DeleteAsync).RequireAuthorization(signedIn).AddEndpointFilter<SameOriginFilter>().DisableAntiforgery();
         group.MapGet("/carteauth.js", static (HttpContext http) =>
         {
             http.Response.Headers.CacheControl = "public, max-age=3600";

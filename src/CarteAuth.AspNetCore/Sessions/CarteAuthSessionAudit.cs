@@ -58,6 +58,31 @@ internal sealed class CarteAuthSessionAudit(IAuditTrail audit, CarteAuthMetrics 
         }
     }
 
+    /// <summary>Audit kind of FIDO2 key management (deletions) through the CarteAuth endpoints.</summary>
+    public const string Fido2CredentialKind = "fido2-credential";
+
+    /// <summary>Audit result of a key deletion.</summary>
+    public const string Deleted = "deleted";
+
+    /// <summary>Why a key was deleted: by its owner from the key list.</summary>
+    public const string KeyDeletedByOwner = "deleted-by-owner";
+
+    /// <summary>Records a FIDO2 key deletion before it happens; throws when it cannot be recorded (the key is then kept: fail closed).</summary>
+    public async ValueTask Fido2CredentialDeletedAsync(string subject, string? sessionId, string credentialId, string reason, string? clientAddress, CancellationToken ct)
+    {
+        await audit.AppendAsync(new AuditEntry
+        {
+            Kind = Fido2CredentialKind,
+            Result = Deleted,
+            Subject = subject,
+            Authenticator = "fido2",
+            ReasonCode = reason,
+            ClientAddress = clientAddress,
+            CorrelationId = sessionId,
+            Detail = "credential " + credentialId,
+        }, ct).ConfigureAwait(false);
+    }
+
     /// <summary>Records a session end; a failure is logged, never thrown (signing out must work).</summary>
     public async ValueTask EndedAsync(string subject, string? sessionId, string reason, string? clientAddress, DateTimeOffset at, string result = Ended, int count = 1)
     {

@@ -17,6 +17,12 @@ public interface IFido2CredentialStore
     ValueTask<IReadOnlyList<Fido2CredentialRecord>> ListByUserHandleAsync(ReadOnlyMemory<byte> userHandle, int max = 64, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// The credentials owned by the professional with this idNat (<see cref="Fido2CredentialRecord.Owner"/>), whatever
+    /// their user handle, oldest first, at most <paramref name="max"/>: what key management lists and deletes.
+    /// </summary>
+    ValueTask<IReadOnlyList<Fido2CredentialRecord>> ListByOwnerAsync(string nationalId, int max = 64, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Records a verified assertion: sets the sign count to <paramref name="newSignCount"/>, the backup state and the
     /// last use, only if the stored sign count is still <paramref name="expectedSignCount"/>.
     /// </summary>

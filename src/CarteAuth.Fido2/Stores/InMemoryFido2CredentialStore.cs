@@ -49,6 +49,22 @@ public sealed class InMemoryFido2CredentialStore : IFido2CredentialStore
     }
 
     /// <inheritdoc/>
+    public ValueTask<IReadOnlyList<Fido2CredentialRecord>> ListByOwnerAsync(string nationalId, int max = 64, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(nationalId);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            IReadOnlyList<Fido2CredentialRecord> list = _records.Values
+                .Where(r => string.Equals(r.Owner.NationalId.Value, nationalId, StringComparison.Ordinal))
+                .OrderBy(r => r.CreatedAt)
+                .Take(max)
+                .ToList();
+            return ValueTask.FromResult(list);
+        }
+    }
+
+    /// <inheritdoc/>
     public ValueTask<bool> UpdateAfterAssertionAsync(ReadOnlyMemory<byte> credentialId, uint expectedSignCount, uint newSignCount, bool backedUp, DateTimeOffset usedAt, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();

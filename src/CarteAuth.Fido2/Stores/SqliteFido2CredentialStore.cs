@@ -13,7 +13,7 @@ namespace CarteAuth.Fido2.Stores;
 /// <para><b>Schema (version 1).</b> <c>carteauth_fido2_meta(key TEXT PRIMARY KEY, value TEXT)</c> holds
 /// <c>schema_version = 1</c>. <c>carteauth_fido2_credentials</c> has one row per credential: <c>credential_id BLOB
 /// PRIMARY KEY</c> (uniqueness enforced by the database), <c>user_handle BLOB</c> (indexed), the owner's
-/// <c>national_id</c>, <c>family_name</c>, <c>given_name</c>, <c>public_key BLOB</c> (COSE_Key), <c>sign_count
+/// <c>national_id</c> (indexed; the owner index is created on open, so version 1 files gain it without migration), <c>family_name</c>, <c>given_name</c>, <c>public_key BLOB</c> (COSE_Key), <c>sign_count
 /// INTEGER</c>, <c>aaguid TEXT</c>, <c>transports TEXT</c> (comma-separated), <c>backup_eligible</c>,
 /// <c>backed_up</c>, <c>uv_at_registration</c>, <c>attestation_trusted</c> (0/1), <c>attestation_format TEXT</c>,
 /// <c>attestation_type TEXT</c>, <c>trust_path BLOB</c> (each DER certificate preceded by its 4-byte big-endian
@@ -57,6 +57,7 @@ public sealed class SqliteFido2CredentialStore : IFido2CredentialStore
             last_used_at        INTEGER
         );
         CREATE INDEX IF NOT EXISTS carteauth_fido2_credentials_user ON carteauth_fido2_credentials (user_handle);
+        CREATE INDEX IF NOT EXISTS carteauth_fido2_credentials_owner ON carteauth_fido2_credentials (national_id);
         """;
 
     private readonly string _connectionString;
@@ -127,6 +128,25 @@ public sealed class SqliteFido2CredentialStore : IFido2CredentialStore
         await using var command = connection.CreateCommand();
         command.CommandText = $"SELECT {Columns} FROM carteauth_fido2_credentials WHERE user_handle = $user ORDER BY created_at, credential_id LIMIT $max";
         command.Parameters.AddWithValue("$user", userHandle.ToArray());
+        command.Parameters.AddWithValue("$max", max);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var list = new List<Fido2CredentialRecord>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            list.Add(Read(reader));
+        }
+
+        return list;
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<IReadOnlyList<Fido2CredentialRecord>> ListByOwnerAsync(string nationalId, int max = 64, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(nationalId);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {Columns} FROM carteauth_fido2_credentials WHERE national_id = $nat ORDER BY created_at, credential_id LIMIT $max";
+        command.Parameters.AddWithValue("$nat", nationalId);
         command.Parameters.AddWithValue("$max", max);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var list = new List<Fido2CredentialRecord>();

@@ -92,6 +92,22 @@ public abstract class CredentialStoreContractTests
     }
 
     [Fact]
+    public async Task Lists_an_owners_credentials_across_user_handles_oldest_first_and_bounded()
+    {
+        var store = CreateStore();
+        var second = Record(userHandle: [1], created: Created.AddMinutes(2));
+        var first = Record(userHandle: [2], created: Created.AddMinutes(1));
+        await store.AddAsync(second);
+        await store.AddAsync(first);
+        await store.AddAsync(Record() with { Owner = new ProfessionalIdentity(NationalId.Parse("810002813839"), "DONNAT-GADY", "ISABELLE") });
+        var list = await store.ListByOwnerAsync("899700075122");
+        Assert.Equal([first.IdText, second.IdText], list.Select(r => r.IdText));
+        Assert.Single(await store.ListByOwnerAsync("899700075122", max: 1));
+        Assert.Single(await store.ListByOwnerAsync("810002813839"));
+        Assert.Empty(await store.ListByOwnerAsync("810000000001"));
+    }
+
+    [Fact]
     public async Task Sign_count_update_is_compare_and_set()
     {
         var store = CreateStore();
