@@ -40,4 +40,10 @@ internal static partial class CarteAuthAspNetCoreLog
 
     [LoggerMessage(EventId = 3013, Level = LogLevel.Information, Message = "CarteAuth back-channel logout (sub {ProviderSubject}, sid {ProviderSessionId}) ended {Count} local sessions of {Subject}.")]
     public static partial void BackchannelLogout(ILogger logger, string? providerSubject, string? providerSessionId, int count, string? subject);
+
+    [LoggerMessage(EventId = 3040, Level = LogLevel.Information, Message = "CarteAuth purged {Count} sessions ended or expired before {Before:O}.")]
+    public static partial void SessionsPurged(ILogger logger, int count, DateTimeOffset before);
+
+    [LoggerMessage(EventId = 3041, Level = LogLevel.Error, Message = "CarteAuth session purge failed ({ReasonCode}); retrying at the next interval.")]
+    public static partial void SessionPurgeFailed(ILogger logger, Exception exception, string reasonCode);
 }

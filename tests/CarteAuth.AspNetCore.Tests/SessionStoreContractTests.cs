@@ -58,6 +58,33 @@ public sealed class SessionStoreContractTests : IDisposable
         Assert.Single(await store.ListAsync(TestHost.Pharmacist));
     }
 
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task Purge_DeletesSessionsEndedOrExpiredBeforeTheCutOff(string kind)
+    {
+        var store = Create(kind);
+        await store.CreateAsync(Session("ended-early", TestHost.Doctor, null));
+        await store.CreateAsync(Session("ended-late", TestHost.Doctor, null));
+        await store.CreateAsync(Session("idle", TestHost.Doctor, null));
+        await store.CreateAsync(Session("absolute", TestHost.Doctor, null) with { AbsoluteExpiresAt = T0.AddHours(1) });
+        await store.CreateAsync(Session("active", TestHost.Pharmacist, null));
+        await store.EndAsync("ended-early", T0.AddMinutes(1), "sign-out");
+        await store.TouchAsync("ended-late", T0.AddMinutes(170));
+        await store.EndAsync("ended-late", T0.AddHours(3), "sign-out");
+        await store.TouchAsync("absolute", T0.AddMinutes(50));
+        await store.TouchAsync("active", T0.AddMinutes(170));
+
+        // Cut-off T0+2h: "idle" expired at T0+30min, "absolute" at T0+1h, "ended-early" ended at T0+1min.
+        Assert.Equal(3, await store.PurgeAsync(T0.AddHours(2)));
+        Assert.Null(await store.GetAsync("ended-early"));
+        Assert.Null(await store.GetAsync("idle"));
+        Assert.Null(await store.GetAsync("absolute"));
+        Assert.NotNull(await store.GetAsync("ended-late"));
+        Assert.NotNull(await store.GetAsync("active"));
+        Assert.Equal(0, await store.PurgeAsync(T0.AddHours(2)));
+        Assert.Equal(2, await store.PurgeAsync(T0.AddHours(4)));
+    }
+
     [Fact]
     public async Task Sqlite_SurvivesReopening()
     {

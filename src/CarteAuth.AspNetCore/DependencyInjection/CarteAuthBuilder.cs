@@ -87,6 +87,17 @@ public sealed class CarteAuthBuilder
         return this;
     }
 
+    /// <summary>
+    /// Configures the purge of ended and expired sessions (a background service; default: every hour, sessions ended
+    /// or expired more than a day ago). Validated at start.
+    /// </summary>
+    public CarteAuthBuilder ConfigureSessionPurge(Action<CarteAuthSessionPurgeOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        Services.Configure(configure);
+        return this;
+    }
+
     /// <summary>Keeps sessions in a SQLite file (survives restarts) instead of memory. Options are validated at start.</summary>
     public CarteAuthBuilder UseSqliteSessionStore(Action<SqliteSessionStoreOptions> configure)
     {

@@ -67,6 +67,11 @@ public static class CarteAuthServiceCollectionExtensions
         services.AddHttpContextAccessor();
         services.AddOptions<CarteAuthSessionOptions>(CarteAuthDefaults.AuthenticationScheme).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CarteAuthSessionOptions>>(new CarteAuthOptionsValidator<CarteAuthSessionOptions>(static o => o.ValidateSettings())));
+        // Purge of ended and expired sessions (CarteAuthBuilder.ConfigureSessionPurge).
+        services.AddOptions<CarteAuthSessionPurgeOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CarteAuthSessionPurgeOptions>>(new CarteAuthOptionsValidator<CarteAuthSessionPurgeOptions>(static o => o.Validate())));
+        services.TryAddSingleton<CarteAuthSessionPurgeService>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, CarteAuthSessionPurgeService>(static sp => sp.GetRequiredService<CarteAuthSessionPurgeService>()));
         services.AddAuthentication(CarteAuthDefaults.AuthenticationScheme)
             .AddScheme<CarteAuthSessionOptions, CarteAuthSessionHandler>(CarteAuthDefaults.AuthenticationScheme, CarteAuthDefaults.DisplayName, null);
 

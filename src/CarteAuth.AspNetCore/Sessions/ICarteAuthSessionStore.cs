@@ -28,4 +28,13 @@ public interface ICarteAuthSessionStore
 
     /// <summary>The sessions, not ended, started under an identity provider session (PSC <c>sid</c>).</summary>
     ValueTask<IReadOnlyList<CarteAuthSession>> FindByProviderSessionAsync(string providerSessionId, CancellationToken ct = default);
+
+    /// <summary>
+    /// Deletes the sessions that ended, or expired (absolute or idle timeout), before <paramref name="before"/>; returns
+    /// how many were deleted. Called by the purge service (<see cref="CarteAuthSessionPurgeOptions"/>) with now minus the
+    /// retention. A later request with a purged session's cookie is refused as <see cref="ReasonCodes.SessionNotFound"/>
+    /// instead of <see cref="ReasonCodes.SessionEnded"/>. The default purges nothing: for stores whose records expire by
+    /// themselves (e.g. a time-to-live); every store keeping records should implement it.
+    /// </summary>
+    ValueTask<int> PurgeAsync(DateTimeOffset before, CancellationToken ct = default) => ValueTask.FromResult(0);
 }

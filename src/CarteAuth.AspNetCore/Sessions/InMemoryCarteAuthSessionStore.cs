@@ -4,8 +4,8 @@ namespace CarteAuth.AspNetCore.Sessions;
 
 /// <summary>
 /// An in-process <see cref="ICarteAuthSessionStore"/> (one node; sessions are lost on restart). Thread-safe. Ended
-/// sessions are kept (so a replayed cookie says <see cref="ReasonCodes.SessionEnded"/>) until the process ends:
-/// use <see cref="SqliteCarteAuthSessionStore"/> or a shared store for long-running hosts.
+/// sessions are kept (so a replayed cookie says <see cref="ReasonCodes.SessionEnded"/>) until purged
+/// (<see cref="PurgeAsync"/>, run by the purge service) or the process ends: use <see cref="SqliteCarteAuthSessionStore"/> or a shared store for long-running hosts.
 /// </summary>
 public sealed class InMemoryCarteAuthSessionStore : ICarteAuthSessionStore
 {
@@ -70,6 +70,25 @@ public sealed class InMemoryCarteAuthSessionStore : ICarteAuthSessionStore
         ArgumentNullException.ThrowIfNull(providerSessionId);
         return new([.. _sessions.Values.Where(s => s.EndedAt is null && string.Equals(s.ProviderSessionId, providerSessionId, StringComparison.Ordinal)).OrderBy(static s => s.CreatedAt)]);
     }
+
+    /// <inheritdoc/>
+    public ValueTask<int> PurgeAsync(DateTimeOffset before, CancellationToken ct = default)
+    {
+        var count = 0;
+        foreach (var s in _sessions.Values)
+        {
+            if (PurgeableBefore(s, before) && ((ICollection<KeyValuePair<string, CarteAuthSession>>)_sessions).Remove(new(s.Id, s)))
+            {
+                count++;
+            }
+        }
+
+        return new(count);
+    }
+
+    /// <summary>True when the session ended or expired before <paramref name="before"/> (the rule of <see cref="ICarteAuthSessionStore.PurgeAsync"/>).</summary>
+    internal static bool PurgeableBefore(CarteAuthSession s, DateTimeOffset before) =>
+        s.EndedAt < before || s.AbsoluteExpiresAt < before || s.IdleExpiresAt < before;
 
     private bool Update(string id, Func<CarteAuthSession, CarteAuthSession?> change)
     {

@@ -101,6 +101,16 @@ public sealed class SqliteCarteAuthSessionStore : ICarteAuthSessionStore
         return await QueryAsync("provider_sid = $p AND ended_ms IS NULL", providerSessionId, ct).ConfigureAwait(false);
     }
 
+    /// <inheritdoc/>
+    public ValueTask<int> PurgeAsync(DateTimeOffset before, CancellationToken ct = default) => RunAsync(async c =>
+    {
+        // Same rule as InMemoryCarteAuthSessionStore.PurgeableBefore: ended, absolute or idle expiry before the cut-off.
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = "DELETE FROM carteauth_sessions WHERE ended_ms < $t OR absolute_ms < $t OR last_seen_ms + idle_ms < $t";
+        cmd.Parameters.AddWithValue("$t", before.ToUnixTimeMilliseconds());
+        return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }, ct);
+
     private ValueTask<int> ExecuteAsync(string sql, string key, DateTimeOffset time, string? reason, CancellationToken ct) => RunAsync(async c =>
     {
         await using var cmd = c.CreateCommand();
