@@ -333,6 +333,29 @@ public static class ReasonCodes
     /// <summary>The token exchange request (RFC 8693) was refused or returned no access token.</summary>
     public const string PscTokenExchangeFailed = "psc.token-exchange-failed";
 
+    // pairing: HOSPI-Connect pairing of a local account with the national identity (Core pairing store, CarteAuth.AspNetCore)
+
+    /// <summary>The local account is already paired with another national identity; unpair it first.</summary>
+    public const string PairingAccountAlreadyPaired = "pairing.account-already-paired";
+
+    /// <summary>The national identity is already paired with another local account; unpair it first.</summary>
+    public const string PairingIdentityAlreadyPaired = "pairing.identity-already-paired";
+
+    /// <summary>A local method (FIDO2) was used for a national identity that has no active pairing (never paired, or unpaired).</summary>
+    public const string PairingNotPaired = "pairing.not-paired";
+
+    /// <summary>Pairing needs a national sign-in (card or Pro Santé Connect, at the configured level) and the session's was not one.</summary>
+    public const string PairingNotNational = "pairing.not-national";
+
+    /// <summary>A pairing record is malformed (empty or overlong local account id, bad idNat).</summary>
+    public const string PairingInvalidRecord = "pairing.invalid-record";
+
+    /// <summary>The pairing store cannot be read or written (SQLite file unavailable, locked, corrupt, other schema version).</summary>
+    public const string PairingStoreUnavailable = "pairing.store-unavailable";
+
+    /// <summary>The pairing options are invalid.</summary>
+    public const string PairingInvalidOptions = "pairing.invalid-options";
+
     // session: CarteAuth web sessions (CarteAuth.AspNetCore)
 
     /// <summary>The request carries no session cookie, or the cookie's session is unknown to the session store.</summary>
