@@ -46,4 +46,16 @@ internal static partial class CarteAuthAspNetCoreLog
 
     [LoggerMessage(EventId = 3041, Level = LogLevel.Error, Message = "CarteAuth session purge failed ({ReasonCode}); retrying at the next interval.")]
     public static partial void SessionPurgeFailed(ILogger logger, Exception exception, string reasonCode);
+
+    [LoggerMessage(EventId = 3050, Level = LogLevel.Information, Message = "CarteAuth paired {Subject} with local account {LocalAccount} ({Authenticator} sign-in).")]
+    public static partial void PairingMade(ILogger logger, string subject, string localAccount, string authenticator);
+
+    [LoggerMessage(EventId = 3051, Level = LogLevel.Information, Message = "CarteAuth unpaired {Subject} from local account {LocalAccount}: {KeysDeleted} keys deleted, {SessionsEnded} local-method sessions ended.")]
+    public static partial void PairingEnded(ILogger logger, string subject, string localAccount, int keysDeleted, int sessionsEnded);
+
+    [LoggerMessage(EventId = 3052, Level = LogLevel.Warning, Message = "CarteAuth refused a {Authenticator} sign-in of {Subject}: no active pairing.")]
+    public static partial void LocalMethodRefused(ILogger logger, string subject, string authenticator);
+
+    [LoggerMessage(EventId = 3053, Level = LogLevel.Warning, Message = "CarteAuth national sign-in of {Subject} continues without pairing ({ReasonCode}).")]
+    public static partial void PairingSkipped(ILogger logger, Exception exception, string subject, string reasonCode);
 }

@@ -48,4 +48,7 @@ public static class CarteAuthClaimTypes
 
     /// <summary>The CarteAuth session id (the session token's <c>sid</c>, the session store's key).</summary>
     public const string SessionId = "sid";
+
+    /// <summary>The local account the session acts for (HOSPI-Connect pairing); absent without pairing.</summary>
+    public const string LocalAccount = "local_account";
 }

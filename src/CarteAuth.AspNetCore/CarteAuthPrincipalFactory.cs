@@ -14,8 +14,9 @@ public static class CarteAuthPrincipalFactory
     /// <param name="evidence">What the authenticator proved.</param>
     /// <param name="sessionId">The CarteAuth session id, added as <see cref="CarteAuthClaimTypes.SessionId"/> when given.</param>
     /// <param name="authenticationType">The identity's authentication type (the scheme name).</param>
+    /// <param name="localAccountId">The paired local account, added as <see cref="CarteAuthClaimTypes.LocalAccount"/> when given.</param>
     /// <returns>An authenticated principal whose name is the display name and whose role claims are the identity's roles.</returns>
-    public static ClaimsPrincipal Create(AuthenticationEvidence evidence, string? sessionId = null, string authenticationType = CarteAuthDefaults.AuthenticationScheme)
+    public static ClaimsPrincipal Create(AuthenticationEvidence evidence, string? sessionId = null, string authenticationType = CarteAuthDefaults.AuthenticationScheme, string? localAccountId = null)
     {
         ArgumentNullException.ThrowIfNull(evidence);
         var id = evidence.Identity;
@@ -49,6 +50,7 @@ public static class CarteAuthPrincipalFactory
         Add(claims, CarteAuthClaimTypes.Authenticator, evidence.Authenticator);
         claims.Add(new(CarteAuthClaimTypes.PhishingResistant, evidence.IsPhishingResistant ? "true" : "false", ClaimValueTypes.Boolean, ClaimIssuer));
         Add(claims, CarteAuthClaimTypes.SessionId, sessionId);
+        Add(claims, CarteAuthClaimTypes.LocalAccount, localAccountId);
         return new ClaimsPrincipal(new ClaimsIdentity(claims, authenticationType, CarteAuthClaimTypes.Name, CarteAuthClaimTypes.Role));
     }
 

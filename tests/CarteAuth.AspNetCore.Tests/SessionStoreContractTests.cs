@@ -95,6 +95,23 @@ public sealed class SessionStoreContractTests : IDisposable
     }
 
     [Fact]
+    public async Task Sqlite_FileWithoutTheLocalAccountColumn_IsUpgraded()
+    {
+        var path = Path.Combine(_dir.Path, "old.db");
+        await using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=false"))
+        {
+            await c.OpenAsync();
+            await using var cmd = c.CreateCommand();
+            cmd.CommandText = "CREATE TABLE carteauth_sessions (id TEXT NOT NULL PRIMARY KEY, idnat TEXT NOT NULL, evidence TEXT NOT NULL, authenticator TEXT NOT NULL, created_ms INTEGER NOT NULL, last_seen_ms INTEGER NOT NULL, idle_ms INTEGER NOT NULL, absolute_ms INTEGER NOT NULL, client_address TEXT NULL, user_agent TEXT NULL, provider_sid TEXT NULL, ended_ms INTEGER NULL, end_reason TEXT NULL)";
+            await cmd.ExecuteNonQueryAsync();
+        }
+
+        var store = new SqliteCarteAuthSessionStore(new SqliteSessionStoreOptions { Path = path });
+        await store.CreateAsync(Session("s", TestHost.Doctor, "sid"));
+        Assert.Equal("la-s", (await store.GetAsync("s"))!.LocalAccountId);
+    }
+
+    [Fact]
     public async Task Sqlite_UnusableFile_IsStoreUnavailable()
     {
         var path = Path.Combine(_dir.Path, "not-a-db");
@@ -133,5 +150,6 @@ public sealed class SessionStoreContractTests : IDisposable
         ClientAddress = "127.0.0.1",
         UserAgent = "test",
         ProviderSessionId = providerSid,
+        LocalAccountId = providerSid is null ? null : "la-" + id,
     };
 }

@@ -117,6 +117,12 @@
     /** The signed-in professional's security keys: [{ id, aaguid, createdAt, lastUsedAt, backupEligible, backedUp, transports, attestationTrusted }]. */
     keys: function () { return get("/fido2/credentials"); },
     /** Deletes one of the signed-in professional's keys (id from keys()). */
-    deleteKey: function (id) { return post("/fido2/credentials/" + encodeURIComponent(id) + "/delete"); }
+    deleteKey: function (id) { return post("/fido2/credentials/" + encodeURIComponent(id) + "/delete"); },
+    /** The HOSPI-Connect pairing of the signed-in professional: { paired, mode, nationalId, localAccountId, pairedAt, pairedBy, canPair… }. */
+    pairing: function () { return get("/pairing"); },
+    /** Pairs the local account from a national sign-in (explicit mode). */
+    pair: function () { return post("/pairing"); },
+    /** Ends the pairing: deletes the keys, ends local-method sessions; resolves to { keysDeleted, sessionsEnded, signedOut }. */
+    unpair: function () { return post("/pairing/unpair"); }
   };
 })(window);

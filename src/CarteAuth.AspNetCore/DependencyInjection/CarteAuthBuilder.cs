@@ -98,6 +98,26 @@ public sealed class CarteAuthBuilder
         return this;
     }
 
+    /// <summary>
+    /// Adds HOSPI-Connect pairing: a local account is linked once to the national identity by a national sign-in (card
+    /// or Pro Santé Connect; automatically by default), FIDO2 keys are registered and accepted only for a paired
+    /// identity, and <c>/carteauth/pairing</c> shows, makes and ends the pairing. Pairings are kept in
+    /// <see cref="CarteAuthPairingOptions.StorePath"/> (SQLite) or memory, unless an <see cref="CarteAuth.Pairing.IPairingStore"/>
+    /// is registered; the local account comes from an <see cref="ICarteAuthLocalAccountResolver"/> registered before
+    /// this call, else <see cref="CarteAuthLocalAccountResolver"/>. Options are validated at start.
+    /// </summary>
+    public CarteAuthBuilder AddPairing(Action<CarteAuthPairingOptions>? configure = null)
+    {
+        Services.AddOptions<CarteAuthPairingOptions>().Configure(configure ?? (static _ => { })).ValidateOnStart();
+        Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CarteAuthPairingOptions>>(new CarteAuthOptionsValidator<CarteAuthPairingOptions>(static o => o.Validate())));
+        Services.TryAddSingleton<CarteAuth.Pairing.IPairingStore>(static sp => sp.GetRequiredService<IOptions<CarteAuthPairingOptions>>().Value.StorePath is { } path
+            ? new CarteAuth.Pairing.SqlitePairingStore(path)
+            : new CarteAuth.Pairing.InMemoryPairingStore());
+        Services.TryAddSingleton<ICarteAuthLocalAccountResolver, CarteAuthLocalAccountResolver>();
+        Services.TryAddSingleton<CarteAuthPairingService>();
+        return this;
+    }
+
     /// <summary>Keeps sessions in a SQLite file (survives restarts) instead of memory. Options are validated at start.</summary>
     public CarteAuthBuilder UseSqliteSessionStore(Action<SqliteSessionStoreOptions> configure)
     {

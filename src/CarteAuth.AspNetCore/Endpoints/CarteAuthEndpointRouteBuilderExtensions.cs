@@ -35,8 +35,10 @@ public static class CarteAuthEndpointRouteBuilderExtensions
     /// FIDO2 ceremonies, JSON in the W3C forms (needs <c>.AddFido2(…)</c>).</item>
     /// <item><c>GET /carteauth/fido2/credentials</c>: the signed-in professional's security keys (<see cref="CarteAuthFido2KeySummary"/>);
     /// <c>POST /carteauth/fido2/credentials/{id}/delete</c>: deletes one of them (audited), 204, or 404 <c>webauthn.unknown-credential</c>.</item>
+    /// <item><c>GET /carteauth/pairing</c>, <c>POST /carteauth/pairing</c>, <c>POST /carteauth/pairing/unpair</c>: HOSPI-Connect
+    /// pairing of the signed-in professional (needs <c>.AddPairing(…)</c>; see <see cref="CarteAuthPairingStatus"/>).</item>
     /// <item><c>GET /carteauth/carteauth.js</c>: the login page helper (no framework): <c>CarteAuth.loginContext()</c>,
-    /// <c>signInWithCard</c>, <c>signInWithPsc</c>, <c>signInWithKey</c>, <c>registerKey</c>, <c>logout</c>, <c>logoutEverywhere</c>, <c>sessions</c>, <c>endSession</c>.</item>
+    /// <c>signInWithCard</c>, <c>signInWithPsc</c>, <c>signInWithKey</c>, <c>registerKey</c>, <c>logout</c>, <c>logoutEverywhere</c>, <c>sessions</c>, <c>endSession</c>, <c>keys</c>, <c>deleteKey</c>, <c>pairing</c>, <c>pair</c>, <c>unpair</c>.</item>
     /// </list>
     /// POSTs are protected against cross-site request forgery by a same-origin check (Origin and Sec-Fetch-Site; see
     /// docs/aspnetcore.md). Signed-in endpoints answer 401 JSON or redirect to the login page when there is no session.
@@ -106,6 +108,9 @@ public static class CarteAuthEndpointRouteBuilderExtensions
         group.MapPost("/fido2/login/verify", CarteAuthFido2Endpoints.LoginVerifyAsync).AllowAnonymous().AddEndpointFilter<SameOriginFilter>().DisableAntiforgery();
         group.MapGet("/fido2/credentials", CarteAuthFido2KeyEndpoints.ListAsync).RequireAuthorization(signedIn);
         group.MapPost("/fido2/credentials/{id}/delete", CarteAuthFido2KeyEndpoints.DeleteAsync).RequireAuthorization(signedIn).AddEndpointFilter<SameOriginFilter>().DisableAntiforgery();
+        group.MapGet("/pairing", CarteAuthPairingEndpoints.StatusAsync).RequireAuthorization(signedIn);
+        group.MapPost("/pairing", CarteAuthPairingEndpoints.PairAsync).RequireAuthorization(signedIn).AddEndpointFilter<SameOriginFilter>().DisableAntiforgery();
+        group.MapPost("/pairing/unpair", CarteAuthPairingEndpoints.UnpairAsync).RequireAuthorization(signedIn).AddEndpointFilter<SameOriginFilter>().DisableAntiforgery();
         group.MapGet("/carteauth.js", static (HttpContext http) =>
         {
             http.Response.Headers.CacheControl = "public, max-age=3600";

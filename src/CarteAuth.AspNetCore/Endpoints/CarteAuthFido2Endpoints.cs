@@ -134,16 +134,33 @@ internal static class CarteAuthFido2Endpoints
             return CarteAuthHttp.Problem(http, StatusCodes.Status401Unauthorized, result.ReasonCode ?? ReasonCodes.AuthenticatorError, "The security key sign-in failed.");
         }
 
-        var session = await signIn.SignInAsync(http, result.Evidence!, http.RequestAborted).ConfigureAwait(false);
+        CarteAuthSession session;
+        try
+        {
+            session = await signIn.SignInAsync(http, result.Evidence!, http.RequestAborted).ConfigureAwait(false);
+        }
+        catch (CarteAuthException e) when (e.ReasonCode is ReasonCodes.PairingNotPaired or ReasonCodes.PairingStoreUnavailable)
+        {
+            // HOSPI-Connect pairing: the key's identity is not (or no longer) paired; refused and audited by the pairing service.
+            return CarteAuthHttp.Problem(http, StatusCodes.Status403Forbidden, e.ReasonCode, e.Message);
+        }
+
         return Results.Ok(new { sessionId = session.Id, returnUrl = CarteAuthHttp.SafeReturnUrl(returnUrl) });
     }
 
     /// <summary>
-    /// Null when the session may register a key (no <see cref="CarteAuthOptions.Fido2RegistrationPolicy"/>, or the policy
+    /// Null when the session may register a key (paired when pairing is enabled, and no <see cref="CarteAuthOptions.Fido2RegistrationPolicy"/>, or the policy
     /// allows it); otherwise 403 with the policy's reason code (and <c>stepUp</c> when a stronger login would allow it).
     /// </summary>
     private static async Task<IResult?> RegistrationRefusedAsync(HttpContext http, ICarteAuthSessionFeature current)
     {
+        // HOSPI-Connect pairing: keys are registered only for a paired identity (they stand for it afterwards).
+        if (http.RequestServices.GetService<CarteAuthPairingService>() is { } pairing
+            && await pairing.Store.GetByNationalIdAsync(current.Session.NationalId, http.RequestAborted).ConfigureAwait(false) is not { IsActive: true })
+        {
+            return CarteAuthHttp.Problem(http, StatusCodes.Status403Forbidden, ReasonCodes.PairingNotPaired, "Pair your local account first: sign in with the CPS card or Pro Santé Connect (and POST /carteauth/pairing in explicit mode).");
+        }
+
         var policy = http.RequestServices.GetRequiredService<IOptions<CarteAuthOptions>>().Value.Fido2RegistrationPolicy;
         if (policy is null)
         {

@@ -40,6 +40,12 @@ public sealed record CarteAuthSession
     /// <summary>The identity provider's session id (PSC <c>sid</c>), used by back-channel logout; null for local methods.</summary>
     public string? ProviderSessionId { get; init; }
 
+    /// <summary>
+    /// The local account the session acts for (HOSPI-Connect pairing, <c>AddPairing</c>): the account paired with the
+    /// national identity when the session started; null without pairing.
+    /// </summary>
+    public string? LocalAccountId { get; init; }
+
     /// <summary>When the session was ended; null while active.</summary>
     public DateTimeOffset? EndedAt { get; init; }
 
@@ -70,4 +76,7 @@ public static class CarteAuthSessionEndReasons
 
     /// <summary>The identity provider's back-channel logout ended it.</summary>
     public const string BackchannelLogout = "backchannel-logout";
+
+    /// <summary>The professional unpaired their local account: sessions opened with local methods (FIDO2) ended.</summary>
+    public const string Unpaired = "unpaired";
 }

@@ -147,7 +147,7 @@ internal sealed class CarteAuthSessionHandler : SignInAuthenticationHandler<Cart
 
         Context.Features.Set<ICarteAuthSessionFeature>(new CarteAuthSessionFeature(session, evidence));
         CarteAuthAspNetCoreLog.SessionValidated(Logger, sessionId, session.NationalId);
-        var principal = CarteAuthPrincipalFactory.Create(evidence, sessionId, Scheme.Name);
+        var principal = CarteAuthPrincipalFactory.Create(evidence, sessionId, Scheme.Name, session.LocalAccountId);
         return AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme.Name));
     }
 

@@ -15,7 +15,8 @@ internal sealed class CarteAuthSignInManager(
     CarteAuthSessionAudit audit,
     TimeProvider time,
     IOptionsMonitor<CarteAuthSessionOptions> sessionOptions,
-    ILogger<CarteAuthSignInManager> logger) : ICarteAuthSignInManager
+    ILogger<CarteAuthSignInManager> logger,
+    CarteAuthPairingService? pairing = null) : ICarteAuthSignInManager
 {
     /// <summary>The evidence property the PSC authenticator records its <c>sid</c> in.</summary>
     internal const string ProviderSessionProperty = "psc.sid";
@@ -29,6 +30,9 @@ internal sealed class CarteAuthSignInManager(
         // A browser has one session: signing in again (step-up, another professional) ends the previous one, so its
         // cookie value, if copied, stops working at once.
         var previous = await GetCurrentSessionAsync(context).ConfigureAwait(false);
+
+        // HOSPI-Connect pairing (AddPairing): the local account of the session; refuses local methods of unpaired identities.
+        var localAccount = pairing is null ? null : await pairing.ResolveForSignInAsync(context, evidence, ct).ConfigureAwait(false);
         var issued = await issuer.IssueAsync(evidence, null, ct).ConfigureAwait(false);
         var now = time.GetUtcNow();
         var agent = context.Request.Headers.UserAgent.ToString();
@@ -45,6 +49,7 @@ internal sealed class CarteAuthSignInManager(
             ClientAddress = context.Connection.RemoteIpAddress?.ToString(),
             UserAgent = agent.Length == 0 ? null : agent.Length > 256 ? agent[..256] : agent,
             ProviderSessionId = evidence.Properties.TryGetValue(ProviderSessionProperty, out var sid) ? sid : null,
+            LocalAccountId = localAccount,
         };
 
         // Fail closed: a session that cannot be audited is not started.
@@ -52,7 +57,7 @@ internal sealed class CarteAuthSignInManager(
         await store.CreateAsync(session, ct).ConfigureAwait(false);
         var properties = new AuthenticationProperties { ExpiresUtc = session.AbsoluteExpiresAt, IsPersistent = true };
         properties.Items[CarteAuthSessionHandler.TokenItem] = issued.Token;
-        await context.SignInAsync(CarteAuthDefaults.AuthenticationScheme, CarteAuthPrincipalFactory.Create(evidence, session.Id), properties).ConfigureAwait(false);
+        await context.SignInAsync(CarteAuthDefaults.AuthenticationScheme, CarteAuthPrincipalFactory.Create(evidence, session.Id, localAccountId: localAccount), properties).ConfigureAwait(false);
         context.Features.Set<ICarteAuthSessionFeature>(new CarteAuthSessionFeature(session, evidence));
         if (previous is not null && await store.EndAsync(previous.Session.Id, now, CarteAuthSessionEndReasons.Replaced, CancellationToken.None).ConfigureAwait(false))
         {

@@ -10,7 +10,7 @@ namespace CarteAuth.AspNetCore.Sessions;
 /// </summary>
 public sealed class SqliteCarteAuthSessionStore : ICarteAuthSessionStore
 {
-    private const string Columns = "id, idnat, evidence, authenticator, created_ms, last_seen_ms, idle_ms, absolute_ms, client_address, user_agent, provider_sid, ended_ms, end_reason";
+    private const string Columns = "id, idnat, evidence, authenticator, created_ms, last_seen_ms, idle_ms, absolute_ms, client_address, user_agent, provider_sid, ended_ms, end_reason, local_account";
     private readonly string _connectionString;
     private readonly string _path;
     private readonly SemaphoreSlim _init = new(1, 1);
@@ -39,7 +39,7 @@ public sealed class SqliteCarteAuthSessionStore : ICarteAuthSessionStore
         return RunAsync(async c =>
         {
             await using var cmd = c.CreateCommand();
-            cmd.CommandText = $"INSERT INTO carteauth_sessions ({Columns}) VALUES ($id, $idnat, $evidence, $authenticator, $created, $lastSeen, $idle, $absolute, $address, $agent, $sid, NULL, NULL)";
+            cmd.CommandText = $"INSERT INTO carteauth_sessions ({Columns}) VALUES ($id, $idnat, $evidence, $authenticator, $created, $lastSeen, $idle, $absolute, $address, $agent, $sid, NULL, NULL, $account)";
             cmd.Parameters.AddWithValue("$id", session.Id);
             cmd.Parameters.AddWithValue("$idnat", session.NationalId);
             cmd.Parameters.AddWithValue("$evidence", session.EvidenceJson);
@@ -51,6 +51,7 @@ public sealed class SqliteCarteAuthSessionStore : ICarteAuthSessionStore
             cmd.Parameters.AddWithValue("$address", (object?)session.ClientAddress ?? DBNull.Value);
             cmd.Parameters.AddWithValue("$agent", (object?)session.UserAgent ?? DBNull.Value);
             cmd.Parameters.AddWithValue("$sid", (object?)session.ProviderSessionId ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("$account", (object?)session.LocalAccountId ?? DBNull.Value);
             await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             return true;
         }, ct).AsValueTaskVoid();
@@ -149,6 +150,7 @@ public sealed class SqliteCarteAuthSessionStore : ICarteAuthSessionStore
                 ProviderSessionId = reader.IsDBNull(10) ? null : reader.GetString(10),
                 EndedAt = reader.IsDBNull(11) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(11)),
                 EndReason = reader.IsDBNull(12) ? null : reader.GetString(12),
+                LocalAccountId = reader.IsDBNull(13) ? null : reader.GetString(13),
             });
         }
 
@@ -203,11 +205,22 @@ public sealed class SqliteCarteAuthSessionStore : ICarteAuthSessionStore
                     user_agent TEXT NULL,
                     provider_sid TEXT NULL,
                     ended_ms INTEGER NULL,
-                    end_reason TEXT NULL);
+                    end_reason TEXT NULL,
+                    local_account TEXT NULL);
                 CREATE INDEX IF NOT EXISTS carteauth_sessions_idnat ON carteauth_sessions (idnat);
                 CREATE INDEX IF NOT EXISTS carteauth_sessions_provider_sid ON carteauth_sessions (provider_sid);
                 """;
             await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+
+            // Files written before pairing have no local_account column: add it (NULL for their sessions).
+            await using var columns = connection.CreateCommand();
+            columns.CommandText = "SELECT COUNT(*) FROM pragma_table_info('carteauth_sessions') WHERE name = 'local_account'";
+            if (Convert.ToInt64(await columns.ExecuteScalarAsync(ct).ConfigureAwait(false), CultureInfo.InvariantCulture) == 0)
+            {
+                await using var alter = connection.CreateCommand();
+                alter.CommandText = "ALTER TABLE carteauth_sessions ADD COLUMN local_account TEXT NULL";
+                await alter.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
             _initialized = true;
         }
         finally
