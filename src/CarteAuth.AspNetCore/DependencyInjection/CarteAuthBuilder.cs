@@ -63,17 +63,26 @@ public sealed class CarteAuthBuilder
     /// <summary>
     /// Adds health checks, tagged <c>carteauth</c>: <c>carteauth-sessions</c> (the session store answers),
     /// <c>carteauth-audit</c> (the audit store answers) and, when Pro Santé Connect is added (call this after
-    /// <see cref="AddProSanteConnect"/>), <c>carteauth-psc</c> (the discovery document is reachable and valid). Map them
-    /// with <c>app.MapHealthChecks("/health")</c>; descriptions are reason codes.
+    /// <see cref="AddProSanteConnect"/>), <c>carteauth-psc</c> (the discovery document is reachable and valid), and when
+    /// OCSP revocation is added (<c>AddSmartCard(…, s => s.AddOcspRevocation(…))</c>, before this call),
+    /// <c>carteauth-ocsp</c> (the responder answers a valid response about
+    /// <see cref="CarteAuthHealthCheckOptions.OcspProbeCertificate"/>). Map them with
+    /// <c>app.MapHealthChecks("/health")</c>; descriptions are reason codes.
     /// </summary>
-    public CarteAuthBuilder AddHealthChecks()
+    public CarteAuthBuilder AddHealthChecks(Action<CarteAuthHealthCheckOptions>? configure = null)
     {
+        Services.AddOptions<CarteAuthHealthCheckOptions>().Configure(configure ?? (static _ => { }));
         var checks = Services.AddHealthChecks()
             .AddCheck<CarteAuthHealthChecks.SessionStore>("carteauth-sessions", tags: [CarteAuthHealthChecks.Tag])
             .AddCheck<CarteAuthHealthChecks.AuditStore>("carteauth-audit", tags: [CarteAuthHealthChecks.Tag]);
         if (Services.Any(static d => d.ServiceType == typeof(ProSanteConnectClient)))
         {
             checks.AddCheck<CarteAuthHealthChecks.ProSanteConnect>("carteauth-psc", tags: [CarteAuthHealthChecks.Tag]);
+        }
+
+        if (Services.Any(static d => d.ServiceType == typeof(SmartCard.Revocation.OcspRevocationChecker)))
+        {
+            checks.AddCheck<CarteAuthHealthChecks.Ocsp>("carteauth-ocsp", tags: [CarteAuthHealthChecks.Tag]);
         }
 
         return this;
