@@ -23,14 +23,18 @@ public sealed class PscLoginTests(PscSimulatorFixture fixture) : IClassFixture<P
 {
     private PscSimulator Sim => fixture.Simulator;
 
-    private Task<TestHost> StartAsync() => TestHost.StartAsync(
+    private Task<TestHost> StartAsync(Action<CarteAuthBuilder>? more = null) => TestHost.StartAsync(
         options: o => o.PscCallbackPath = PscSimulator.RedirectPath,
-        carteAuth: b => b.AddProSanteConnect(o =>
+        carteAuth: b =>
         {
-            o.Issuer = Sim.Issuer.ToString();
-            o.ClientId = PscSimulator.ClientId;
-            o.ClientSecret = PscSimulator.ClientSecret;
-        }),
+            b.AddProSanteConnect(o =>
+            {
+                o.Issuer = Sim.Issuer.ToString();
+                o.ClientId = PscSimulator.ClientId;
+                o.ClientSecret = PscSimulator.ClientSecret;
+            });
+            more?.Invoke(b);
+        },
 
         // The simulator's tokens carry the real time.
         start: DateTimeOffset.UtcNow);
@@ -61,6 +65,26 @@ public sealed class PscLoginTests(PscSimulatorFixture fixture) : IClassFixture<P
         Assert.Equal(PscSimulator.MedecinIdNat, me.GetProperty(CarteAuthClaimTypes.NationalId).GetString());
         Assert.Equal("psc", me.GetProperty(CarteAuthClaimTypes.Authenticator).GetString());
         Assert.Contains(await host.AuditAsync(), e => e.Kind == Audit.AuditEventKinds.Authentication && e.Authenticator == "psc" && e.Result == Audit.AuditResults.Success);
+    }
+
+    [Fact]
+    public async Task PscLogin_WithPairing_PairsTheLocalAccountOnce()
+    {
+        await using var host = await StartAsync(b => b.AddPairing());
+        using var browser = host.NewBrowser();
+        Assert.Equal(HttpStatusCode.Redirect, (await SignInThroughPscAsync(host, browser, PscSimulator.MedecinIdNat)).StatusCode);
+        var me = await Browser.JsonAsync(await browser.GetApiAsync("/me"));
+        var account = me.GetProperty(CarteAuthClaimTypes.LocalAccount).GetString();
+        Assert.StartsWith("la-", account, StringComparison.Ordinal);
+        var paired = Assert.Single(await host.AuditAsync(), e => e.Kind == "pairing");
+        Assert.Equal("paired", paired.Result);
+        Assert.Equal("psc", paired.Authenticator);
+        Assert.Equal(PscSimulator.MedecinIdNat, paired.Subject);
+
+        using var again = host.NewBrowser();
+        Assert.Equal(HttpStatusCode.Redirect, (await SignInThroughPscAsync(host, again, PscSimulator.MedecinIdNat)).StatusCode);
+        Assert.Equal(account, (await Browser.JsonAsync(await again.GetApiAsync("/me"))).GetProperty(CarteAuthClaimTypes.LocalAccount).GetString());
+        Assert.Single(await host.AuditAsync(), e => e.Kind == "pairing");
     }
 
     [Fact]

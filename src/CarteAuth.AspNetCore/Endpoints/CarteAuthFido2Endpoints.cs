@@ -127,9 +127,9 @@ internal static class CarteAuthFido2Endpoints
         }
 
         var result = await authentication.AuthenticateAsync(new Fido2AssertionRequest(response) { Context = CarteAuthLoginEndpoints.RequestContext(http) }, http.RequestAborted).ConfigureAwait(false);
-        metrics.Login(Fido2Authenticator.AuthenticatorName, result.Succeeded, result.ReasonCode, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         if (!result.Succeeded)
         {
+            metrics.Login(Fido2Authenticator.AuthenticatorName, false, result.ReasonCode, System.Diagnostics.Stopwatch.GetElapsedTime(started));
             // Always JSON here: these endpoints are called by the page's script, not navigated to.
             return CarteAuthHttp.Problem(http, StatusCodes.Status401Unauthorized, result.ReasonCode ?? ReasonCodes.AuthenticatorError, "The security key sign-in failed.");
         }
@@ -142,9 +142,11 @@ internal static class CarteAuthFido2Endpoints
         catch (CarteAuthException e) when (e.ReasonCode is ReasonCodes.PairingNotPaired or ReasonCodes.PairingStoreUnavailable)
         {
             // HOSPI-Connect pairing: the key's identity is not (or no longer) paired; refused and audited by the pairing service.
+            metrics.Login(Fido2Authenticator.AuthenticatorName, false, e.ReasonCode, System.Diagnostics.Stopwatch.GetElapsedTime(started));
             return CarteAuthHttp.Problem(http, StatusCodes.Status403Forbidden, e.ReasonCode, e.Message);
         }
 
+        metrics.Login(Fido2Authenticator.AuthenticatorName, true, result.ReasonCode, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         return Results.Ok(new { sessionId = session.Id, returnUrl = CarteAuthHttp.SafeReturnUrl(returnUrl) });
     }
 
