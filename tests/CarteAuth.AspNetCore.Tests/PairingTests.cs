@@ -203,6 +203,21 @@ public sealed class PairingTests
     }
 
     [Fact]
+    public async Task ConcurrentFirstSignIns_OfOneProfessional_ShareOnePairing()
+    {
+        // Both sign-ins resolve a (different) new account before either pairs: the second finds the first's pairing.
+        var resolver = new RendezvousResolver(2);
+        await using var host = await StartAsync(services: s => s.AddSingleton<ICarteAuthLocalAccountResolver>(resolver));
+        using var a = host.NewBrowser();
+        using var b = host.NewBrowser();
+        await Task.WhenAll(a.SignInAsync(TestHost.Evidence()), b.SignInAsync(TestHost.Evidence())).WaitAsync(TimeSpan.FromSeconds(30));
+        var first = (await MeAsync(a))[CarteAuthClaimTypes.LocalAccount];
+        Assert.Equal(first, (await MeAsync(b))[CarteAuthClaimTypes.LocalAccount]);
+        Assert.Equal(2, resolver.Calls);
+        Assert.Equal("paired", Assert.Single(await host.AuditAsync(), e => e.Kind == "pairing").Result);
+    }
+
+    [Fact]
     public async Task PairingEndpoints_WithoutPairing_Are404_AndBadOptionsFailAtStart()
     {
         await using (var host = await TestHost.StartAsync())
@@ -244,6 +259,27 @@ public sealed class PairingTests
     }
 
     private const System.Text.Json.JsonValueKind JsonValueKindNull = System.Text.Json.JsonValueKind.Null;
+
+    /// <summary>Answers only once <c>count</c> sign-ins are resolving at the same time, each with its own new account.</summary>
+    private sealed class RendezvousResolver(int count) : ICarteAuthLocalAccountResolver
+    {
+        private readonly TaskCompletionSource _all = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _calls;
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public async ValueTask<string> ResolveAsync(HttpContext context, AuthenticationEvidence evidence, CancellationToken ct)
+        {
+            var n = Interlocked.Increment(ref _calls);
+            if (n == count)
+            {
+                _all.TrySetResult();
+            }
+
+            await _all.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
+            return "acct-" + n;
+        }
+    }
 
     /// <summary>A directory mapping every professional to one account, to provoke a conflict.</summary>
     private sealed class SharedAccountResolver : ICarteAuthLocalAccountResolver

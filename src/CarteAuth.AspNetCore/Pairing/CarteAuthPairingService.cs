@@ -121,6 +121,14 @@ internal sealed class CarteAuthPairingService(
         }
         catch (CarteAuthException e) when (e.ReasonCode is ReasonCodes.PairingAccountAlreadyPaired or ReasonCodes.PairingIdentityAlreadyPaired or ReasonCodes.PairingInvalidRecord)
         {
+            // Callers pair only an identity they found unpaired: when it is paired now, a concurrent national sign-in of
+            // the same professional paired it first (the default resolver draws a new account each time); use that pairing.
+            if (e.ReasonCode == ReasonCodes.PairingIdentityAlreadyPaired
+                && await store.GetByNationalIdAsync(record.NationalId, ct).ConfigureAwait(false) is { IsActive: true } raced)
+            {
+                return raced;
+            }
+
             await TryAuditAsync(Refused, evidence, e.ReasonCode, sessionId, null, http).ConfigureAwait(false);
             throw;
         }
