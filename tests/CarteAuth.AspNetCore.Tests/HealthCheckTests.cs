@@ -28,6 +28,25 @@ public sealed class HealthCheckTests
         Assert.Equal(ReasonCodes.SessionStoreUnavailable, report.Entries["carteauth-sessions"].Description);
         Assert.Equal(HealthStatus.Healthy, report.Entries["carteauth-audit"].Status);
     }
+
+    [Fact]
+    public async Task PairingStore_HealthyWhenItAnswers_UnhealthyWithTheReasonCodeWhenNot()
+    {
+        using var dir = new TempDirectory();
+        await using (var host = await TestHost.StartAsync(carteAuth: b => b.AddPairing(o => o.StorePath = Path.Combine(dir.Path, "pairings.db")).AddHealthChecks()))
+        {
+            var report = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+            Assert.Equal(HealthStatus.Healthy, report.Entries["carteauth-pairing"].Status);
+        }
+
+        var notADatabase = dir.File("garbage.db", new string('x', 4096));
+        await using (var host = await TestHost.StartAsync(carteAuth: b => b.AddPairing(o => o.StorePath = notADatabase).AddHealthChecks()))
+        {
+            var report = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+            Assert.Equal(HealthStatus.Unhealthy, report.Entries["carteauth-pairing"].Status);
+            Assert.Equal(ReasonCodes.PairingStoreUnavailable, report.Entries["carteauth-pairing"].Description);
+        }
+    }
 }
 
 /// <summary>The carteauth-ocsp check against openssl's real OCSP responder, and the PSC check with the provider unreachable.</summary>

@@ -63,7 +63,8 @@ public sealed class CarteAuthBuilder
     /// <summary>
     /// Adds health checks, tagged <c>carteauth</c>: <c>carteauth-sessions</c> (the session store answers),
     /// <c>carteauth-audit</c> (the audit store answers) and, when Pro Santé Connect is added (call this after
-    /// <see cref="AddProSanteConnect"/>), <c>carteauth-psc</c> (the discovery document is reachable and valid), and when
+    /// <see cref="AddProSanteConnect"/>), <c>carteauth-psc</c> (the discovery document is reachable and valid), when
+    /// pairing is added (after <see cref="AddPairing"/>), <c>carteauth-pairing</c> (the pairing store answers), and when
     /// OCSP revocation is added (<c>AddSmartCard(…, s => s.AddOcspRevocation(…))</c>, before this call),
     /// <c>carteauth-ocsp</c> (the responder answers a valid response about
     /// <see cref="CarteAuthHealthCheckOptions.OcspProbeCertificate"/>). Map them with
@@ -78,6 +79,11 @@ public sealed class CarteAuthBuilder
         if (Services.Any(static d => d.ServiceType == typeof(ProSanteConnectClient)))
         {
             checks.AddCheck<CarteAuthHealthChecks.ProSanteConnect>("carteauth-psc", tags: [CarteAuthHealthChecks.Tag]);
+        }
+
+        if (Services.Any(static d => d.ServiceType == typeof(CarteAuthPairingService)))
+        {
+            checks.AddCheck<CarteAuthHealthChecks.PairingStore>("carteauth-pairing", tags: [CarteAuthHealthChecks.Tag]);
         }
 
         if (Services.Any(static d => d.ServiceType == typeof(SmartCard.Revocation.OcspRevocationChecker)))

@@ -54,6 +54,23 @@ internal static class CarteAuthHealthChecks
         }
     }
 
+    /// <summary>The pairing store answers a read.</summary>
+    public sealed class PairingStore(CarteAuth.Pairing.IPairingStore store) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                await store.GetByLocalAccountAsync("health-check", cancellationToken).ConfigureAwait(false);
+                return HealthCheckResult.Healthy();
+            }
+            catch (CarteAuthException e)
+            {
+                return new HealthCheckResult(context.Registration.FailureStatus, e.ReasonCode, e);
+            }
+        }
+    }
+
     /// <summary>The Pro Santé Connect discovery document can be fetched and is valid (cached by the client).</summary>
     public sealed class ProSanteConnect(ProSanteConnectClient client) : IHealthCheck
     {
