@@ -236,6 +236,22 @@ public sealed class PairingTests
     }
 
     [Fact]
+    public async Task PairingStoreDown_NationalSignInWorks_PairingEndpointsAndKeysAnswer503()
+    {
+        using var dir = new CarteAuth.Testing.TempDirectory();
+        var notADatabase = dir.File("pairings.db", new string('x', 4096));
+        await using var host = await StartAsync(o => o.StorePath = notADatabase);
+        using var card = host.NewBrowser();
+        await card.SignInAsync(TestHost.Evidence());
+        Assert.False((await MeAsync(card)).ContainsKey(CarteAuthClaimTypes.LocalAccount));
+        foreach (var response in new[] { await card.GetApiAsync("/carteauth/pairing"), await card.PostAsync("/carteauth/pairing"), await card.PostAsync("/carteauth/pairing/unpair"), await card.PostAsync("/carteauth/fido2/register/options") })
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.Equal(ReasonCodes.PairingStoreUnavailable, (await Browser.JsonAsync(response)).GetProperty("reasonCode").GetString());
+        }
+    }
+
+    [Fact]
     public async Task SqliteStorePath_KeepsPairingsAcrossHosts()
     {
         using var dir = new CarteAuth.Testing.TempDirectory();

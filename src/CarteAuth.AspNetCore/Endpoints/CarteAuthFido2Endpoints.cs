@@ -143,7 +143,9 @@ internal static class CarteAuthFido2Endpoints
         {
             // HOSPI-Connect pairing: the key's identity is not (or no longer) paired; refused and audited by the pairing service.
             metrics.Login(Fido2Authenticator.AuthenticatorName, false, e.ReasonCode, System.Diagnostics.Stopwatch.GetElapsedTime(started));
-            return CarteAuthHttp.Problem(http, StatusCodes.Status403Forbidden, e.ReasonCode, e.Message);
+            return e.ReasonCode == ReasonCodes.PairingNotPaired
+                ? CarteAuthHttp.Problem(http, StatusCodes.Status403Forbidden, e.ReasonCode, e.Message)
+                : CarteAuthHttp.Problem(http, StatusCodes.Status503ServiceUnavailable, e.ReasonCode, "The pairing cannot be checked now; retry later or sign in with the card.");
         }
 
         metrics.Login(Fido2Authenticator.AuthenticatorName, true, result.ReasonCode, System.Diagnostics.Stopwatch.GetElapsedTime(started));
@@ -157,10 +159,22 @@ internal static class CarteAuthFido2Endpoints
     private static async Task<IResult?> RegistrationRefusedAsync(HttpContext http, ICarteAuthSessionFeature current)
     {
         // HOSPI-Connect pairing: keys are registered only for a paired identity (they stand for it afterwards).
-        if (http.RequestServices.GetService<CarteAuthPairingService>() is { } pairing
-            && await pairing.Store.GetByNationalIdAsync(current.Session.NationalId, http.RequestAborted).ConfigureAwait(false) is not { IsActive: true })
+        if (http.RequestServices.GetService<CarteAuthPairingService>() is { } pairing)
         {
-            return CarteAuthHttp.Problem(http, StatusCodes.Status403Forbidden, ReasonCodes.PairingNotPaired, "Pair your local account first: sign in with the CPS card or Pro Santé Connect (and POST /carteauth/pairing in explicit mode).");
+            Pairing.PairingRecord? paired;
+            try
+            {
+                paired = await pairing.Store.GetByNationalIdAsync(current.Session.NationalId, http.RequestAborted).ConfigureAwait(false);
+            }
+            catch (CarteAuthException e)
+            {
+                return CarteAuthHttp.Problem(http, StatusCodes.Status503ServiceUnavailable, e.ReasonCode, "The pairing cannot be checked now, so no key can be registered; retry later.");
+            }
+
+            if (paired is not { IsActive: true })
+            {
+                return CarteAuthHttp.Problem(http, StatusCodes.Status403Forbidden, ReasonCodes.PairingNotPaired, "Pair your local account first: sign in with the CPS card or Pro Santé Connect (and POST /carteauth/pairing in explicit mode).");
+            }
         }
 
         var policy = http.RequestServices.GetRequiredService<IOptions<CarteAuthOptions>>().Value.Fido2RegistrationPolicy;

@@ -9,7 +9,9 @@ namespace CarteAuth.AspNetCore;
 internal static class CarteAuthPairingEndpoints
 {
     /// <summary><c>GET /carteauth/pairing</c>: the signed-in professional's pairing.</summary>
-    public static async Task<IResult> StatusAsync(HttpContext http, ICarteAuthSignInManager signIn)
+    public static Task<IResult> StatusAsync(HttpContext http, ICarteAuthSignInManager signIn) => GuardAsync(http, () => StatusCoreAsync(http, signIn));
+
+    private static async Task<IResult> StatusCoreAsync(HttpContext http, ICarteAuthSignInManager signIn)
     {
         if (Service(http) is not { } pairing)
         {
@@ -31,7 +33,9 @@ internal static class CarteAuthPairingEndpoints
     /// renewed so it carries the local account. 200 with the status; 403 <see cref="ReasonCodes.PairingNotNational"/>;
     /// 409 for a conflict.
     /// </summary>
-    public static async Task<IResult> PairAsync(HttpContext http, ICarteAuthSignInManager signIn)
+    public static Task<IResult> PairAsync(HttpContext http, ICarteAuthSignInManager signIn) => GuardAsync(http, () => PairCoreAsync(http, signIn));
+
+    private static async Task<IResult> PairCoreAsync(HttpContext http, ICarteAuthSignInManager signIn)
     {
         if (Service(http) is not { } pairing)
         {
@@ -73,7 +77,9 @@ internal static class CarteAuthPairingEndpoints
     /// sessions opened with local methods (this one too, when it is one). 200 <c>{keysDeleted, sessionsEnded}</c>; 404
     /// <see cref="ReasonCodes.PairingNotPaired"/> when not paired.
     /// </summary>
-    public static async Task<IResult> UnpairAsync(HttpContext http, ICarteAuthSignInManager signIn)
+    public static Task<IResult> UnpairAsync(HttpContext http, ICarteAuthSignInManager signIn) => GuardAsync(http, () => UnpairCoreAsync(http, signIn));
+
+    private static async Task<IResult> UnpairCoreAsync(HttpContext http, ICarteAuthSignInManager signIn)
     {
         if (Service(http) is not { } pairing)
         {
@@ -112,6 +118,19 @@ internal static class CarteAuthPairingEndpoints
             latest is null ? null : Acr.ToValue(latest.PairedByAssurance),
             latest?.UnpairedAt,
             latest is not { IsActive: true } && pairing.Options.IsNational(current.Evidence));
+    }
+
+    /// <summary>A store that cannot be used (pairing, session, audit) answers 503 with its reason code, not 500.</summary>
+    private static async Task<IResult> GuardAsync(HttpContext http, Func<Task<IResult>> handler)
+    {
+        try
+        {
+            return await handler().ConfigureAwait(false);
+        }
+        catch (CarteAuthException e) when (e.ReasonCode is ReasonCodes.PairingStoreUnavailable or ReasonCodes.SessionStoreUnavailable || e.ReasonCode.StartsWith("audit.", StringComparison.Ordinal))
+        {
+            return CarteAuthHttp.Problem(http, StatusCodes.Status503ServiceUnavailable, e.ReasonCode, "The pairing cannot be read or changed now; retry later.");
+        }
     }
 
     private static CarteAuthPairingService? Service(HttpContext http) => http.RequestServices.GetService<CarteAuthPairingService>();
