@@ -58,33 +58,6 @@ public sealed class SessionStoreContractTests : IDisposable
         Assert.Single(await store.ListAsync(TestHost.Pharmacist));
     }
 
-    [Theory]
-    [MemberData(nameof(Stores))]
-    public async Task Purge_DeletesSessionsEndedOrExpiredBeforeTheCutOff(string kind)
-    {
-        var store = Create(kind);
-        await store.CreateAsync(Session("ended-early", TestHost.Doctor, null));
-        await store.CreateAsync(Session("ended-late", TestHost.Doctor, null));
-        await store.CreateAsync(Session("idle", TestHost.Doctor, null));
-        await store.CreateAsync(Session("absolute", TestHost.Doctor, null) with { AbsoluteExpiresAt = T0.AddHours(1) });
-        await store.CreateAsync(Session("active", TestHost.Pharmacist, null));
-        await store.EndAsync("ended-early", T0.AddMinutes(1), "sign-out");
-        await store.TouchAsync("ended-late", T0.AddMinutes(170));
-        await store.EndAsync("ended-late", T0.AddHours(3), "sign-out");
-        await store.TouchAsync("absolute", T0.AddMinutes(50));
-        await store.TouchAsync("active", T0.AddMinutes(170));
-
-        // Cut-off T0+2h: "idle" expired at T0+30min, "absolute" at T0+1h, "ended-early" ended at T0+1min.
-        Assert.Equal(3, await store.PurgeAsync(T0.AddHours(2)));
-        Assert.Null(await store.GetAsync("ended-early"));
-        Assert.Null(await store.GetAsync("idle"));
-        Assert.Null(await store.GetAsync("absolute"));
-        Assert.NotNull(await store.GetAsync("ended-late"));
-        Assert.NotNull(await store.GetAsync("active"));
-        Assert.Equal(0, await store.PurgeAsync(T0.AddHours(2)));
-        Assert.Equal(2, await store.PurgeAsync(T0.AddHours(4)));
-    }
-
     [Fact]
     public async Task Sqlite_SurvivesReopening()
     {
@@ -92,23 +65,6 @@ public sealed class SessionStoreContractTests : IDisposable
         await new SqliteCarteAuthSessionStore(new SqliteSessionStoreOptions { Path = path }).CreateAsync(Session("s", TestHost.Doctor, null));
         var reopened = new SqliteCarteAuthSessionStore(new SqliteSessionStoreOptions { Path = path });
         Assert.Equal(Session("s", TestHost.Doctor, null), await reopened.GetAsync("s"));
-    }
-
-    [Fact]
-    public async Task Sqlite_FileWithoutTheLocalAccountColumn_IsUpgraded()
-    {
-        var path = Path.Combine(_dir.Path, "old.db");
-        await using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=false"))
-        {
-            await c.OpenAsync();
-            await using var cmd = c.CreateCommand();
-            cmd.CommandText = "CREATE TABLE carteauth_sessions (id TEXT NOT NULL PRIMARY KEY, idnat TEXT NOT NULL, evidence TEXT NOT NULL, authenticator TEXT NOT NULL, created_ms INTEGER NOT NULL, last_seen_ms INTEGER NOT NULL, idle_ms INTEGER NOT NULL, absolute_ms INTEGER NOT NULL, client_address TEXT NULL, user_agent TEXT NULL, provider_sid TEXT NULL, ended_ms INTEGER NULL, end_reason TEXT NULL)";
-            await cmd.ExecuteNonQueryAsync();
-        }
-
-        var store = new SqliteCarteAuthSessionStore(new SqliteSessionStoreOptions { Path = path });
-        await store.CreateAsync(Session("s", TestHost.Doctor, "sid"));
-        Assert.Equal("la-s", (await store.GetAsync("s"))!.LocalAccountId);
     }
 
     [Fact]
@@ -150,6 +106,5 @@ public sealed class SessionStoreContractTests : IDisposable
         ClientAddress = "127.0.0.1",
         UserAgent = "test",
         ProviderSessionId = providerSid,
-        LocalAccountId = providerSid is null ? null : "la-" + id,
     };
 }
