@@ -384,4 +384,12 @@ public static class ReasonCodes
 
     /// <summary>No forward-auth route matches the request and there is no default route: refused (fail closed).</summary>
     public const string GatewayNoRoute = "gateway.no-route";
+
+    // store: shared stores (CarteAuth.Stores.Redis)
+
+    /// <summary>The shared store options (Redis connection string, key prefix, retention) are invalid.</summary>
+    public const string StoreInvalidOptions = "store.invalid-options";
+
+    /// <summary>The revocation epoch store or the replay cache (e.g. Redis) cannot be reached: tokens are refused (fail closed).</summary>
+    public const string TokenStoreUnavailable = "token.store-unavailable";
 }
