@@ -71,13 +71,3 @@ public abstract class ReplayCacheContract
         Assert.True(await cache.TryAddAsync(id, DateTimeOffset.UtcNow.AddMinutes(5)));
     }
 }
-
-public sealed class InMemoryRevocationEpochStoreContractTests : RevocationEpochStoreContract
-{
-    protected override IRevocationEpochStore CreateStore() => new InMemoryRevocationEpochStore();
-}
-
-public sealed class InMemoryReplayCacheContractTests : ReplayCacheContract
-{
-    protected override IReplayCache CreateCache() => new InMemoryReplayCache(TimeProvider.System);
-}
