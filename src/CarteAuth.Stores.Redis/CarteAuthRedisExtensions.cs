@@ -2,6 +2,7 @@ using CarteAuth;
 using CarteAuth.AspNetCore;
 using CarteAuth.AspNetCore.Sessions;
 using CarteAuth.DependencyInjection;
+using CarteAuth.Fido2.Challenges;
 using CarteAuth.Stores.Redis;
 using CarteAuth.Tokens;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -16,7 +17,8 @@ public static class CarteAuthRedisExtensions
     /// <summary>
     /// Keeps CarteAuth's shared state in Redis, so several nodes behind a load balancer act as one: web sessions
     /// (<see cref="ICarteAuthSessionStore"/>), revocation epochs (<see cref="IRevocationEpochStore"/>) and the one-time
-    /// token replay cache (<see cref="IReplayCache"/>). One <see cref="IConnectionMultiplexer"/> is shared (registered
+    /// token replay cache (<see cref="IReplayCache"/>) and WebAuthn challenges (<see cref="IWebAuthnChallengeStore"/>, so a
+    /// ceremony started on one node finishes on another). One <see cref="IConnectionMultiplexer"/> is shared (registered
     /// unless one already is). Options are validated at start (<see cref="ReasonCodes.StoreInvalidOptions"/>).
     /// </summary>
     public static CarteAuthBuilder UseRedis(this CarteAuthBuilder builder, Action<RedisStoreOptions> configure)
@@ -24,6 +26,7 @@ public static class CarteAuthRedisExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddCarteAuthRedisStores(configure);
         builder.Services.Replace(ServiceDescriptor.Singleton<ICarteAuthSessionStore>(static sp => new RedisCarteAuthSessionStore(sp.GetRequiredService<RedisConnection>(), sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value)));
+        builder.Services.Replace(ServiceDescriptor.Singleton<IWebAuthnChallengeStore>(static sp => new RedisWebAuthnChallengeStore(sp.GetRequiredService<RedisConnection>(), sp.GetRequiredService<TimeProvider>())));
         return builder;
     }
 

@@ -33,7 +33,7 @@ public sealed class RedisConnection
 
     internal RedisKey Jti(string tokenId) => Prefix + "jti:" + tokenId;
 
-    internal RedisKey Challenge(string ceremony, string challenge) => Prefix + "webauthn-challenge:" + ceremony + ":" + challenge;
+    internal RedisKey Challenge(ReadOnlySpan<byte> challenge) => Prefix + "webauthn-challenge:" + System.Buffers.Text.Base64Url.EncodeToString(challenge);
 
     /// <summary>Runs a Redis call; connection failures, timeouts and server errors become <see cref="CarteAuthException"/> with <paramref name="reasonCode"/>.</summary>
     internal static async Task<T> RunAsync<T>(string reasonCode, string what, Func<Task<T>> call)

@@ -392,4 +392,7 @@ public static class ReasonCodes
 
     /// <summary>The revocation epoch store or the replay cache (e.g. Redis) cannot be reached: tokens are refused (fail closed).</summary>
     public const string TokenStoreUnavailable = "token.store-unavailable";
+
+    /// <summary>The shared WebAuthn challenge store (e.g. Redis) cannot be reached: no ceremony can start or finish (fail closed).</summary>
+    public const string WebAuthnChallengeStoreUnavailable = "webauthn.challenge-store-unavailable";
 }
