@@ -1,6 +1,7 @@
 // The CarteAuth remote-access gateway: the forward-auth endpoint (/carteauth/authz) that nginx, Traefik or Caddy ask
 // for every request to the protected applications, and the CarteAuth login endpoints and page. See README.md.
 using CarteAuth.Tokens;
+using Microsoft.AspNetCore.HttpOverrides;
 
 var builder = WebApplication.CreateBuilder(args);
 var gateway = builder.Configuration.GetSection("Gateway");
@@ -23,6 +24,10 @@ builder.Services.AddCarteAuth(o =>
     .AddForwardAuth(gateway.GetSection("ForwardAuth"));
 
 var app = builder.Build();
+
+// nginx terminates TLS: take the scheme from X-Forwarded-Proto (only from loopback, the default known proxy) so the
+// session cookie is the Secure __Host- one. Not X-Forwarded-For: the forward-auth endpoint checks the proxy's own address.
+app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedProto });
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapCarteAuth();

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using CarteAuth.SmartCard.Tests.Nginx;
 using CarteAuth.Testing;
 using CarteAuth.Tokens;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace CarteAuth.Gateway.Tests;
@@ -82,6 +83,29 @@ public sealed class NginxForwardAuthTests : IAsyncLifetime
             Options.Create(new SessionTokenOptions { Issuer = "carteauth", Audience = "carteauth" }), new InMemoryRevocationEpochStore(), TimeProvider.System);
         Assert.False((await sessionValidator.ValidateAsync(headers["x-carteauth-assertion"])).IsValid);
         Assert.False((await validator.ValidateAsync(token)).IsValid);
+    }
+
+    [Fact]
+    public async Task RenewedSessionCookie_ReachesTheBrowser()
+    {
+        // Tokens shorter than the idle timeout are renewed on every request: the gateway's Set-Cookie must pass nginx.
+        await using var gateway = await GatewayHost.StartAsync(services: s => s.Configure<SessionTokenOptions>(o => o.Lifetime = TimeSpan.FromMinutes(20)));
+        using var dir = new TempDirectory();
+        using var nginx = await NginxProxy.StartAsync("samples/RemoteAccessGateway/nginx/forward-auth.conf", dir.Path, new Dictionary<string, string>
+        {
+            ["GATEWAY"] = gateway.Address.ToString().TrimEnd('/'),
+            ["UPSTREAM"] = _upstream.Address.ToString().TrimEnd('/'),
+        }, TimeSpan.FromSeconds(20));
+        var token = await gateway.SignInAsync(GatewayHost.Evidence());
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{nginx.Port}") };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/accueil");
+        request.Headers.Add("Cookie", "carteauth=" + token);
+        var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var cookie = Assert.Single(response.Headers.GetValues("Set-Cookie"));
+        Assert.StartsWith("carteauth=", cookie, StringComparison.Ordinal);
+        Assert.DoesNotContain(token, cookie, StringComparison.Ordinal);
+        Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]
