@@ -5,6 +5,9 @@ using CarteAuth.DependencyInjection;
 using CarteAuth.Fido2.Challenges;
 using CarteAuth.Stores.Redis;
 using CarteAuth.Tokens;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -18,7 +21,8 @@ public static class CarteAuthRedisExtensions
     /// Keeps CarteAuth's shared state in Redis, so several nodes behind a load balancer act as one: web sessions
     /// (<see cref="ICarteAuthSessionStore"/>), revocation epochs (<see cref="IRevocationEpochStore"/>) and the one-time
     /// token replay cache (<see cref="IReplayCache"/>) and WebAuthn challenges (<see cref="IWebAuthnChallengeStore"/>, so a
-    /// ceremony started on one node finishes on another). One <see cref="IConnectionMultiplexer"/> is shared (registered
+    /// ceremony started on one node finishes on another), and the ASP.NET Core Data Protection keys
+    /// (<see cref="RedisStoreOptions.ShareDataProtectionKeys"/>). One <see cref="IConnectionMultiplexer"/> is shared (registered
     /// unless one already is). Options are validated at start (<see cref="ReasonCodes.StoreInvalidOptions"/>).
     /// </summary>
     public static CarteAuthBuilder UseRedis(this CarteAuthBuilder builder, Action<RedisStoreOptions> configure)
@@ -26,8 +30,24 @@ public static class CarteAuthRedisExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddCarteAuthRedisStores(configure);
         builder.Services.Replace(ServiceDescriptor.Singleton<ICarteAuthSessionStore>(static sp => new RedisCarteAuthSessionStore(sp.GetRequiredService<RedisConnection>(), sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value)));
+        ShareDataProtectionKeys(builder.Services, configure);
         builder.Services.Replace(ServiceDescriptor.Singleton<IWebAuthnChallengeStore>(static sp => new RedisWebAuthnChallengeStore(sp.GetRequiredService<RedisConnection>(), sp.GetRequiredService<TimeProvider>())));
         return builder;
+    }
+
+    // The options are read once here (Data Protection's application name is set at registration, as its own API does).
+    private static void ShareDataProtectionKeys(IServiceCollection services, Action<RedisStoreOptions> configure)
+    {
+        var options = new RedisStoreOptions();
+        configure(options);
+        if (!options.ShareDataProtectionKeys || string.IsNullOrWhiteSpace(options.DataProtectionApplicationName))
+        {
+            return;
+        }
+
+        services.AddDataProtection().SetApplicationName(options.DataProtectionApplicationName);
+        services.AddOptions<KeyManagementOptions>().Configure<RedisConnection>(static (o, redis) =>
+            o.XmlRepository = new RedisXmlRepository(() => redis.Database, redis.Prefix + "data-protection-keys"));
     }
 
     /// <summary>

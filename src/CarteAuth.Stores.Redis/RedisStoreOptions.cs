@@ -15,6 +15,19 @@ public sealed class RedisStoreOptions
     /// <summary>How long ended or expired session records are kept after their absolute expiry (for the session list and audits). Default 1 day.</summary>
     public TimeSpan EndedSessionRetention { get; set; } = TimeSpan.FromDays(1);
 
+    /// <summary>
+    /// Keep the ASP.NET Core Data Protection key ring in Redis too (<c>{prefix}data-protection-keys</c>), so what one
+    /// node protects (the Pro Santé Connect pending-login cookie, antiforgery tokens) the others can read. Default true.
+    /// The keys are stored as Data Protection writes them: add <c>ProtectKeysWith…</c> to encrypt them at rest.
+    /// </summary>
+    public bool ShareDataProtectionKeys { get; set; } = true;
+
+    /// <summary>
+    /// The Data Protection application name every node shares when <see cref="ShareDataProtectionKeys"/> (by default
+    /// ASP.NET Core derives it from the content root path, which may differ between nodes). Default <c>carteauth</c>.
+    /// </summary>
+    public string DataProtectionApplicationName { get; set; } = "carteauth";
+
     /// <summary>Checks the options.</summary>
     /// <exception cref="CarteAuthException"><see cref="ReasonCodes.StoreInvalidOptions"/> listing every problem.</exception>
     public void Validate()
@@ -44,6 +57,11 @@ public sealed class RedisStoreOptions
         if (EndedSessionRetention < TimeSpan.Zero || EndedSessionRetention > TimeSpan.FromDays(90))
         {
             errors.Add($"EndedSessionRetention is {EndedSessionRetention}; use 0 to 90 days (default 1 day).");
+        }
+
+        if (ShareDataProtectionKeys && string.IsNullOrWhiteSpace(DataProtectionApplicationName))
+        {
+            errors.Add("DataProtectionApplicationName is empty: give the name every node shares (default \"carteauth\").");
         }
 
         if (errors.Count > 0)

@@ -1,6 +1,7 @@
 using System.Net;
 using CarteAuth.Gateway.Tests;
 using CarteAuth.Tokens;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CarteAuth.Stores.Redis.Tests;
@@ -43,6 +44,23 @@ public sealed class TwoGatewaysTests(RedisServer redis)
         // A new sign-in works again on both.
         var again = await b.SignInAsync(GatewayHost.Evidence());
         Assert.Equal(HttpStatusCode.OK, (await AuthzAsync(a, again)).StatusCode);
+    }
+
+    [Fact]
+    public async Task DataProtection_ProtectedOnOne_ReadOnTheOther()
+    {
+        var prefix = $"dp-{Guid.NewGuid():n}:";
+        await using var a = await GatewayHost.StartAsync(carteAuth: b => b.UseRedis(o => { o.Configuration = redis.Configuration; o.KeyPrefix = prefix; }));
+        await using var b = await GatewayHost.StartAsync(carteAuth: b => b.UseRedis(o => { o.Configuration = redis.Configuration; o.KeyPrefix = prefix; }));
+        var onA = a.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("carteauth-psc");
+        var onB = b.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("carteauth-psc");
+        Assert.Equal("pending login", onB.Unprotect(onA.Protect("pending login")));
+        Assert.InRange(await redis.Multiplexer.GetDatabase().ListLengthAsync(prefix + "data-protection-keys"), 1, 2);
+
+        // Without sharing, another node cannot read it.
+        await using var alone = await GatewayHost.StartAsync(carteAuth: c => c.UseRedis(o => { o.Configuration = redis.Configuration; o.KeyPrefix = $"dp-{Guid.NewGuid():n}:"; o.ShareDataProtectionKeys = false; }));
+        var other = alone.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("carteauth-psc");
+        Assert.ThrowsAny<System.Security.Cryptography.CryptographicException>(() => other.Unprotect(onA.Protect("pending login")));
     }
 
     [Fact]
