@@ -3,6 +3,7 @@ using CarteAuth.AspNetCore;
 using CarteAuth.AspNetCore.Sessions;
 using CarteAuth.DependencyInjection;
 using CarteAuth.Fido2.Challenges;
+using CarteAuth.SmartCard.Pkcs11;
 using CarteAuth.Stores.Redis;
 using CarteAuth.Tokens;
 using Microsoft.AspNetCore.DataProtection;
@@ -21,7 +22,7 @@ public static class CarteAuthRedisExtensions
     /// Keeps CarteAuth's shared state in Redis, so several nodes behind a load balancer act as one: web sessions
     /// (<see cref="ICarteAuthSessionStore"/>), revocation epochs (<see cref="IRevocationEpochStore"/>) and the one-time
     /// token replay cache (<see cref="IReplayCache"/>) and WebAuthn challenges (<see cref="IWebAuthnChallengeStore"/>, so a
-    /// ceremony started on one node finishes on another), and the ASP.NET Core Data Protection keys
+    /// ceremony started on one node finishes on another), PKCS#11 card challenges (<see cref="ICardChallengeStore"/>), and the ASP.NET Core Data Protection keys
     /// (<see cref="RedisStoreOptions.ShareDataProtectionKeys"/>). One <see cref="IConnectionMultiplexer"/> is shared (registered
     /// unless one already is). Options are validated at start (<see cref="ReasonCodes.StoreInvalidOptions"/>).
     /// </summary>
@@ -32,6 +33,7 @@ public static class CarteAuthRedisExtensions
         builder.Services.Replace(ServiceDescriptor.Singleton<ICarteAuthSessionStore>(static sp => new RedisCarteAuthSessionStore(sp.GetRequiredService<RedisConnection>(), sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value)));
         ShareDataProtectionKeys(builder.Services, configure);
         builder.Services.Replace(ServiceDescriptor.Singleton<IWebAuthnChallengeStore>(static sp => new RedisWebAuthnChallengeStore(sp.GetRequiredService<RedisConnection>(), sp.GetRequiredService<TimeProvider>())));
+        builder.Services.Replace(ServiceDescriptor.Singleton<ICardChallengeStore>(static sp => new RedisCardChallengeStore(sp.GetRequiredService<RedisConnection>())));
         return builder;
     }
 

@@ -3,6 +3,8 @@ using CarteAuth.AspNetCore.Tests;
 using CarteAuth.Core.Tests.Tokens;
 using CarteAuth.Fido2.Challenges;
 using CarteAuth.Fido2.Tests.Stores;
+using CarteAuth.SmartCard.Pkcs11;
+using CarteAuth.SmartCard.Tests.Pkcs11;
 using CarteAuth.Tokens;
 
 namespace CarteAuth.Stores.Redis.Tests;
@@ -43,4 +45,10 @@ public sealed class RedisWebAuthnChallengeStoreContractTests(RedisServer redis) 
         Assert.NotNull(await nodeB.ConsumeAsync(state.Challenge, WebAuthnCeremony.Authentication));
         Assert.Null(await nodeA.ConsumeAsync(state.Challenge, WebAuthnCeremony.Authentication));
     }
+}
+
+[Collection(RedisCollection.Name)]
+public sealed class RedisCardChallengeStoreContractTests(RedisServer redis) : CardChallengeStoreContract
+{
+    protected override ICardChallengeStore CreateStore() => new RedisCardChallengeStore(redis.NewConnection());
 }

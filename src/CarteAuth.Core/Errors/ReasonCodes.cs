@@ -395,4 +395,7 @@ public static class ReasonCodes
 
     /// <summary>The shared WebAuthn challenge store (e.g. Redis) cannot be reached: no ceremony can start or finish (fail closed).</summary>
     public const string WebAuthnChallengeStoreUnavailable = "webauthn.challenge-store-unavailable";
+
+    /// <summary>The shared card challenge store (e.g. Redis) cannot be reached: no card challenge is issued or checked (fail closed).</summary>
+    public const string Pkcs11ChallengeStoreUnavailable = "pkcs11.challenge-store-unavailable";
 }
