@@ -30,6 +30,7 @@ internal sealed class CarteAuthSessionHandler : SignInAuthenticationHandler<Cart
     private readonly TimeProvider _time;
     private readonly CarteAuthOptions _carteAuth;
     private string? _rejection;
+    private bool _fromBearer;
 
     public CarteAuthSessionHandler(
         IOptionsMonitor<CarteAuthSessionOptions> options,
@@ -59,6 +60,17 @@ internal sealed class CarteAuthSessionHandler : SignInAuthenticationHandler<Cart
     {
         var cookieName = CarteAuthHttp.CookieName(Request, Options.CookieName);
         var token = Request.Cookies[cookieName];
+        if (string.IsNullOrEmpty(token) && Options.AcceptBearerTokens)
+        {
+            // RFC 6750 §2.1: "Authorization: Bearer <token>", scheme name case-insensitive.
+            var authorization = Request.Headers.Authorization.ToString();
+            if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            {
+                token = authorization["Bearer ".Length..].Trim();
+                _fromBearer = true;
+            }
+        }
+
         if (string.IsNullOrEmpty(token))
         {
             return AuthenticateResult.NoResult();
@@ -131,7 +143,7 @@ internal sealed class CarteAuthSessionHandler : SignInAuthenticationHandler<Cart
 
         // Keep the token alive while the session is: renew it once less than an idle period (plus a margin) is left,
         // so it cannot expire before the session's own idle or absolute timeout. The epoch is re-read on renewal.
-        if (claims.ExpiresAt - now < session.IdleTimeout + RenewalMargin && claims.ExpiresAt < session.AbsoluteExpiresAt)
+        if (!_fromBearer && claims.ExpiresAt - now < session.IdleTimeout + RenewalMargin && claims.ExpiresAt < session.AbsoluteExpiresAt)
         {
             try
             {
@@ -235,7 +247,7 @@ internal sealed class CarteAuthSessionHandler : SignInAuthenticationHandler<Cart
     {
         _rejection = reasonCode;
         CarteAuthAspNetCoreLog.SessionRejected(Logger, reasonCode, message);
-        if (deleteCookie)
+        if (deleteCookie && !_fromBearer)
         {
             DeleteCookie();
         }

@@ -39,6 +39,13 @@ public sealed class CarteAuthSessionOptions : AuthenticationSchemeOptions
     /// </summary>
     public TimeSpan LastSeenUpdateInterval { get; set; } = DefaultLastSeenUpdateInterval;
 
+    /// <summary>
+    /// Also accept the session token in <c>Authorization: Bearer &lt;token&gt;</c> when the request has no session cookie
+    /// (RFC 6750 §2.1), for non-browser clients of a gateway (CarteAuth.Gateway turns it on for its forward-auth endpoint).
+    /// The token's session record is checked as for the cookie; nothing is written back (no cookie renewal). Default false.
+    /// </summary>
+    public bool AcceptBearerTokens { get; set; }
+
     /// <summary>The events raised by the scheme.</summary>
     public new CarteAuthSessionEvents Events
     {

@@ -390,4 +390,35 @@ public static class ReasonCodes
 
     /// <summary>The ASP.NET Core integration options (CarteAuthOptions, CarteAuthSessionOptions, SQLite session store options) are invalid.</summary>
     public const string SessionInvalidOptions = "session.invalid-options";
+
+    // gateway: forward-auth for reverse proxies (CarteAuth.Gateway)
+
+    /// <summary>The gateway options (forward-auth routes, trusted proxies, upstream audience) are invalid.</summary>
+    public const string GatewayInvalidOptions = "gateway.invalid-options";
+
+    /// <summary>A forward-auth request came from an address that is not a configured trusted proxy.</summary>
+    public const string GatewayUntrustedProxy = "gateway.untrusted-proxy";
+
+    /// <summary>A forward-auth request does not say which request it is about (no X-Original-URI nor X-Forwarded-Uri).</summary>
+    public const string GatewayMissingOriginalRequest = "gateway.missing-original-request";
+
+    /// <summary>The original request named by the proxy is malformed (not a path, control characters, bad escapes, too long).</summary>
+    public const string GatewayBadOriginalRequest = "gateway.bad-original-request";
+
+    /// <summary>No forward-auth route matches the request and there is no default route: refused (fail closed).</summary>
+    public const string GatewayNoRoute = "gateway.no-route";
+
+    // store: shared stores (CarteAuth.Stores.Redis)
+
+    /// <summary>The shared store options (Redis connection string, key prefix, retention) are invalid.</summary>
+    public const string StoreInvalidOptions = "store.invalid-options";
+
+    /// <summary>The revocation epoch store or the replay cache (e.g. Redis) cannot be reached: tokens are refused (fail closed).</summary>
+    public const string TokenStoreUnavailable = "token.store-unavailable";
+
+    /// <summary>The shared WebAuthn challenge store (e.g. Redis) cannot be reached: no ceremony can start or finish (fail closed).</summary>
+    public const string WebAuthnChallengeStoreUnavailable = "webauthn.challenge-store-unavailable";
+
+    /// <summary>The shared card challenge store (e.g. Redis) cannot be reached: no card challenge is issued or checked (fail closed).</summary>
+    public const string Pkcs11ChallengeStoreUnavailable = "pkcs11.challenge-store-unavailable";
 }

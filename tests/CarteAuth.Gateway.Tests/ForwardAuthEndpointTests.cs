@@ -1,0 +1,93 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CarteAuth.Gateway.Tests;
+
+/// <summary>The endpoint called directly, as Traefik or Caddy would, on a real Kestrel gateway.</summary>
+public sealed class ForwardAuthEndpointTests
+{
+    [Fact]
+    public async Task TraefikHeaders_BearerToken_Allowed()
+    {
+        await using var gateway = await GatewayHost.StartAsync();
+        var token = await gateway.SignInAsync(GatewayHost.Evidence());
+        using var client = new HttpClient { BaseAddress = gateway.Address };
+        using var request = Authz(("X-Forwarded-Method", "GET"), ("X-Forwarded-Proto", "https"), ("X-Forwarded-Host", "dpi.chu.fr"), ("X-Forwarded-Uri", "/dossier/1"), ("Authorization", "Bearer " + token));
+        var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(GatewayHost.Doctor, response.Headers.GetValues("X-CarteAuth-IdNat").Single());
+        Assert.False(response.Headers.Contains("Set-Cookie"));
+
+        using var bad = Authz(("X-Forwarded-Uri", "/dossier/1"), ("Authorization", "Bearer " + token[..^4] + "AAAA"));
+        var refused = await client.SendAsync(bad);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.StartsWith("token.", refused.Headers.GetValues("CarteAuth-Reason").Single(), StringComparison.Ordinal);
+        var login = refused.Headers.GetValues("X-CarteAuth-Login").Single();
+        Assert.StartsWith("/carteauth/login?returnUrl=%2Fdossier%2F1&stepUp=level%3Ahigh", login, StringComparison.Ordinal);
+        Assert.EndsWith("&policy=dossier-patient", login, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EndedSession_Is401_WithSessionReason()
+    {
+        await using var gateway = await GatewayHost.StartAsync();
+        var token = await gateway.SignInAsync(GatewayHost.Evidence());
+        await gateway.Services.GetRequiredService<CarteAuth.AspNetCore.Sessions.ICarteAuthSignInManager>().EndAllSessionsAsync(GatewayHost.Doctor, "ended-everywhere");
+        using var client = new HttpClient { BaseAddress = gateway.Address };
+        var response = await client.SendAsync(Authz(("X-Original-URI", "/accueil"), ("Cookie", "carteauth=" + token)));
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.StartsWith("token.", response.Headers.GetValues("CarteAuth-Reason").Single(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ProxyErrors_HaveReasonCodes()
+    {
+        await using var gateway = await GatewayHost.StartAsync(o => o.DefaultPolicy = null);
+        using var client = new HttpClient { BaseAddress = gateway.Address };
+
+        var missing = await client.SendAsync(Authz());
+        Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
+        Assert.Equal(ReasonCodes.GatewayMissingOriginalRequest, missing.Headers.GetValues("CarteAuth-Reason").Single());
+
+        var bad = await client.SendAsync(Authz(("X-Original-URI", "/a%zz")));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Equal(ReasonCodes.GatewayBadOriginalRequest, bad.Headers.GetValues("CarteAuth-Reason").Single());
+
+        var noRoute = await client.SendAsync(Authz(("X-Original-URI", "/elsewhere")));
+        Assert.Equal(HttpStatusCode.Forbidden, noRoute.StatusCode);
+        Assert.Equal(ReasonCodes.GatewayNoRoute, noRoute.Headers.GetValues("CarteAuth-Reason").Single());
+    }
+
+    [Fact]
+    public async Task UntrustedProxy_Is403()
+    {
+        await using var gateway = await GatewayHost.StartAsync(o =>
+        {
+            o.TrustedProxies.Clear();
+            o.TrustedProxies.Add("10.20.30.40");
+        });
+        using var client = new HttpClient { BaseAddress = gateway.Address };
+        var response = await client.SendAsync(Authz(("X-Original-URI", "/accueil")));
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal(ReasonCodes.GatewayUntrustedProxy, response.Headers.GetValues("CarteAuth-Reason").Single());
+    }
+
+    [Fact]
+    public async Task UnknownPolicyInRoutes_StopsTheHostAtStart()
+    {
+        var e = await Assert.ThrowsAsync<CarteAuthException>(() => GatewayHost.StartAsync(o => o.Routes.Add(new ForwardAuthRoute { PathPrefix = "/x", Policy = "nope" })));
+        Assert.Equal(ReasonCodes.GatewayInvalidOptions, e.ReasonCode);
+        Assert.Contains("'nope' is not a registered CarteAuth policy", e.Message, StringComparison.Ordinal);
+    }
+
+    private static HttpRequestMessage Authz(params (string Name, string Value)[] headers)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, "/carteauth/authz");
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        return request;
+    }
+}
