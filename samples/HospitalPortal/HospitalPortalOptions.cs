@@ -1,0 +1,69 @@
+
+namespace CarteAuth.Samples.HospitalPortal;
+
+/// <summary>
+/// How the portal runs (configuration section <c>HospitalPortal</c>: command line <c>--HospitalPortal:HttpsPort=6443</c>
+/// or environment <c>HospitalPortal__HttpsPort=6443</c>). Every default is embedded: nothing to set for a demo.
+/// </summary>
+public sealed record HospitalPortalOptions
+{
+    /// <summary>The configuration section name.</summary>
+    public const string SectionName = "HospitalPortal";
+
+    /// <summary>The default data directory name, at the repository root (or next to the content root outside a checkout).</summary>
+    public const string DefaultDataDirectoryName = ".hospitalportal-data";
+
+    /// <summary>Where the SQLite stores, the session signing key, the dev PKI and the TLS certificate live; null = the default.</summary>
+    public string? DataDirectory { get; init; }
+
+    /// <summary>The https port of the portal on localhost (default 5443; 0 picks a free port).</summary>
+    public int HttpsPort { get; init; } = 5443;
+
+    /// <summary>The https port of the card login, which asks for the TLS client certificate (default 5444; 0 picks a free port).</summary>
+    public int CardPort { get; init; } = 5444;
+
+    /// <summary>Start the PSC simulator alongside (when its npm packages are installed and node is on the PATH; default true).</summary>
+    public bool StartPscSimulator { get; init; } = true;
+
+    /// <summary>The simulator's folder; null = <c>samples/psc-simulator</c> of the repository holding the current or the application directory.</summary>
+    public string? PscSimulatorDirectory { get; init; }
+
+    /// <summary>How long to wait for the simulator to start.</summary>
+    public TimeSpan PscStartTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Lowest log level written to the console (default Information; tests use Warning).</summary>
+    public Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Information;
+
+    /// <summary>Reads the options from the <c>HospitalPortal</c> section of <paramref name="configuration"/>.</summary>
+    public static HospitalPortalOptions FromConfiguration(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return configuration.GetSection(SectionName).Get<HospitalPortalOptions>(o => o.ErrorOnUnknownConfiguration = true) ?? new HospitalPortalOptions();
+    }
+
+    /// <summary>The data directory to use: <see cref="DataDirectory"/>, else <c>.hospitalportal-data</c> at the repository root, else next to <paramref name="contentRoot"/>.</summary>
+    public string ResolveDataDirectory(string contentRoot)
+    {
+        if (!string.IsNullOrWhiteSpace(DataDirectory))
+        {
+            return Path.GetFullPath(DataDirectory);
+        }
+
+        var root = RepositoryRoot(Directory.GetCurrentDirectory()) ?? RepositoryRoot(contentRoot);
+        return Path.Combine(root ?? contentRoot, DefaultDataDirectoryName);
+    }
+
+    /// <summary>The nearest parent of <paramref name="start"/> holding <c>CarteAuth.sln</c>, or null.</summary>
+    internal static string? RepositoryRoot(string start)
+    {
+        for (var dir = new DirectoryInfo(Path.GetFullPath(start)); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "CarteAuth.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        return null;
+    }
+}
