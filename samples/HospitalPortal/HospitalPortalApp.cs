@@ -109,13 +109,15 @@ public sealed class HospitalPortalApp : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, ApplicationName = typeof(HospitalPortalApp).Assembly.GetName().Name });
         builder.Logging.SetMinimumLevel(options.LogLevel);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", Microsoft.Extensions.Logging.LogLevel.Warning); // no line per request
         builder.Configuration.AddJsonStream(Embedded("HospitalPortal.appsettings.json"));
 
         builder.WebHost.UseKestrel(k =>
         {
             k.AddServerHeader = false;
-            k.Listen(IPAddress.Loopback, address.Port, l => l.UseHttps(environment.TlsCertificate));
-            k.Listen(IPAddress.Loopback, cardAddress.Port, l => l.UseHttps(environment.TlsCertificate, h =>
+            // ListenLocalhost: 127.0.0.1 and ::1 (browsers try both for "localhost"); never another interface.
+            k.ListenLocalhost(address.Port, l => l.UseHttps(environment.TlsCertificate));
+            k.ListenLocalhost(cardAddress.Port, l => l.UseHttps(environment.TlsCertificate, h =>
             {
                 // The card listener asks for the card's certificate; TLS only proves possession of its key and the smart
                 // card authenticator decides trust (docs/smart-card.md). AllowCertificate: no card gives cert.missing on the
