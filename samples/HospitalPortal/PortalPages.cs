@@ -203,23 +203,12 @@ internal static class PortalPages
     {
         var idNat = Claim(http.User, CarteAuthClaimTypes.NationalId);
         var sid = Claim(http.User, CarteAuthClaimTypes.SessionId);
-        var events = new Queue<AuditEvent>();
-        await foreach (var e in audit.ReadAsync(1, http.RequestAborted).ConfigureAwait(false))
-        {
-            if (string.Equals(e.Subject, idNat, StringComparison.Ordinal))
-            {
-                events.Enqueue(e);
-                if (events.Count > JournalSize)
-                {
-                    events.Dequeue();
-                }
-            }
-        }
+        IReadOnlyList<AuditEvent> events = idNat.Length == 0 ? [] : await audit.ReadRecentBySubjectAsync(idNat, JournalSize, http.RequestAborted).ConfigureAwait(false);
 
         var body = new StringBuilder();
         body.Append("<h1 id=\"page-title\">Journal</h1><p>Les événements d'audit (chaînés par hachage) de ce professionnel, les plus récents d'abord ; ceux de cette session sont marqués.</p>");
         body.Append("<table id=\"journal\"><thead><tr><th>#</th><th>Date</th><th>Type</th><th>Résultat</th><th>Authentificateur</th><th>Méthodes</th><th>Politique</th><th>Code</th><th>Session</th></tr></thead><tbody>");
-        foreach (var e in events.Reverse())
+        foreach (var e in events)
         {
             var current = sid.Length > 0 && string.Equals(e.CorrelationId, sid, StringComparison.Ordinal);
             body.Append(CultureInfo.InvariantCulture, $"<tr data-kind=\"{HtmlEncode(e.Kind)}\" data-result=\"{HtmlEncode(e.Result)}\"{(current ? " data-session=\"current\"" : string.Empty)}>");
