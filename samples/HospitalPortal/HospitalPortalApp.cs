@@ -5,6 +5,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.DataProtection;
 using CarteAuth.Oidc.Development;
 using CarteAuth.Tokens;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 
 namespace CarteAuth.Samples.HospitalPortal;
@@ -117,14 +118,20 @@ public sealed class HospitalPortalApp : IAsyncDisposable
             k.AddServerHeader = false;
             // ListenLocalhost: 127.0.0.1 and ::1 (browsers try both for "localhost"); never another interface.
             k.ListenLocalhost(address.Port, l => l.UseHttps(environment.TlsCertificate));
-            k.ListenLocalhost(cardAddress.Port, l => l.UseHttps(environment.TlsCertificate, h =>
+            k.ListenLocalhost(cardAddress.Port, l =>
             {
-                // The card listener asks for the card's certificate; TLS only proves possession of its key and the smart
-                // card authenticator decides trust (docs/smart-card.md). AllowCertificate: no card gives cert.missing on the
-                // login page instead of a TLS error.
-                h.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
-                h.AllowAnyClientCertificate();
-            }));
+                // One request per card login: HTTP/1.1 only keeps the client-authenticated connection simple for every
+                // browser and TLS intermediary (with HTTP/2, Playwright's client-certificate proxy sometimes stalled).
+                l.Protocols = HttpProtocols.Http1;
+                l.UseHttps(environment.TlsCertificate, h =>
+                {
+                    // The card listener asks for the card's certificate; TLS only proves possession of its key and the smart
+                    // card authenticator decides trust (docs/smart-card.md). AllowCertificate: no card gives cert.missing on
+                    // the login page instead of a TLS error.
+                    h.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
+                    h.AllowAnyClientCertificate();
+                });
+            });
         });
 
         // The PSC pending-request cookie is data-protected: keep the keys with the rest, so a restart keeps working.

@@ -64,6 +64,13 @@ public sealed class PortalScenarioTests(PortalFixture fixture) : BrowserTest(fix
         Assert.Equal("fido2", await page.TextContentAsync("#authenticator"));
         Assert.Equal(Doctor, await page.TextContentAsync("#idnat"));
         Assert.Contains("hwk", (await page.TextContentAsync("#amr"))!.Split(' '));
+
+        // A key session may not register more keys (enregistrement-cle asks for a card): the login page offers the card only.
+        await page.GotoAsync("/cles");
+        await page.WaitForURLAsync(u => new Uri(u).AbsolutePath == HospitalPortalApp.LoginPath);
+        Assert.Equal(HospitalPortalApp.KeyRegistrationPolicy, System.Web.HttpUtility.ParseQueryString(new Uri(page.Url).Query)["policy"]);
+        Assert.True(await page.IsVisibleAsync("#method-card"));
+        Assert.False(await page.IsVisibleAsync("#method-key"));
     });
 
     [Fact]
@@ -79,7 +86,7 @@ public sealed class PortalScenarioTests(PortalFixture fixture) : BrowserTest(fix
         var query = System.Web.HttpUtility.ParseQueryString(new Uri(page.Url).Query);
         Assert.Equal("/dossier-patient", query["returnUrl"]);
         Assert.Equal("dossier-patient", query["policy"]);
-        Assert.Contains("level:high", query["stepUp"], StringComparison.Ordinal);
+        Assert.StartsWith("level:high;methods:sc,hwk;required:pin;phr", query["stepUp"], StringComparison.Ordinal); // the policy's requirement (StepUpEncoding)
         Assert.Equal("high", await page.GetAttributeAsync("#step-up", "data-level"));
 
         // Only what satisfies the requirement: the card (high, PIN, phishing-resistant); not PSC (substantial), not the key.
