@@ -64,6 +64,7 @@ public sealed class HospitalPortalApp : IAsyncDisposable
     public static async Task<HospitalPortalApp> StartAsync(HospitalPortalOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
         var contentRoot = AppContext.BaseDirectory;
         var environment = DevEnvironment.Prepare(options.ResolveDataDirectory(contentRoot));
         PscSimulatorHost? psc = null;

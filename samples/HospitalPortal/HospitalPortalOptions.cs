@@ -34,11 +34,36 @@ public sealed record HospitalPortalOptions
     /// <summary>Lowest log level written to the console (default Information; tests use Warning).</summary>
     public Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Information;
 
-    /// <summary>Reads the options from the <c>HospitalPortal</c> section of <paramref name="configuration"/>.</summary>
+    /// <summary>Reads and validates the options from the <c>HospitalPortal</c> section of <paramref name="configuration"/>.</summary>
+    /// <exception cref="InvalidOperationException">An unknown key, a value of the wrong type or an invalid value (the message says which).</exception>
     public static HospitalPortalOptions FromConfiguration(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        return configuration.GetSection(SectionName).Get<HospitalPortalOptions>(o => o.ErrorOnUnknownConfiguration = true) ?? new HospitalPortalOptions();
+        var options = configuration.GetSection(SectionName).Get<HospitalPortalOptions>(o => o.ErrorOnUnknownConfiguration = true) ?? new HospitalPortalOptions();
+        options.Validate();
+        return options;
+    }
+
+    /// <summary>Checks the ports and timeouts; throws <see cref="InvalidOperationException"/> saying what to change.</summary>
+    public void Validate()
+    {
+        foreach (var (name, port) in (ReadOnlySpan<(string, int)>)[(nameof(HttpsPort), HttpsPort), (nameof(CardPort), CardPort)])
+        {
+            if (port is < 0 or > 65535)
+            {
+                throw new InvalidOperationException($"{SectionName}:{name} is {port}: use a TCP port (1-65535), or 0 for a free one.");
+            }
+        }
+
+        if (HttpsPort != 0 && HttpsPort == CardPort)
+        {
+            throw new InvalidOperationException($"{SectionName}:HttpsPort and {SectionName}:CardPort are both {HttpsPort}: the card login needs its own port (it asks for a client certificate).");
+        }
+
+        if (PscStartTimeout <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException($"{SectionName}:PscStartTimeout is {PscStartTimeout}: use a positive duration (default 00:00:30).");
+        }
     }
 
     /// <summary>The data directory to use: <see cref="DataDirectory"/>, else <c>.hospitalportal-data</c> at the repository root, else next to <paramref name="contentRoot"/>.</summary>

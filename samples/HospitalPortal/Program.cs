@@ -13,7 +13,20 @@ catch (InvalidOperationException e)
     return 2;
 }
 
-await using var portal = await HospitalPortalApp.StartAsync(options);
+HospitalPortalApp portal;
+try
+{
+    portal = await HospitalPortalApp.StartAsync(options);
+}
+catch (IOException e)
+{
+    // Kestrel could not bind (e.g. "address already in use"): say which setting changes the port.
+    Console.Error.WriteLine($"HospitalPortal: cannot listen on localhost:{options.HttpsPort} and :{options.CardPort} ({e.Message}). " +
+        "Choose other ports: --HospitalPortal:HttpsPort=6443 --HospitalPortal:CardPort=6444 (0 = a free port).");
+    return 1;
+}
+
+await using var running = portal;
 var env = portal.Environment;
 Console.WriteLine($"""
 

@@ -89,4 +89,23 @@ public sealed class PortalStartupTests
             .Build();
         Assert.Throws<InvalidOperationException>(() => HospitalPortalOptions.FromConfiguration(configuration));
     }
+
+    [Theory]
+    [InlineData("HttpsPort", "-1", "HospitalPortal:HttpsPort is -1")]
+    [InlineData("CardPort", "70000", "HospitalPortal:CardPort is 70000")]
+    [InlineData("PscStartTimeout", "00:00:00", "HospitalPortal:PscStartTimeout")]
+    [InlineData("HttpsPort", "abc", "HttpsPort")]
+    public void Options_FromConfiguration_RefusesBadValues_SayingWhichSetting(string key, string value, string message)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["HospitalPortal:" + key] = value }).Build();
+        var e = Assert.Throws<InvalidOperationException>(() => HospitalPortalOptions.FromConfiguration(configuration));
+        Assert.Contains(message, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Options_SamePortForPortalAndCard_IsRefused()
+    {
+        var e = Assert.Throws<InvalidOperationException>(() => new HospitalPortalOptions { HttpsPort = 6443, CardPort = 6443 }.Validate());
+        Assert.Contains("needs its own port", e.Message, StringComparison.Ordinal);
+    }
 }
