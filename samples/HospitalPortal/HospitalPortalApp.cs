@@ -190,8 +190,9 @@ public sealed class HospitalPortalApp : IAsyncDisposable
             var cardLogin = http.Request.Path.StartsWithSegments("/carteauth/login/card", StringComparison.Ordinal);
             if (onCardPort != cardLogin)
             {
-                var target = onCardPort ? address : cardAddress;
-                http.Response.Redirect(new Uri(target, http.Request.PathBase + http.Request.Path + http.Request.QueryString).AbsoluteUri);
+                // Concatenated, not resolved as a relative URI: a path like "//evil.example/" must stay a path (no open redirect).
+                var origin = (onCardPort ? address : cardAddress).GetLeftPart(UriPartial.Authority);
+                http.Response.Redirect(origin + http.Request.PathBase.ToUriComponent() + http.Request.Path.ToUriComponent() + http.Request.QueryString.ToUriComponent());
                 return;
             }
 

@@ -54,6 +54,8 @@ public sealed class PortalStartupTests
             // Any other path on the card listener goes back to the portal.
             var other = await client.GetAsync(new Uri(first.CardAddress, "/journal?x=1"));
             Assert.Equal(new Uri(first.Address, "/journal?x=1"), other.Headers.Location);
+            var networkPath = await client.GetAsync(new Uri($"https://localhost:{first.CardAddress.Port}//evil.example/x"));
+            Assert.Equal($"https://localhost:{first.Address.Port}//evil.example/x", networkPath.Headers.Location!.OriginalString);
         }
 
         await using var second = await HospitalPortalApp.StartAsync(Options(data.Path));
