@@ -110,4 +110,14 @@ public sealed class PortalStartupTests
         var e = Assert.Throws<InvalidOperationException>(() => new HospitalPortalOptions { HttpsPort = 6443, CardPort = 6443 }.Validate());
         Assert.Contains("needs its own port", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task SimulatorNotInstalled_PortalStarts_AndSaysToRunNpmCi()
+    {
+        using var data = new TempDirectory();
+        using var simulator = new TempDirectory(); // a folder without node_modules
+        await using var portal = await HospitalPortalApp.StartAsync(Options(data.Path) with { StartPscSimulator = true, PscSimulatorDirectory = simulator.Path });
+        Assert.Null(portal.PscSimulator);
+        Assert.Contains($"run `(cd {simulator.Path} && npm ci)`", portal.PscUnavailableReason, StringComparison.Ordinal);
+    }
 }
