@@ -207,6 +207,17 @@ internal static class PortalPages
 
         var body = new StringBuilder();
         body.Append("<h1 id=\"page-title\">Journal</h1><p>Les événements d'audit (chaînés par hachage) de ce professionnel, les plus récents d'abord ; ceux de cette session sont marqués.</p>");
+        // The whole chain is checked on each view (a demo: fine for thousands of events, not for a production trail).
+        var chain = await AuditChainVerifier.VerifyAsync(audit, ct: http.RequestAborted).ConfigureAwait(false);
+        if (chain.IsValid)
+        {
+            body.Append(CultureInfo.InvariantCulture, $"<p id=\"chain\" data-valid=\"true\">Chaîne d'audit vérifiée : {chain.EventsChecked} événements, hachages intacts.</p>");
+        }
+        else
+        {
+            body.Append(CultureInfo.InvariantCulture, $"<p id=\"chain\" data-valid=\"false\" class=\"error\">Chaîne d'audit rompue à l'événement {chain.BrokenAtSequence} ({HtmlEncode(chain.ReasonCode ?? string.Empty)}).</p>");
+        }
+
         body.Append("<table id=\"journal\"><thead><tr><th>#</th><th>Date</th><th>Type</th><th>Résultat</th><th>Authentificateur</th><th>Méthodes</th><th>Politique</th><th>Code</th><th>Session</th></tr></thead><tbody>");
         foreach (var e in events)
         {

@@ -91,6 +91,9 @@ public abstract class BrowserTest(PortalFixture fixture)
                     i++;
                     await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(directory, $"page-{i}.png"), FullPage = true, Timeout = 10_000 });
                     await File.WriteAllTextAsync(Path.Combine(directory, $"page-{i}.html"), $"<!-- {page.Url} -->\n" + await page.ContentAsync());
+                    // Where the page was: its load state and the resources it fetched (a stalled script blocks "load").
+                    var state = await page.EvaluateAsync<string>("() => document.readyState + '\\n' + performance.getEntriesByType('resource').map(r => r.name + ' ' + Math.round(r.responseEnd)).join('\\n')");
+                    await File.WriteAllTextAsync(Path.Combine(directory, $"page-{i}.state.txt"), state);
                 }
             }
         }

@@ -139,5 +139,6 @@ public sealed class PortalScenarioTests(PortalFixture fixture) : BrowserTest(fix
         var sequences = (await page.Locator("#journal tbody tr td:first-child").AllTextContentsAsync()).Select(long.Parse).ToList();
         Assert.Equal(sequences.OrderByDescending(s => s), sequences);
         Assert.False(string.IsNullOrEmpty(sid));
+        Assert.Equal("true", await page.GetAttributeAsync("#chain", "data-valid"));
     });
 }
