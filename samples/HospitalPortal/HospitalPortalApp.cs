@@ -122,7 +122,8 @@ public sealed class HospitalPortalApp : IAsyncDisposable
             k.ListenLocalhost(cardAddress.Port, l =>
             {
                 // One request per card login: HTTP/1.1 only keeps the client-authenticated connection simple for every
-                // browser and TLS intermediary (with HTTP/2, Playwright's client-certificate proxy sometimes stalled).
+                // browser and TLS intermediary (HTTP/2 forbids the TLS renegotiation some clients use for client
+                // certificates, RFC 9113 §9.2.1).
                 l.Protocols = HttpProtocols.Http1;
                 l.UseHttps(environment.TlsCertificate, h =>
                 {

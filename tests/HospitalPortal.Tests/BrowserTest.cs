@@ -62,19 +62,27 @@ public abstract class BrowserTest(PortalFixture fixture)
     /// <summary>Card login from the login page: the browser presents the dev card's certificate to the card listener.</summary>
     protected async Task CardLoginAsync(IPage page, string expectedPath = "/")
     {
-        await page.ClickAsync("#login-card");
-        await page.WaitForURLAsync(u => new Uri(u).Port == Portal.Address.Port && new Uri(u).AbsolutePath == expectedPath);
+        await ClickAndWaitForUrlAsync(page, "#login-card", u => new Uri(u).Port == Portal.Address.Port && new Uri(u).AbsolutePath == expectedPath);
     }
 
     /// <summary>PSC login from the login page, filling the simulator's form as the professional would.</summary>
     protected async Task PscLoginAsync(IPage page, string idNat, string expectedPath = "/")
     {
-        await page.ClickAsync("#login-psc");
-        await page.WaitForURLAsync(u => u.StartsWith(Portal.PscSimulator!.Issuer.GetLeftPart(UriPartial.Authority), StringComparison.Ordinal));
+        await ClickAndWaitForUrlAsync(page, "#login-psc", u => u.StartsWith(Portal.PscSimulator!.Issuer.GetLeftPart(UriPartial.Authority), StringComparison.Ordinal));
         await page.FillAsync("input[name=idNat]", idNat);
         await page.SelectOptionAsync("select[name=method]", "card");
-        await page.ClickAsync("#login button[type=submit]");
-        await page.WaitForURLAsync(u => u.StartsWith(Portal.Address.GetLeftPart(UriPartial.Authority), StringComparison.Ordinal) && new Uri(u).AbsolutePath == expectedPath);
+        await ClickAndWaitForUrlAsync(page, "#login button[type=submit]", u => u.StartsWith(Portal.Address.GetLeftPart(UriPartial.Authority), StringComparison.Ordinal) && new Uri(u).AbsolutePath == expectedPath);
+    }
+
+    /// <summary>
+    /// Clicks and waits for the URL the click leads to. The wait starts first: a fast navigation (local redirects) that
+    /// ended before a wait started after the click could be missed, leaving the wait to time out on a loaded page.
+    /// </summary>
+    protected static async Task ClickAndWaitForUrlAsync(IPage page, string selector, Func<string, bool> url)
+    {
+        var navigated = page.WaitForURLAsync(url);
+        await page.ClickAsync(selector);
+        await navigated;
     }
 
     private static async Task<string> SaveArtifactsAsync(List<IBrowserContext> contexts, string test)

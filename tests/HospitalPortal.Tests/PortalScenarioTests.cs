@@ -25,8 +25,7 @@ public sealed class PortalScenarioTests(PortalFixture fixture) : BrowserTest(fix
     {
         var page = await NewPageAsync(contexts);
         await GoToLoginAsync(page);
-        await page.ClickAsync("#login-card");
-        await page.WaitForURLAsync(u => new Uri(u).Port == Portal.Address.Port && u.Contains("error=", StringComparison.Ordinal));
+        await ClickAndWaitForUrlAsync(page, "#login-card", u => new Uri(u).Port == Portal.Address.Port && u.Contains("error=", StringComparison.Ordinal));
         Assert.Equal("cert.missing", await page.GetAttributeAsync("#error", "data-reason-code"));
     });
 
@@ -54,12 +53,10 @@ public sealed class PortalScenarioTests(PortalFixture fixture) : BrowserTest(fix
         Assert.Equal("registered", await page.GetAttributeAsync("#register-status", "data-result"));
         Assert.Single(await authenticator.GetCredentialsAsync());
 
-        await page.ClickAsync("#logout");
-        await page.WaitForURLAsync(u => new Uri(u).AbsolutePath == HospitalPortalApp.LoginPath);
+        await ClickAndWaitForUrlAsync(page, "#logout", u => new Uri(u).AbsolutePath == HospitalPortalApp.LoginPath);
         await GoToLoginAsync(page, "/planning");
         Assert.True(await page.IsVisibleAsync("#method-key"));
-        await page.ClickAsync("#login-key");
-        await page.WaitForURLAsync(u => new Uri(u).AbsolutePath == "/planning");
+        await ClickAndWaitForUrlAsync(page, "#login-key", u => new Uri(u).AbsolutePath == "/planning");
         await page.GotoAsync("/");
         Assert.Equal("fido2", await page.TextContentAsync("#authenticator"));
         Assert.Equal(Doctor, await page.TextContentAsync("#idnat"));
@@ -113,8 +110,7 @@ public sealed class PortalScenarioTests(PortalFixture fixture) : BrowserTest(fix
         await first.GotoAsync("/sessions");
         await first.WaitForSelectorAsync("#sessions tbody tr[data-current=true]");
         Assert.True(await first.Locator("#sessions tbody tr").CountAsync() >= 2);
-        await first.ClickAsync("#logout-everywhere");
-        await first.WaitForURLAsync(u => new Uri(u).AbsolutePath == HospitalPortalApp.LoginPath);
+        await ClickAndWaitForUrlAsync(first, "#logout-everywhere", u => new Uri(u).AbsolutePath == HospitalPortalApp.LoginPath);
 
         await second.GotoAsync("/planning");
         await second.WaitForURLAsync(u => new Uri(u).AbsolutePath == HospitalPortalApp.LoginPath);
