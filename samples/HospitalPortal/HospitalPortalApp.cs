@@ -79,7 +79,16 @@ public sealed class HospitalPortalApp : IAsyncDisposable
             (psc, pscUnavailable) = await StartPscAsync(options, environment, address, cancellationToken).ConfigureAwait(false);
 
             var app = Build(options, environment, address, cardAddress, psc);
-            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await app.DisposeAsync().ConfigureAwait(false); // e.g. a port in use: release what Build created
+                throw;
+            }
+
             return new HospitalPortalApp(app, environment, address, cardAddress, psc, pscUnavailable);
         }
         catch
