@@ -205,9 +205,22 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
     }
 
     /// <inheritdoc/>
-    public async IAsyncEnumerable<AuditEvent> ReadAsync(long fromSequence = 1, [EnumeratorCancellation] CancellationToken ct = default)
+    public IAsyncEnumerable<AuditEvent> ReadAsync(long fromSequence = 1, CancellationToken ct = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(fromSequence, 1);
+        return QueryAsync($"SELECT {SelectColumns} FROM {AuditTable} WHERE seq >= $from ORDER BY seq", [("$from", fromSequence)], ct);
+    }
+
+    /// <summary>
+    /// The last <paramref name="count"/> events of <paramref name="subject"/>, newest first, selected by SQLite (used by
+    /// <see cref="AuditStoreQueries.ReadRecentBySubjectAsync"/>). Events are returned as stored, without verification.
+    /// </summary>
+    internal IAsyncEnumerable<AuditEvent> ReadRecentBySubjectAsync(string subject, int count, CancellationToken ct) =>
+        QueryAsync($"SELECT {SelectColumns} FROM {AuditTable} WHERE subject = $subject ORDER BY seq DESC LIMIT $count", [("$subject", subject), ("$count", count)], ct);
+
+    /// <summary>Runs a SELECT of <see cref="SelectColumns"/> on a read-only connection and decodes each row.</summary>
+    private async IAsyncEnumerable<AuditEvent> QueryAsync(string sql, (string Name, object Value)[] parameters, [EnumeratorCancellation] CancellationToken ct)
+    {
         await EnsureOpenAsync(ct).ConfigureAwait(false);
         SqliteConnection? connection = null;
         SqliteCommand? command = null;
@@ -219,8 +232,12 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
                 connection = new SqliteConnection(_readerConnectionString);
                 connection.Open();
                 command = connection.CreateCommand();
-                command.CommandText = $"SELECT {SelectColumns} FROM {AuditTable} WHERE seq >= $from ORDER BY seq";
-                command.Parameters.AddWithValue("$from", fromSequence);
+                command.CommandText = sql;
+                foreach (var (name, value) in parameters)
+                {
+                    command.Parameters.AddWithValue(name, value);
+                }
+
                 reader = command.ExecuteReader();
             }
             catch (SqliteException ex)

@@ -318,4 +318,32 @@ public abstract class AuditStoreContractTests : IAsyncLifetime
         Assert.True(result.IsValid, result.Message);
         Assert.Equal(Tasks * PerTask, result.EventsChecked);
     }
+
+    [Fact]
+    public async Task ReadRecentBySubject_returns_the_subjects_last_events_newest_first()
+    {
+        var store = await CreateStoreAsync();
+        for (var i = 0; i < 7; i++)
+        {
+            await store.AppendAsync(AuditTestData.Entry(i) with { Subject = i % 3 == 0 ? "899700075122" : "810002813839" });
+        }
+
+        var recent = await store.ReadRecentBySubjectAsync("810002813839", 3);
+        Assert.Equal([6L, 5L, 3L], recent.Select(e => e.Sequence));
+        Assert.All(recent, e => Assert.Equal("810002813839", e.Subject));
+        Assert.Equal((await AuditTestData.ReadAllAsync(store))[5], recent[0]); // the same event as a full read gives
+
+        Assert.Equal([7L, 4L, 1L], (await store.ReadRecentBySubjectAsync("899700075122", 10)).Select(e => e.Sequence));
+        Assert.Empty(await store.ReadRecentBySubjectAsync("unknown", 10));
+        Assert.Empty(await store.ReadRecentBySubjectAsync("81000281383", 10)); // exact match, not a prefix
+    }
+
+    [Fact]
+    public async Task ReadRecentBySubject_refuses_bad_arguments()
+    {
+        var store = await CreateStoreAsync();
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await store.ReadRecentBySubjectAsync("810002813839", 0));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await store.ReadRecentBySubjectAsync("810002813839", AuditStoreQueries.MaxRecentEvents + 1));
+        await Assert.ThrowsAsync<ArgumentException>(async () => await store.ReadRecentBySubjectAsync("", 1));
+    }
 }

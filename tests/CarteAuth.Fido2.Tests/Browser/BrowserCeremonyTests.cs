@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using CarteAuth.Testing.Browser;
 using Microsoft.Playwright;
 
 namespace CarteAuth.Fido2.Tests.Browser;

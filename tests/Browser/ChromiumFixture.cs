@@ -1,6 +1,6 @@
 using Microsoft.Playwright;
 
-namespace CarteAuth.Fido2.Tests.Browser;
+namespace CarteAuth.Testing.Browser;
 
 /// <summary>The browser tests run one at a time (one Chromium, CDP virtual authenticators, a 2-core CI machine).</summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
@@ -30,13 +30,20 @@ public sealed class ChromiumFixture : IAsyncLifetime
     public IBrowser Browser => _browser ?? throw new InvalidOperationException("Chromium is not launched.");
 
     /// <inheritdoc/>
-    public async Task InitializeAsync()
+    public Task InitializeAsync() => StartAsync([]);
+
+    /// <summary>
+    /// Starts the Playwright driver and launches Chromium with the standard arguments plus <paramref name="extraArguments"/>
+    /// (e.g. <c>--ignore-certificate-errors-spki-list=…</c> to trust a test server's certificate). Fixtures that need
+    /// such arguments create a <see cref="ChromiumFixture"/> themselves and call this instead of <see cref="InitializeAsync"/>.
+    /// </summary>
+    public async Task StartAsync(IEnumerable<string> extraArguments)
     {
         if (!File.Exists(ChromiumPath))
         {
             // Do not skip: a missing browser means the machine was not prepared, which must be visible.
             throw new InvalidOperationException(
-                $"Debian Chromium is not installed ({ChromiumPath} is missing): the real-browser WebAuthn tests need it. " +
+                $"Debian Chromium is not installed ({ChromiumPath} is missing): the real-browser tests need it. " +
                 "Run ./test.sh (it installs the 'chromium' apt package), or 'apt-get install -y chromium'.");
         }
 
@@ -47,7 +54,7 @@ public sealed class ChromiumFixture : IAsyncLifetime
             Headless = true,
             Timeout = 60_000, // first start of Chromium on a cold, busy machine
             // --no-sandbox: the tests run as root in CI containers, where Chromium's sandbox cannot start.
-            Args = ["--no-sandbox", "--disable-dev-shm-usage", "--no-first-run", "--disable-background-networking", "--disable-component-update"],
+            Args = ["--no-sandbox", "--disable-dev-shm-usage", "--no-first-run", "--disable-background-networking", "--disable-component-update", .. extraArguments],
         });
     }
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.Playwright;
 
-namespace CarteAuth.Fido2.Tests.Browser;
+namespace CarteAuth.Testing.Browser;
 
 /// <summary>A credential as Chromium's virtual authenticator holds it (CDP <c>WebAuthn.Credential</c>).</summary>
 /// <param name="CredentialId">The credential id bytes.</param>
