@@ -92,6 +92,33 @@ public sealed class OptionsValidationTests
         Assert.Equal("carteauth", sp.GetRequiredService<IOptions<SessionTokenOptions>>().Value.Issuer);
     }
 
+    [Fact]
+    public void SessionTokenOptions_ConfiguredBeforeOrAfterAddCarteAuth_AreKept_OthersComeFromCarteAuthOptions()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddCarteAuthInMemoryAudit();
+        services.Configure<SessionTokenOptions>(t => t.Issuer = "https://portail.chu-exemple.fr");
+        services.AddCarteAuth(o =>
+        {
+            o.SigningKeys = SigningKeyRing.Create(TestHost.Key1);
+            o.TokenIssuer = "ignored-because-set-on-the-token-options";
+            o.TokenAudience = "portail";
+        });
+        using (var sp = services.BuildServiceProvider())
+        {
+            var t = sp.GetRequiredService<IOptions<SessionTokenOptions>>().Value;
+            Assert.Equal("https://portail.chu-exemple.fr", t.Issuer);
+            Assert.Equal("portail", t.Audience);
+        }
+
+        services.Configure<SessionTokenOptions>(t => t.Audience = "gateway");
+        using (var sp = services.BuildServiceProvider())
+        {
+            Assert.Equal("gateway", sp.GetRequiredService<IOptions<SessionTokenOptions>>().Value.Audience);
+        }
+    }
+
     /// <summary>The options validation failure of a host start (alone or inside an AggregateException).</summary>
     private static async Task<OptionsValidationException> StartFailsAsync(Func<Task<TestHost>> start)
     {

@@ -34,20 +34,8 @@ public static class CarteAuthServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
 
         // Session tokens (Core), configured from CarteAuthOptions unless configured otherwise.
-        services.AddOptions<SessionTokenOptions>()
-            .Configure<IOptions<CarteAuthOptions>>(static (t, o) =>
-            {
-                if (string.IsNullOrEmpty(t.Issuer))
-                {
-                    t.Issuer = o.Value.TokenIssuer;
-                }
-
-                if (string.IsNullOrEmpty(t.Audience))
-                {
-                    t.Audience = o.Value.TokenAudience;
-                }
-            })
-            .ValidateOnStart();
+        services.AddOptions<SessionTokenOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<SessionTokenOptions>, SessionTokenPostConfigureOptions>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SessionTokenOptions>, SessionTokenOptionsValidator>());
         services.TryAddSingleton<ISigningKeyProvider>(static sp => new StaticSigningKeyProvider(
             sp.GetRequiredService<IOptions<CarteAuthOptions>>().Value.SigningKeys
