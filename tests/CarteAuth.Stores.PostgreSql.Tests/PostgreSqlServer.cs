@@ -18,6 +18,7 @@ public sealed class PostgreSqlServer : IAsyncLifetime
     private readonly List<NpgsqlDataSource> _sources = [];
     private string _bin = null!;
     private string _root = null!;
+    private readonly System.Text.StringBuilder _log = new();
     private Process? _process;
 
     public int Port { get; private set; }
@@ -42,7 +43,7 @@ public sealed class PostgreSqlServer : IAsyncLifetime
     public string NewSchema()
     {
         var schema = "t_" + Guid.NewGuid().ToString("n");
-        using var connection = new NpgsqlConnection(AdminConnectionString);
+        using var connection = new NpgsqlConnection(AdminConnectionString + ";Pooling=false");
         connection.Open();
         using var command = new NpgsqlCommand($"CREATE SCHEMA {schema}", connection);
         command.ExecuteNonQuery();
@@ -92,6 +93,8 @@ public sealed class PostgreSqlServer : IAsyncLifetime
             "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200",
         ], asPostgres: true);
         _process = Process.Start(start) ?? throw new InvalidOperationException("postgres did not start.");
+        _process.OutputDataReceived += (_, e) => Log(e.Data);
+        _process.ErrorDataReceived += (_, e) => Log(e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
         var deadline = DateTime.UtcNow + StartTimeout;
@@ -99,12 +102,13 @@ public sealed class PostgreSqlServer : IAsyncLifetime
         {
             if (_process.HasExited)
             {
-                throw new InvalidOperationException($"postgres exited with {_process.ExitCode} (port {Port}, data {DataDirectory}).");
+                throw new InvalidOperationException($"postgres exited with {_process.ExitCode} (port {Port}, data {DataDirectory}): {Output}");
             }
 
             try
             {
-                await using var connection = new NpgsqlConnection(AdminConnectionString);
+                // Not pooled: a pooled connection could be an idle one to the previous server process.
+                await using var connection = new NpgsqlConnection(AdminConnectionString + ";Pooling=false");
                 await connection.OpenAsync();
                 return;
             }
@@ -161,6 +165,29 @@ public sealed class PostgreSqlServer : IAsyncLifetime
             catch (IOException)
             {
                 // Best effort: the temp cleaner gets it.
+            }
+        }
+    }
+
+    /// <summary>What the server printed (its log goes to stderr).</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _log.ToString();
+            }
+        }
+    }
+
+    private void Log(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_log)
+            {
+                _log.AppendLine(line);
             }
         }
     }
