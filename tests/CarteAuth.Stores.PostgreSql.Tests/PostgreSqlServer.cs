@@ -37,7 +37,9 @@ public sealed class PostgreSqlServer : IAsyncLifetime
     }.ConnectionString;
 
     /// <summary>A connection string whose search path is <paramref name="schema"/>.</summary>
-    public string ConnectionString(string schema) => new NpgsqlConnectionStringBuilder(AdminConnectionString) { SearchPath = schema }.ConnectionString;
+    /// <remarks>Idle pooled connections close after a few seconds: the many small pools of a test run do not pile up backends.</remarks>
+    public string ConnectionString(string schema) =>
+        new NpgsqlConnectionStringBuilder(AdminConnectionString) { SearchPath = schema, ConnectionIdleLifetime = 5, ConnectionPruningInterval = 1 }.ConnectionString;
 
     /// <summary>Creates a new empty schema and returns its name.</summary>
     public string NewSchema()
