@@ -53,6 +53,49 @@ public sealed class PostgreSqlStoreTests(PostgreSqlServer server)
     }
 
     [Fact]
+    public async Task Concurrent_pairings_of_one_identity_on_several_nodes_have_one_winner()
+    {
+        var schema = server.NewSchema();
+        var nodes = Enumerable.Range(0, 4).Select(_ => new PostgreSqlPairingStore(server.DataSource(schema))).ToList();
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => Task.Run(async () =>
+        {
+            try
+            {
+                await nodes[i % nodes.Count].PairAsync(Pairing with { LocalAccountId = $"acct-{i}" });
+                return true;
+            }
+            catch (CarteAuthException e) when (e.ReasonCode == ReasonCodes.PairingIdentityAlreadyPaired)
+            {
+                return false;
+            }
+        })));
+
+        Assert.Equal(1, results.Count(r => r));
+        var winner = await nodes[0].GetByNationalIdAsync(Pairing.NationalId);
+        Assert.NotNull(winner);
+        Assert.Equal(winner, await nodes[3].GetByLocalAccountAsync(winner.LocalAccountId));
+    }
+
+    [Fact]
+    public async Task Concurrent_uses_of_one_credential_on_several_nodes_have_one_winner()
+    {
+        var schema = server.NewSchema();
+        var nodes = Enumerable.Range(0, 4).Select(_ => new PostgreSqlFido2CredentialStore(server.DataSource(schema))).ToList();
+        var record = CredentialStoreContractTests.Record();
+        await nodes[0].AddAsync(record);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => Task.Run(async () =>
+            await nodes[i % nodes.Count].UpdateAfterAssertionAsync(record.Id, 7, (uint)(8 + i), false, DateTimeOffset.UnixEpoch))));
+
+        Assert.Equal(1, results.Count(r => r));
+        var stored = await nodes[2].FindAsync(record.Id);
+        Assert.Equal(8 + (uint)Array.IndexOf(results, true), stored!.SignCount);
+        var duplicate = await Assert.ThrowsAsync<WebAuthnException>(async () => await nodes[1].AddAsync(record));
+        Assert.Equal(ReasonCodes.WebAuthnCredentialExists, duplicate.ReasonCode);
+    }
+
+    [Fact]
     public async Task Audit_chain_longer_than_a_page_reads_back_in_order()
     {
         var store = new PostgreSqlAuditStore(server.NewDataSource());
