@@ -421,4 +421,10 @@ public static class ReasonCodes
 
     /// <summary>The shared card challenge store (e.g. Redis) cannot be reached: no card challenge is issued or checked (fail closed).</summary>
     public const string Pkcs11ChallengeStoreUnavailable = "pkcs11.challenge-store-unavailable";
+
+    /// <summary>The FIDO2 credential store (e.g. PostgreSQL, <c>CarteAuth.Stores.PostgreSql</c>) cannot be reached: no key is registered or accepted (fail closed).</summary>
+    public const string WebAuthnCredentialStoreUnavailable = "webauthn.credential-store-unavailable";
+
+    /// <summary>A database store's schema (e.g. PostgreSQL <c>carteauth_schema</c>) is newer than this CarteAuth: it is not used (fail closed).</summary>
+    public const string StoreSchemaTooNew = "store.schema-too-new";
 }
