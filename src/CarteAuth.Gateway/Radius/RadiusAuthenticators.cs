@@ -24,7 +24,7 @@ public static class RadiusAuthenticatorNames
     /// <summary>The PAP password first factor (amr <c>pwd</c>, level low).</summary>
     public const string Pap = "radius-pap";
 
-    /// <summary>PAP then TOTP (amr <c>pwd otp mfa</c>, level substantial).</summary>
+    /// <summary>PAP then TOTP (amr <c>otp mfa pwd</c>, level substantial).</summary>
     public const string Otp = "radius-otp";
 
     /// <summary>PAP then the Pro Santé Connect e-CPS push (CIBA; amr <c>pwd mfa</c> plus PSC's, level from PSC's acr).</summary>

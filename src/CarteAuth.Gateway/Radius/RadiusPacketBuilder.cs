@@ -74,7 +74,9 @@ public sealed class RadiusPacketBuilder
         requestAuthenticator[..16].CopyTo(packet.AsSpan(RadiusPacket.AuthenticatorOffset));
         if (maOffset >= 0)
         {
-            ComputeMessageAuthenticatorInto(packet, maOffset, requestAuthenticator, secret);
+            // RFC 3579 §3.2 defines it for Access-* with the Request Authenticator; for accounting packets
+            // implementations (FreeRADIUS) use sixteen zero octets, as the Accounting-Request authenticator does (RFC 2866 §3).
+            ComputeMessageAuthenticatorInto(packet, maOffset, Code == RadiusCode.AccountingResponse ? stackalloc byte[16] : requestAuthenticator, secret);
         }
 
         var response = RadiusCrypto.ComputeAuthenticator(packet, requestAuthenticator[..16], secret);

@@ -245,6 +245,11 @@ public sealed class RadiusServer : IHostedService, IAsyncDisposable
             return Count(ReasonCodes.RadiusBadAuthenticator, source.ToString(), "the Accounting-Request authenticator does not verify (wrong shared secret or altered packet).");
         }
 
+        if (packet.HasMessageAuthenticator && !RadiusCrypto.VerifyMessageAuthenticator(packet, client.Secret, zeroAuthenticator: true))
+        {
+            return await DiscardAuditedAsync(ReasonCodes.RadiusBadMessageAuthenticator, source, client, "the Accounting-Request's Message-Authenticator does not verify.").ConfigureAwait(false);
+        }
+
         return await _accounting.HandleAsync(packet, client, source).ConfigureAwait(false);
     }
 
