@@ -119,7 +119,7 @@ internal static class RadClient
     }
 
     /// <summary>Runs radclient once (-t 1 -r 1: a discarded request costs about a second), attributes on stdin.</summary>
-    public static async Task<Result> RunAsync(IPEndPoint server, string type, string secret, string attributes)
+    public static async Task<Result> RunAsync(IPEndPoint server, string type, string secret, string attributes, int timeoutSeconds = 1, int tries = 1)
     {
         var psi = new ProcessStartInfo("radclient")
         {
@@ -128,7 +128,7 @@ internal static class RadClient
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { "-x", "-t", "1", "-r", "1", "-D", "/usr/share/freeradius", $"{server.Address}:{server.Port}", type, secret })
+        foreach (var a in new[] { "-x", "-t", timeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture), "-r", tries.ToString(System.Globalization.CultureInfo.InvariantCulture), "-D", "/usr/share/freeradius", $"{server.Address}:{server.Port}", type, secret })
         {
             psi.ArgumentList.Add(a);
         }
@@ -138,7 +138,7 @@ internal static class RadClient
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20 + (timeoutSeconds * tries)));
         await process.WaitForExitAsync(cts.Token);
         return new Result(process.ExitCode, await stdout + await stderr);
     }
