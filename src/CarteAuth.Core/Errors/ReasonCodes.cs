@@ -438,6 +438,15 @@ public static class ReasonCodes
     /// <summary>The server is already processing MaxConcurrentRequests requests; the packet is dropped (the NAS retransmits).</summary>
     public const string RadiusOverloaded = "radius.overloaded";
 
+    /// <summary>The RADIUS client (carteauth radius test, the load harness) got no reply in time: RADIUS servers discard unauthenticated packets silently.</summary>
+    public const string RadiusNoReply = "radius.no-reply";
+
+    /// <summary>The RADIUS client got a reply whose Response Authenticator or Message-Authenticator does not verify (RFC 2865 §3, RFC 3579 §3.2), or that is malformed.</summary>
+    public const string RadiusBadReply = "radius.bad-reply";
+
+    /// <summary>The RADIUS client got Access-Reject (the server does not say why; its audit trail does).</summary>
+    public const string RadiusAccessRejected = "radius.access-rejected";
+
     // store: shared stores (CarteAuth.Stores.Redis)
 
     /// <summary>The shared store options (Redis connection string, key prefix, retention) are invalid.</summary>
