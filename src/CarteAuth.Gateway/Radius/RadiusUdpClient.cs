@@ -32,6 +32,7 @@ public sealed class RadiusUdpClient : IDisposable
     private readonly byte[] _secret;
     private readonly TimeSpan _timeout;
     private readonly int _tries;
+    private readonly bool _requireReplyMessageAuthenticator;
     private readonly byte[] _buffer = new byte[RadiusPacket.MaxLength];
     private int _identifier = RandomNumberGenerator.GetInt32(256);
 
@@ -40,8 +41,10 @@ public sealed class RadiusUdpClient : IDisposable
     /// <param name="secret">The shared secret.</param>
     /// <param name="timeout">How long to wait for each try.</param>
     /// <param name="tries">How many times to send the request (1 to 10).</param>
-    public RadiusUdpClient(IPEndPoint server, string secret, TimeSpan timeout, int tries = 1)
+    /// <param name="requireReplyMessageAuthenticator">Refuse replies without Message-Authenticator (default; CarteAuth always sends one). Off only to measure servers that omit it.</param>
+    public RadiusUdpClient(IPEndPoint server, string secret, TimeSpan timeout, int tries = 1, bool requireReplyMessageAuthenticator = true)
     {
+        _requireReplyMessageAuthenticator = requireReplyMessageAuthenticator;
         ArgumentNullException.ThrowIfNull(server);
         ArgumentException.ThrowIfNullOrEmpty(secret);
         ArgumentOutOfRangeException.ThrowIfLessThan(tries, 1);
@@ -129,9 +132,9 @@ public sealed class RadiusUdpClient : IDisposable
         }
 
         // RFC 3579 §3.2: verified with the Request Authenticator; required in replies (Blast-RADIUS).
-        if (!packet.HasMessageAuthenticator || !CryptographicOperations.FixedTimeEquals(
+        if (packet.HasMessageAuthenticator ? !CryptographicOperations.FixedTimeEquals(
                 RadiusCrypto.ComputeMessageAuthenticator(packet.Raw.Span, packet.MessageAuthenticatorOffset, requestAuthenticator, _secret),
-                packet.Raw.Span.Slice(packet.MessageAuthenticatorOffset, 16)))
+                packet.Raw.Span.Slice(packet.MessageAuthenticatorOffset, 16)) : _requireReplyMessageAuthenticator)
         {
             return new RadiusReply(null, ReasonCodes.RadiusBadReply) { Error = "The reply has no valid Message-Authenticator (RFC 3579 §3.2)." };
         }
