@@ -79,6 +79,7 @@ public sealed class RadClientTests
     {
         await using var server = await RadiusTestServer.StartAsync(RadiusTestServer.MfaPolicy);
         var first = await RadClient.RunAsync(server.EndPoint, "auth", RadiusTestServer.Secret, Pap(RadiusTestServer.OtpUser, RadiusTestServer.Password));
+        Assert.True(first.Received("Access-Challenge"), first.Output);
         var state = first.Attribute("State");
 
         var code = TotpVerifier.Compute(RadiusTestServer.TotpSecret, DateTimeOffset.UtcNow.AddMinutes(10)); // a real code, but not now
@@ -117,7 +118,7 @@ public sealed class RadClientTests
     {
         await using var server = await RadiusTestServer.StartAsync(RadiusTestServer.PasswordPolicy);
 
-        var result = await RadClient.RunAsync(server.EndPoint, "auth", "not-the-shared-secret", Pap(RadiusTestServer.PasswordOnlyUser, RadiusTestServer.Password));
+        var result = await RadClient.RunAsync(server.EndPoint, "auth", "not-the-shared-secret", Pap(RadiusTestServer.PasswordOnlyUser, RadiusTestServer.Password), timeoutSeconds: 1);
 
         Assert.Contains("No reply", result.Output, StringComparison.Ordinal);
         Assert.NotEqual(0, result.ExitCode);
@@ -132,7 +133,7 @@ public sealed class RadClientTests
     {
         await using (var server = await RadiusTestServer.StartAsync(RadiusTestServer.PasswordPolicy))
         {
-            var result = await RadClient.RunAsync(server.EndPoint, "auth", RadiusTestServer.Secret, Pap(RadiusTestServer.PasswordOnlyUser, RadiusTestServer.Password, messageAuthenticator: false));
+            var result = await RadClient.RunAsync(server.EndPoint, "auth", RadiusTestServer.Secret, Pap(RadiusTestServer.PasswordOnlyUser, RadiusTestServer.Password, messageAuthenticator: false), timeoutSeconds: 1);
 
             Assert.Contains("No reply", result.Output, StringComparison.Ordinal);
             Assert.True(server.Server.Discarded.GetValueOrDefault(ReasonCodes.RadiusMissingMessageAuthenticator) >= 1);
@@ -162,7 +163,7 @@ public sealed class RadClientTests
             Assert.Equal(0, result.ExitCode);
         }
 
-        var wrong = await RadClient.RunAsync(accounting, "acct", "not-the-shared-secret", "Acct-Status-Type = Start\nAcct-Session-Id = \"sess-43\"\n");
+        var wrong = await RadClient.RunAsync(accounting, "acct", "not-the-shared-secret", "Acct-Status-Type = Start\nAcct-Session-Id = \"sess-43\"\n", timeoutSeconds: 1);
         Assert.Contains("No reply", wrong.Output, StringComparison.Ordinal);
         Assert.True(server.Server.Discarded.GetValueOrDefault(ReasonCodes.RadiusBadAuthenticator) >= 1);
 

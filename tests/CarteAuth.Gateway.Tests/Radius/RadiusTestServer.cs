@@ -118,8 +118,8 @@ internal static class RadClient
             Output.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith(name + " = ", StringComparison.Ordinal))?[(name.Length + 3)..].Trim('"');
     }
 
-    /// <summary>Runs radclient once (-t 1 -r 1: a discarded request costs about a second), attributes on stdin.</summary>
-    public static async Task<Result> RunAsync(IPEndPoint server, string type, string secret, string attributes, int timeoutSeconds = 1, int tries = 1)
+    /// <summary>Runs radclient once (one try; 5 s for a reply, pass 1 s where no reply is expected), attributes on stdin.</summary>
+    public static async Task<Result> RunAsync(IPEndPoint server, string type, string secret, string attributes, int timeoutSeconds = 5, int tries = 1)
     {
         var psi = new ProcessStartInfo("radclient")
         {
