@@ -59,6 +59,9 @@ internal sealed class RadiusDuplicateCache(TimeProvider time, TimeSpan window, i
         }
     }
 
+    /// <summary>Forgets a request whose processing failed, so that the NAS's retransmission is processed again.</summary>
+    public void Forget(Key key) => _entries.TryRemove(key, out _);
+
     private void Sweep(long now)
     {
         var next = Interlocked.Read(ref _nextSweep);

@@ -164,10 +164,32 @@ public sealed class RadiusServer : IHostedService, IAsyncDisposable
     {
         await Task.Yield();
         RadiusDuplicateCache.Key? key = null;
-        byte[]? reply = null;
         try
         {
-            reply = await DecideAsync(datagram, source, k => key = k).ConfigureAwait(false);
+            byte[]? reply;
+            try
+            {
+                reply = await DecideAsync(datagram, source, k => key = k).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !_stopping.IsCancellationRequested)
+            {
+                // Fail closed: no reply (e.g. the audit trail cannot record); never a crash of the server. The
+                // request is forgotten so the NAS's retransmission is processed again, not dropped as a duplicate.
+                RadiusLog.Failed(_logger, e, source.ToString());
+                if (key is { } failed)
+                {
+                    _duplicates.Forget(failed);
+                }
+
+                return;
+            }
+
+            // Remembered before sending: a retransmission gets this same reply (RFC 5080 §2.2.2).
+            if (key is { } k)
+            {
+                _duplicates.Complete(k, reply);
+            }
+
             if (reply is not null)
             {
                 await socket.SendToAsync(reply, SocketFlags.None, source, _stopping.Token).ConfigureAwait(false);
@@ -176,19 +198,12 @@ public sealed class RadiusServer : IHostedService, IAsyncDisposable
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
         }
-        catch (Exception e)
+        catch (SocketException e)
         {
-            // Fail closed: no reply (the NAS retransmits or fails over); never a crash of the server.
-            reply = null;
             RadiusLog.Failed(_logger, e, source.ToString());
         }
         finally
         {
-            if (key is { } k)
-            {
-                _duplicates.Complete(k, reply);
-            }
-
             _slots.Release();
         }
     }
