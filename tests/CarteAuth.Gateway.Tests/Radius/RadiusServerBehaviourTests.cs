@@ -70,6 +70,45 @@ public sealed class RadiusServerBehaviourTests
         Assert.Single(await server.AuditEventsAsync(), e => e.Kind == RadiusAuditKinds.Accounting);
     }
 
+    [Fact]
+    public async Task Overloaded_RequestsBeyondMaxConcurrent_AreDropped_AndCounted()
+    {
+        var gate = new GatedVerifier();
+        await using var server = await RadiusTestServer.StartAsync(
+            RadiusTestServer.PasswordPolicy, o => o.MaxConcurrentRequests = 1, s => s.AddSingleton<IRadiusPasswordVerifier>(gate));
+        using var socket = new RawRadiusSocket();
+
+        await socket.SendAsync(AccessRequest(1), server.EndPoint);
+        await gate.Entered.Task.WaitAsync(TimeSpan.FromSeconds(5)); // the first request holds the only slot
+        await socket.SendAsync(AccessRequest(2), server.EndPoint);
+        for (var i = 0; i < 50 && server.Server.Discarded.GetValueOrDefault(ReasonCodes.RadiusOverloaded) == 0; i++)
+        {
+            await Task.Delay(20);
+        }
+
+        gate.Release.SetResult();
+        var reply = await socket.ReceiveAsync(TimeSpan.FromSeconds(5));
+
+        Assert.Equal(1, server.Server.Discarded.GetValueOrDefault(ReasonCodes.RadiusOverloaded));
+        Assert.Equal(1, reply![1]); // the answer is to the first request
+        Assert.Null(await socket.ReceiveAsync(TimeSpan.FromMilliseconds(300)));
+    }
+
+    /// <summary>A verifier that accepts once released (holds the request meanwhile).</summary>
+    private sealed class GatedVerifier : IRadiusPasswordVerifier
+    {
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async ValueTask<(RadiusUser? User, string? ReasonCode)> VerifyAsync(string userName, ReadOnlyMemory<byte> password, CancellationToken cancellationToken = default)
+        {
+            Entered.TrySetResult();
+            await Release.Task.WaitAsync(cancellationToken);
+            return (new RadiusUser(userName, new CarteAuth.Identity.ProfessionalIdentity(CarteAuth.Identity.NationalId.Parse(RadiusTestServer.PasswordOnlyIdNat), "DONNAT-GADY")), null);
+        }
+    }
+
     private static byte[] AccessRequest(byte id) =>
         new RadiusPacketBuilder(RadiusCode.AccessRequest, id).AddText(RadiusAttributeType.UserName, RadiusTestServer.PasswordOnlyUser).BuildAccessRequest(Secret, RadiusTestServer.Password);
 
