@@ -14,8 +14,9 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 # nginx: the TLS-terminating reverse proxy forwarding card certificates (tests start their own on 127.0.0.1);
 # chromium: the real-browser WebAuthn tests (Playwright drives /usr/bin/chromium; no browser download);
 # redis-server: the Redis store tests and two gateway nodes sharing one Redis (tests start their own on 127.0.0.1);
-# postgresql: the PostgreSQL store tests (they initdb their own cluster in a temp dir and start it on 127.0.0.1).
-apt_packages=(openssl softhsm2 opensc nginx chromium redis-server postgresql)
+# postgresql: the PostgreSQL store tests (they initdb their own cluster in a temp dir and start it on 127.0.0.1);
+# freeradius-utils: the real radclient the RADIUS server tests talk to (no daemon: the package starts no service).
+apt_packages=(openssl softhsm2 opensc nginx chromium redis-server postgresql freeradius-utils)
 need_apt=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$p")

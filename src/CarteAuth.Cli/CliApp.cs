@@ -48,6 +48,7 @@ internal static class CliApp
         root.Subcommands.Add(DevPkiCommand.Create(context));
         root.Subcommands.Add(WebAuthnCommands.Create(context));
         root.Subcommands.Add(PscCommands.Create(context));
+        root.Subcommands.Add(RadiusCommands.Create(context));
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
@@ -85,6 +86,9 @@ internal sealed class CliContext(TextWriter stdout, TextWriter stderr)
             return result.ExitCode;
         });
     }
+
+    /// <summary>A progress line for people (standard error), e.g. a long-running command saying it is ready.</summary>
+    public void Progress(string line) => stderr.WriteLine(line);
 
     public void Write(ParseResult parse, CliResult result)
     {

@@ -408,6 +408,68 @@ public static class ReasonCodes
     /// <summary>No forward-auth route matches the request and there is no default route: refused (fail closed).</summary>
     public const string GatewayNoRoute = "gateway.no-route";
 
+    // radius: RADIUS server for VPN concentrators (CarteAuth.Gateway.Radius)
+
+    /// <summary>The RADIUS server options (endpoints, clients and shared secrets, policy, timeouts) or its user file are invalid.</summary>
+    public const string RadiusInvalidOptions = "radius.invalid-options";
+
+    /// <summary>A datagram is not a well-formed RADIUS packet (length outside 20..4096, shorter than its Length field, attribute length below 2 or past the end, repeated or wrong-size Message-Authenticator); silently discarded (RFC 2865 §3).</summary>
+    public const string RadiusMalformedPacket = "radius.malformed-packet";
+
+    /// <summary>A packet came from an address that is not a configured RADIUS client; silently discarded (RFC 2865 §3).</summary>
+    public const string RadiusUnknownClient = "radius.unknown-client";
+
+    /// <summary>A packet's code is not Access-Request nor Accounting-Request (e.g. a reply, Status-Server, CoA); silently discarded.</summary>
+    public const string RadiusUnsupportedCode = "radius.unsupported-code";
+
+    /// <summary>An Access-Request has no Message-Authenticator and its client requires one (the default, RFC 3579 §3.2 and the Blast-RADIUS mitigations); silently discarded and audited.</summary>
+    public const string RadiusMissingMessageAuthenticator = "radius.missing-message-authenticator";
+
+    /// <summary>A request's Message-Authenticator does not verify (wrong shared secret or altered packet); silently discarded and audited (RFC 3579 §3.2).</summary>
+    public const string RadiusBadMessageAuthenticator = "radius.bad-message-authenticator";
+
+    /// <summary>An Accounting-Request's authenticator does not verify (wrong shared secret or altered packet); silently discarded (RFC 2866 §3).</summary>
+    public const string RadiusBadAuthenticator = "radius.bad-authenticator";
+
+    /// <summary>An Access-Request lacks User-Name or User-Password (CarteAuth supports PAP), or an Accounting-Request lacks Acct-Status-Type; answered with Access-Reject (or discarded for accounting).</summary>
+    public const string RadiusMissingAttribute = "radius.missing-attribute";
+
+    /// <summary>The User-Password attribute is not 16 to 128 octets in multiples of 16 (RFC 2865 §5.2); answered with Access-Reject.</summary>
+    public const string RadiusBadPasswordAttribute = "radius.bad-password-attribute";
+
+    /// <summary>The User-Name is not known to the password verifier; Access-Reject (the reply does not say why).</summary>
+    public const string RadiusUnknownUser = "radius.unknown-user";
+
+    /// <summary>The password does not match; Access-Reject (the reply does not say why).</summary>
+    public const string RadiusBadPassword = "radius.bad-password";
+
+    /// <summary>An Access-Request carries a State that is unknown, expired or already used (challenges are single use); Access-Reject.</summary>
+    public const string RadiusUnknownState = "radius.unknown-state";
+
+    /// <summary>The one-time code answering an Access-Challenge is wrong, expired or already used (RFC 6238); Access-Reject.</summary>
+    public const string RadiusBadOtp = "radius.bad-otp";
+
+    /// <summary>The policy needs a second factor but the user has neither an OTP secret nor a Pro Santé Connect push (CIBA) configured; Access-Reject.</summary>
+    public const string RadiusNoSecondFactor = "radius.no-second-factor";
+
+    /// <summary>The Pro Santé Connect push (CIBA, e-CPS) was refused by the professional, or PSC refused the request; Access-Reject.</summary>
+    public const string RadiusPushDenied = "radius.push-denied";
+
+    /// <summary>The Pro Santé Connect push (CIBA, e-CPS) was not approved before PushTimeout; Access-Reject.</summary>
+    public const string RadiusPushTimeout = "radius.push-timeout";
+
+    /// <summary>The server is already processing MaxConcurrentRequests requests; the packet is dropped (the NAS retransmits).</summary>
+    public const string RadiusOverloaded = "radius.overloaded";
+
+    /// <summary>The RADIUS client (carteauth radius test, the load harness) got no reply in time: RADIUS servers discard unauthenticated packets silently.</summary>
+    public const string RadiusNoReply = "radius.no-reply";
+
+    /// <summary>The RADIUS client got a reply whose Response Authenticator or Message-Authenticator does not verify (RFC 2865 §3, RFC 3579 §3.2), or that is malformed.</summary>
+    public const string RadiusBadReply = "radius.bad-reply";
+
+    /// <summary>The RADIUS client got Access-Reject (the server does not say why; its audit trail does).</summary>
+    public const string RadiusAccessRejected = "radius.access-rejected";
+
     // store: shared stores (CarteAuth.Stores.Redis)
 
     /// <summary>The shared store options (Redis connection string, key prefix, retention) are invalid.</summary>

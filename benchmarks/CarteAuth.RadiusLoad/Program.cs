@@ -1,0 +1,286 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using CarteAuth.Gateway.Radius;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CarteAuth.RadiusLoad;
+
+/// <summary>
+/// RADIUS PAP requests/s of CarteAuth (<c>carteauth radius serve</c>: PAP against the user file + policy + SQLite
+/// audit) and of FreeRADIUS (Debian <c>freeradius</c>, users file), both measured by the same client
+/// (<see cref="RadiusUdpClient"/>), same secret, same users, same concurrency. Both servers run as their own process
+/// on 127.0.0.1 with free ports; everything is created in a temporary directory and removed afterwards.
+/// Usage: <c>dotnet run -c Release --project benchmarks/CarteAuth.RadiusLoad -- [--requests 20000] [--concurrency 32] [--pbkdf2-iterations 1000]</c>.
+/// </summary>
+public static class Program
+{
+    private const string Secret = "perf-secret-0123456789";
+    private const string Password = "Mot-de-passe-1";
+    private const int Users = 100;
+
+    public static async Task<int> Main(string[] args)
+    {
+        var requests = Arg(args, "--requests", 20000);
+        var concurrency = Arg(args, "--concurrency", 32);
+        var iterations = Arg(args, "--pbkdf2-iterations", 1000);
+        var root = Path.Combine(Environment.GetEnvironmentVariable("CARTEAUTH_ARTIFACTS") ?? Path.GetTempPath(), "radius-load-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(root);
+        var results = new List<(string Name, double Rate, int Ok, int Failed)>();
+        try
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RADIUS PAP load: {requests} requests, concurrency {concurrency}, {Users} users, {Environment.ProcessorCount} CPUs, {RuntimeInfo()}"));
+            var freeRadiusPort = FreeUdpPort();
+            using (var freeRadius = StartFreeRadius(Path.Combine(root, "freeradius"), freeRadiusPort))
+            {
+                results.Add(await MeasureAsync("FreeRADIUS (users file)", new IPEndPoint(IPAddress.Loopback, freeRadiusPort), requests, concurrency));
+                Stop(freeRadius);
+            }
+
+            var carteAuthPort = FreeUdpPort();
+            using (var carteAuth = StartCarteAuth(Path.Combine(root, "carteauth"), carteAuthPort, iterations))
+            {
+                results.Add(await MeasureAsync($"CarteAuth (PBKDF2 {iterations}, policy, SQLite audit)", new IPEndPoint(IPAddress.Loopback, carteAuthPort), requests, concurrency));
+                Stop(carteAuth);
+            }
+
+            // Where the time goes: the same server in this process with the in-memory audit (no fsync per event).
+            results.Add(await MeasureInProcessAsync(Path.Combine(root, "carteauth", "users.json"), requests, concurrency, iterations));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("| Server | requests/s | accepted | failed |");
+        Console.WriteLine("|---|---:|---:|---:|");
+        foreach (var (name, rate, ok, failed) in results)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {rate:0} | {ok} | {failed} |"));
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"CarteAuth / FreeRADIUS = {results[1].Rate / results[0].Rate:0.00}x (SQLite audit), {results[2].Rate / results[0].Rate:0.00}x (in-memory audit)"));
+        return results.All(r => r.Failed == 0) ? 0 : 1;
+    }
+
+    private static async Task<(string, double, int, int)> MeasureInProcessAsync(string usersFile, int requests, int concurrency, int iterations)
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new Microsoft.Extensions.Hosting.HostApplicationBuilderSettings());
+        builder.Services.AddCarteAuthInMemoryAudit();
+        builder.Services.AddCarteAuthPolicy("vpn", p => p.RequireAssurance(CarteAuth.Authentication.AssuranceLevel.Low));
+        builder.Services.AddCarteAuthRadius(o =>
+        {
+            o.Endpoint = "127.0.0.1:0";
+            o.Clients.Add(new RadiusClientOptions { Name = "load", Address = "127.0.0.1", Secret = Secret });
+            o.Policy = "vpn";
+            o.UsersFile = usersFile;
+        });
+        using var host = builder.Build();
+        await host.StartAsync();
+        var server = host.Services.GetRequiredService<RadiusServer>();
+        var result = await MeasureAsync($"CarteAuth in-process (PBKDF2 {iterations}, policy, in-memory audit)", server.LocalEndPoints[0], requests, concurrency);
+        await host.StopAsync();
+        return result;
+    }
+
+    private static async Task<(string, double, int, int)> MeasureAsync(string name, IPEndPoint server, int requests, int concurrency)
+    {
+        // Warm-up (JIT, thread pools), then the measured run: each worker has its own socket and sends its next
+        // request when the previous one is answered (closed loop), for users user0..user99 in turn.
+        await RunAsync(server, Math.Min(1000, requests), concurrency);
+        var watch = Stopwatch.StartNew();
+        var (ok, failed) = await RunAsync(server, requests, concurrency);
+        watch.Stop();
+        var rate = ok / watch.Elapsed.TotalSeconds;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {ok} accepted, {failed} failed in {watch.Elapsed.TotalSeconds:0.00} s = {rate:0} requests/s"));
+        return (name, rate, ok, failed);
+    }
+
+    private static async Task<(int Ok, int Failed)> RunAsync(IPEndPoint server, int requests, int concurrency)
+    {
+        var next = -1;
+        var ok = 0;
+        var failed = 0;
+        var workers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        {
+            using var client = new RadiusUdpClient(server, Secret, TimeSpan.FromSeconds(2), tries: 3, requireReplyMessageAuthenticator: false);
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < requests)
+            {
+                var reply = await client.AccessRequestAsync("user" + (i % Users).ToString(CultureInfo.InvariantCulture), Password, nasIdentifier: "load");
+                Interlocked.Increment(ref reply.Accepted ? ref ok : ref failed);
+            }
+        }));
+        await Task.WhenAll(workers);
+        return (ok, failed);
+    }
+
+    private static Process StartFreeRadius(string dir, int port)
+    {
+        Directory.CreateDirectory(Path.Combine(dir, "log"));
+        Directory.CreateDirectory(Path.Combine(dir, "run"));
+        File.WriteAllText(Path.Combine(dir, "dictionary"), string.Empty);
+        File.WriteAllLines(Path.Combine(dir, "users"), Enumerable.Range(0, Users).Select(i => $"user{i} Cleartext-Password := \"{Password}\""));
+        File.WriteAllText(Path.Combine(dir, "radiusd.conf"), $$"""
+            prefix = /usr
+            exec_prefix = /usr
+            sysconfdir = /etc
+            localstatedir = /var
+            sbindir = ${exec_prefix}/sbin
+            datarootdir = /usr/share
+            dictdir = ${datarootdir}/freeradius
+            raddbdir = {{dir}}
+            confdir = ${raddbdir}
+            modconfdir = ${confdir}
+            logdir = ${confdir}/log
+            run_dir = ${confdir}/run
+            db_dir = ${confdir}
+            libdir = /usr/lib/freeradius
+            pidfile = ${run_dir}/radiusd.pid
+            name = freeradius
+            max_request_time = 30
+            cleanup_delay = 5
+            max_requests = 65536
+            hostname_lookups = no
+            log {
+              destination = stdout
+              auth = no
+            }
+            security {
+              allow_core_dumps = no
+              max_attributes = 200
+              reject_delay = 0
+              status_server = no
+            }
+            thread pool {
+              start_servers = 5
+              max_servers = 32
+              min_spare_servers = 3
+              max_spare_servers = 10
+              max_requests_per_server = 0
+            }
+            client local {
+              ipaddr = 127.0.0.1
+              secret = {{Secret}}
+              require_message_authenticator = yes
+            }
+            modules {
+              pap {
+              }
+              files {
+                filename = ${confdir}/users
+              }
+            }
+            server default {
+              listen {
+                type = auth
+                ipaddr = 127.0.0.1
+                port = {{port}}
+              }
+              authorize {
+                files
+                pap
+              }
+              authenticate {
+                Auth-Type PAP {
+                  pap
+                }
+              }
+            }
+            """);
+        return StartAndWait("freeradius", ["-f", "-d", dir], "Ready to process requests");
+    }
+
+    private static Process StartCarteAuth(string dir, int port, int iterations)
+    {
+        Directory.CreateDirectory(dir);
+        var users = Enumerable.Range(0, Users).Select(i =>
+            $$"""{ "UserName": "user{{i}}", "IdNat": "899700075122", "FamilyName": "LOAD{{i}}", "Password": "{{FileRadiusUserDirectory.HashPassword(Password, iterations)}}" }""");
+        File.WriteAllText(Path.Combine(dir, "users.json"), "{ \"Users\": [\n" + string.Join(",\n", users) + "\n] }");
+        File.WriteAllText(Path.Combine(dir, "radius.json"), $$"""
+            {
+              "Audit": { "Path": "audit.db" },
+              "CarteAuth": { "Policies": { "vpn": { "MinimumAssurance": "Low", "AllowedZones": [ "Remote" ] } } },
+              "Radius": {
+                "Endpoint": "127.0.0.1:{{port}}",
+                "Clients": [ { "Name": "load", "Address": "127.0.0.1", "Secret": "{{Secret}}" } ],
+                "Policy": "vpn",
+                "UsersFile": "users.json"
+              }
+            }
+            """);
+        var tool = Path.Combine(AppContext.BaseDirectory, "carteauth.dll");
+        return StartAndWait("dotnet", [tool, "radius", "serve", "--config", Path.Combine(dir, "radius.json")], "listening");
+    }
+
+    private static Process StartAndWait(string file, string[] arguments, string ready)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in arguments)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        var process = Process.Start(psi) ?? throw new InvalidOperationException(file + " did not start.");
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        void OnLine(object? sender, DataReceivedEventArgs e)
+        {
+            if (e.Data is null)
+            {
+                return;
+            }
+
+            log.Enqueue(e.Data);
+            if (e.Data.Contains(ready, StringComparison.Ordinal))
+            {
+                started.TrySetResult();
+            }
+        }
+
+        process.OutputDataReceived += OnLine;
+        process.ErrorDataReceived += OnLine;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (!started.Task.Wait(TimeSpan.FromSeconds(30)))
+        {
+            Stop(process);
+            throw new InvalidOperationException($"{file} did not become ready:\n{string.Join('\n', log)}");
+        }
+
+        return process;
+    }
+
+    private static void Stop(Process process)
+    {
+        if (!process.HasExited)
+        {
+            // SIGTERM (our own child, by its id): both servers stop cleanly on it.
+            using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]);
+            kill?.WaitForExit();
+            if (!process.WaitForExit(TimeSpan.FromSeconds(10)))
+            {
+                process.Kill();
+            }
+        }
+    }
+
+    private static int FreeUdpPort()
+    {
+        using var probe = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)probe.Client.LocalEndPoint!).Port;
+    }
+
+    private static string RuntimeInfo() => System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription;
+
+    private static int Arg(string[] args, string name, int fallback) =>
+        int.TryParse(ArgText(args, name, null), NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0 ? value : fallback;
+
+    private static string ArgText(string[] args, string name, string? fallback)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? args[index + 1] : fallback!;
+    }
+}

@@ -1,0 +1,236 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using CarteAuth.Audit;
+using CarteAuth.Authentication;
+using CarteAuth.Oidc;
+using CarteAuth.Policies;
+using Microsoft.Extensions.Logging;
+
+namespace CarteAuth.Gateway.Radius;
+
+/// <summary>
+/// Decides one Access-Request (RFC 2865 §4.1): PAP first factor, the policy, then an Access-Challenge for the second
+/// factor (OTP code, or the Pro Santé Connect e-CPS push held until PSC answers). Every attempt is audited by Core's
+/// authentication service and every decision by its policy evaluator.
+/// </summary>
+internal sealed class RadiusAccessHandler(
+    RadiusServerOptions options,
+    IAuthenticationService authentication,
+    IPolicyEvaluator policies,
+    IRadiusChallengeStore challenges,
+    IRadiusOtpVerifier? otp,
+    IAuditTrail audit,
+    TimeProvider time,
+    bool pushEnabled,
+    ILogger logger)
+{
+    /// <summary>The answer that asks for the PSC push instead of a code (case-insensitive).</summary>
+    internal const string PushKeyword = "push";
+
+    private readonly byte[] _rejectMessage = Encoding.UTF8.GetBytes(options.RejectMessage);
+
+    public async ValueTask<byte[]> HandleAsync(RadiusPacket request, RadiusClient client, IPEndPoint source, CancellationToken ct)
+    {
+        var userName = request.FindText(RadiusAttributeType.UserName);
+        var hidden = request.Find(RadiusAttributeType.UserPassword);
+        var stateAttribute = request.Find(RadiusAttributeType.State);
+        if (string.IsNullOrEmpty(userName) || hidden is null)
+        {
+            return await RejectUnauthenticatedAsync(request, client, source, NewCorrelationId(), userName, ReasonCodes.RadiusMissingAttribute,
+                "The Access-Request has no User-Name or no User-Password (CarteAuth supports PAP).").ConfigureAwait(false);
+        }
+
+        // RFC 2865 §5.2: the password is hidden with the secret and the Request Authenticator.
+        if (!RadiusCrypto.TryUnhidePassword(hidden.Value.Value.Span, request.Authenticator.Span, client.Secret, out var password))
+        {
+            return await RejectUnauthenticatedAsync(request, client, source, NewCorrelationId(), userName, ReasonCodes.RadiusBadPasswordAttribute,
+                $"User-Password has {hidden.Value.Value.Length} octets; it must be 16 to 128 in multiples of 16 (RFC 2865 §5.2).").ConfigureAwait(false);
+        }
+
+        try
+        {
+            return stateAttribute is { } state
+                ? await AnswerChallengeAsync(request, client, source, userName, Convert.ToHexStringLower(state.Value.Span), password, ct).ConfigureAwait(false)
+                : await FirstFactorAsync(request, client, source, userName, password, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(password);
+        }
+    }
+
+    private async ValueTask<byte[]> FirstFactorAsync(RadiusPacket request, RadiusClient client, IPEndPoint source, string userName, byte[] password, CancellationToken ct)
+    {
+        var correlationId = NewCorrelationId();
+        var context = Context(source, correlationId);
+        var result = await authentication.AuthenticateAsync(new RadiusPapRequest { UserName = userName, Password = password, Context = context }, ct).ConfigureAwait(false);
+        if (result.Evidence is not { } evidence)
+        {
+            return Reject(request, client, source, correlationId, result.ReasonCode!);
+        }
+
+        var decision = await policies.EvaluateAsync(options.Policy, new PolicyContext(evidence, time.GetUtcNow(), options.Zone), context, ct).ConfigureAwait(false);
+        switch (decision.Outcome)
+        {
+            case PolicyOutcome.Allow:
+                return Accept(request, client, source, correlationId, decision.ReasonCode);
+            case PolicyOutcome.Deny:
+                return Reject(request, client, source, correlationId, decision.ReasonCode);
+        }
+
+        // Step-up: a second factor through Access-Challenge (RFC 2865 §4.4).
+        var hasOtp = otp?.HasOtp(userName) == true;
+        if (!hasOtp && !pushEnabled)
+        {
+            await AuditAsync(AuditEventKinds.Authentication, AuditResults.Failure, evidence.Identity.NationalId.Value, ReasonCodes.RadiusNoSecondFactor, source, correlationId,
+                $"The policy '{options.Policy}' needs a second factor ({decision.StepUp.Describe()}) and the user has neither an OTP secret nor the PSC push.").ConfigureAwait(false);
+            return Reject(request, client, source, correlationId, ReasonCodes.RadiusNoSecondFactor);
+        }
+
+        var challenge = new RadiusChallenge(userName, client.Name, evidence, correlationId, time.GetUtcNow() + options.ChallengeTimeout);
+        if (!hasOtp)
+        {
+            // No code to type: the e-CPS push, the request held until PSC answers.
+            return await PushAsync(request, client, source, challenge, ct).ConfigureAwait(false);
+        }
+
+        var state = RandomNumberGenerator.GetBytes(16);
+        await challenges.StoreAsync(Convert.ToHexStringLower(state), challenge, ct).ConfigureAwait(false);
+        var message = pushEnabled ? options.ChallengeMessage + " (ou \"push\" pour valider avec e-CPS)" : options.ChallengeMessage;
+        var reply = new RadiusPacketBuilder(RadiusCode.AccessChallenge, request.Identifier)
+            .Add(RadiusAttributeType.State, state)
+            .AddText(RadiusAttributeType.ReplyMessage, message)
+            .BuildResponse(request.Authenticator.Span, client.Secret, addMessageAuthenticator: true);
+        RadiusLog.Replied(logger, "Access-Challenge", source.ToString(), client.Name, decision.ReasonCode, correlationId);
+        return reply;
+    }
+
+    private async ValueTask<byte[]> AnswerChallengeAsync(RadiusPacket request, RadiusClient client, IPEndPoint source, string userName, string state, byte[] answer, CancellationToken ct)
+    {
+        var challenge = await challenges.TakeAsync(state, ct).ConfigureAwait(false);
+        if (challenge is null || !string.Equals(challenge.UserName, userName, StringComparison.Ordinal) || !string.Equals(challenge.ClientName, client.Name, StringComparison.Ordinal))
+        {
+            return await RejectUnauthenticatedAsync(request, client, source, challenge?.CorrelationId ?? NewCorrelationId(), userName, ReasonCodes.RadiusUnknownState,
+                "The State is unknown, expired, already used, or was issued to another user or NAS.").ConfigureAwait(false);
+        }
+
+        var code = Encoding.UTF8.GetString(answer).Trim();
+        if (pushEnabled && string.Equals(code, PushKeyword, StringComparison.OrdinalIgnoreCase))
+        {
+            return await PushAsync(request, client, source, challenge, ct).ConfigureAwait(false);
+        }
+
+        var context = Context(source, challenge.CorrelationId);
+        var result = await authentication.AuthenticateAsync(new RadiusOtpRequest { Challenge = challenge, Code = code, Context = context }, ct).ConfigureAwait(false);
+        return await DecideAsync(request, client, source, challenge.CorrelationId, result, ct).ConfigureAwait(false);
+    }
+
+    private async ValueTask<byte[]> PushAsync(RadiusPacket request, RadiusClient client, IPEndPoint source, RadiusChallenge challenge, CancellationToken ct)
+    {
+        var context = Context(source, challenge.CorrelationId);
+        var idNat = challenge.FirstFactor.Identity.NationalId.Value;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(options.PushTimeout);
+        AuthenticationResult result;
+        try
+        {
+            // OpenID CIBA Core §7.1: login_hint = the idNat the password proved; binding_message shows the NAS.
+            result = await authentication.AuthenticateAsync(
+                new PscCibaAuthenticationRequest
+                {
+                    Request = new PscCibaRequest { LoginHint = idNat, BindingMessage = options.PushBindingMessage, RequestedExpiry = options.PushTimeout },
+                    Context = context,
+                },
+                timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            await AuditAsync(AuditEventKinds.Authentication, AuditResults.Failure, idNat, ReasonCodes.RadiusPushTimeout, source, challenge.CorrelationId,
+                $"The e-CPS push was not approved within {options.PushTimeout}.").ConfigureAwait(false);
+            return Reject(request, client, source, challenge.CorrelationId, ReasonCodes.RadiusPushTimeout);
+        }
+
+        if (result.Evidence is { } psc)
+        {
+            if (psc.Identity.NationalId != challenge.FirstFactor.Identity.NationalId)
+            {
+                await AuditAsync(AuditEventKinds.Authentication, AuditResults.Failure, idNat, ReasonCodes.RadiusPushDenied, source, challenge.CorrelationId,
+                    $"Pro Santé Connect approved as {psc.Identity.NationalId}, not the password's professional.").ConfigureAwait(false);
+                return Reject(request, client, source, challenge.CorrelationId, ReasonCodes.RadiusPushDenied);
+            }
+
+            // Password + e-CPS approval: both factors, PSC's level.
+            result = AuthenticationResult.Success(new AuthenticationEvidence(
+                psc.Identity,
+                psc.Methods | challenge.FirstFactor.Methods | AuthenticationMethods.Mfa,
+                psc.Assurance,
+                psc.AuthenticatedAt,
+                RadiusAuthenticatorNames.Push) { Acr = psc.Acr, Properties = psc.Properties });
+        }
+
+        return await DecideAsync(request, client, source, challenge.CorrelationId, result, ct).ConfigureAwait(false);
+    }
+
+    private async ValueTask<byte[]> DecideAsync(RadiusPacket request, RadiusClient client, IPEndPoint source, string correlationId, AuthenticationResult result, CancellationToken ct)
+    {
+        if (result.Evidence is not { } evidence)
+        {
+            return Reject(request, client, source, correlationId, result.ReasonCode!);
+        }
+
+        var decision = await policies.EvaluateAsync(options.Policy, new PolicyContext(evidence, time.GetUtcNow(), options.Zone), Context(source, correlationId), ct).ConfigureAwait(false);
+        return decision.IsAllowed
+            ? Accept(request, client, source, correlationId, decision.ReasonCode)
+            : Reject(request, client, source, correlationId, decision.ReasonCode);
+    }
+
+    private byte[] Accept(RadiusPacket request, RadiusClient client, IPEndPoint source, string correlationId, string reasonCode)
+    {
+        // Class (RFC 2865 §5.25) goes back in accounting: it ties the VPN session to the audited attempt.
+        var builder = new RadiusPacketBuilder(RadiusCode.AccessAccept, request.Identifier)
+            .AddText(RadiusAttributeType.Class, "carteauth:" + correlationId);
+        if (options.SessionTimeout is { } session)
+        {
+            builder.AddInteger(RadiusAttributeType.SessionTimeout, (uint)session.TotalSeconds);
+        }
+
+        RadiusLog.Replied(logger, "Access-Accept", source.ToString(), client.Name, reasonCode, correlationId);
+        return builder.BuildResponse(request.Authenticator.Span, client.Secret, addMessageAuthenticator: true);
+    }
+
+    private byte[] Reject(RadiusPacket request, RadiusClient client, IPEndPoint source, string correlationId, string reasonCode)
+    {
+        // The reply never says why (no personal data, no user enumeration); the audit event has the code.
+        RadiusLog.Replied(logger, "Access-Reject", source.ToString(), client.Name, reasonCode, correlationId);
+        return new RadiusPacketBuilder(RadiusCode.AccessReject, request.Identifier)
+            .Add(RadiusAttributeType.ReplyMessage, _rejectMessage)
+            .BuildResponse(request.Authenticator.Span, client.Secret, addMessageAuthenticator: true);
+    }
+
+    private async ValueTask<byte[]> RejectUnauthenticatedAsync(RadiusPacket request, RadiusClient client, IPEndPoint source, string correlationId, string? userName, string reasonCode, string detail)
+    {
+        await AuditAsync(AuditEventKinds.Authentication, AuditResults.Failure, userName, reasonCode, source, correlationId, detail).ConfigureAwait(false);
+        return Reject(request, client, source, correlationId, reasonCode);
+    }
+
+    private async ValueTask AuditAsync(string kind, string result, string? subject, string reasonCode, IPEndPoint source, string correlationId, string detail) =>
+        await audit.AppendAsync(
+            new AuditEntry
+            {
+                Kind = kind,
+                Result = result,
+                Subject = subject,
+                Authenticator = "radius",
+                ReasonCode = reasonCode,
+                ClientAddress = source.Address.ToString(),
+                CorrelationId = correlationId,
+                Detail = detail,
+            },
+            CancellationToken.None).ConfigureAwait(false);
+
+    private AuthenticationContext Context(IPEndPoint source, string correlationId) =>
+        new() { ClientAddress = source.Address.ToString(), CorrelationId = correlationId, Zone = options.Zone };
+
+    private static string NewCorrelationId() => "radius-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+}
