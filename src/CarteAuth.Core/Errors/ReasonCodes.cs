@@ -408,6 +408,9 @@ public static class ReasonCodes
     /// <summary>No forward-auth route matches the request and there is no default route: refused (fail closed).</summary>
     public const string GatewayNoRoute = "gateway.no-route";
 
+    /// <summary>A YARP route has no CarteAuth.Policy metadata and the proxy has no DefaultPolicy: refused (fail closed).</summary>
+    public const string GatewayRouteWithoutPolicy = "gateway.route-without-policy";
+
     // store: shared stores (CarteAuth.Stores.Redis)
 
     /// <summary>The shared store options (Redis connection string, key prefix, retention) are invalid.</summary>
