@@ -50,6 +50,11 @@ internal sealed class CarteAuthProxyMiddleware(
             {
                 // Routing already enforced the route's ASP.NET Core authorization policy; nothing of CarteAuth to forward.
                 StripClientHeaders(request);
+                if (settings.StripSessionCredentials && http.User.Identity?.IsAuthenticated == true)
+                {
+                    StripSessionCredentials(request, sessions.Get(CarteAuthDefaults.AuthenticationScheme).CookieName);
+                }
+
                 await next(http).ConfigureAwait(false);
                 return;
             }

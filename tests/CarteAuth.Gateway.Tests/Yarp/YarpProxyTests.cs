@@ -124,6 +124,27 @@ public sealed class YarpProxyTests
     }
 
     [Fact]
+    public async Task RouteWithOnlyAnAspNetCorePolicy_IsLeftToIt_WhenAllowed_AndStillGetsNoForgedHeaders()
+    {
+        await using var gateway = await YarpGatewayHost.StartAsync(
+            u =>
+            {
+                var config = YarpGatewayHost.DefaultConfig(u);
+                config["ReverseProxy"]!["Routes"]!["sans-politique"]!["AuthorizationPolicy"] = "default";
+                return config;
+            },
+            o => o.AllowRouteAuthorizationPolicy = true);
+        using var client = gateway.Client();
+        var anonymous = await client.SendAsync(Get("/sans-politique/x", api: true));
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+
+        var token = await gateway.SignInAsync(GatewayHost.Evidence());
+        var headers = await YarpGatewayHost.EchoAsync(await client.SendAsync(Get("/sans-politique/x", token, headers: [("X-CarteAuth-IdNat", "899999999999")])));
+        Assert.False(headers.ContainsKey("x-carteauth-idnat"));
+        Assert.False(headers.ContainsKey("cookie"));
+    }
+
+    [Fact]
     public async Task UnknownPolicyOrZoneInMetadata_StopsTheHostAtStart()
     {
         var unknown = await Assert.ThrowsAnyAsync<Exception>(() => YarpGatewayHost.StartAsync(u =>
