@@ -95,7 +95,7 @@ public sealed class YarpCardAndReloadTests
         badRoute["ReverseProxy"]!["Routes"]!["nouveau"]!["Metadata"]!["CarteAuth.Policy"] = "nope";
         badRoute["ReverseProxy"]!["Routes"]!["autre"] = System.Text.Json.Nodes.JsonNode.Parse("""{ "ClusterId": "app", "Match": { "Path": "/autre/{**rest}" }, "Metadata": { "CarteAuth.Policy": "acces-distant" } }""");
         await gateway.WriteConfigAsync(badRoute);
-        await Task.Delay(1500);
+        await YarpGatewayHost.EventuallyAsync(() => Task.FromResult(gateway.Log.Contains(3111, "'nope' is not a registered CarteAuth policy")), "the bad route's rejection in the log");
         Assert.Equal(HttpStatusCode.NotFound, (await GetAsync("/autre/1")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await GetAsync("/nouveau/1")).StatusCode);
 
@@ -103,7 +103,7 @@ public sealed class YarpCardAndReloadTests
         var badPolicy = System.Text.Json.Nodes.JsonNode.Parse(config.ToJsonString())!.AsObject();
         badPolicy["CarteAuth"]!["Policies"]!["dossier-patient"]!["MinimumAssurance"] = "Enormous";
         await gateway.WriteConfigAsync(badPolicy);
-        await Task.Delay(1500);
+        await YarpGatewayHost.EventuallyAsync(() => Task.FromResult(gateway.Log.Contains(1101, "Enormous")), "the bad policy's rejection in the log");
         Assert.Equal(HttpStatusCode.OK, (await GetAsync("/nouveau/1")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await GetAsync("/app/1")).StatusCode);
 

@@ -52,6 +52,9 @@ internal sealed class YarpGatewayHost : IAsyncDisposable
 
     public X509Certificate2 ServerCertificate { get; }
 
+    /// <summary>Every log entry of the gateway (event id, message).</summary>
+    public LogCapture Log { get; private init; } = null!;
+
     public string ConfigPath => Path.Combine(_directory, "gateway.json");
 
     /// <summary>The default configuration: policies (as in appsettings) and routes with CarteAuth metadata.</summary>
@@ -88,6 +91,8 @@ internal sealed class YarpGatewayHost : IAsyncDisposable
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        var log = new LogCapture();
+        builder.Logging.AddProvider(log);
         builder.Configuration.AddJsonFile(path, optional: false, reloadOnChange: true);
         builder.WebHost.UseKestrel(k =>
         {
@@ -139,7 +144,7 @@ internal sealed class YarpGatewayHost : IAsyncDisposable
 
         await app.StartAsync();
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).ToArray();
-        return new YarpGatewayHost(app, upstream, directory, addresses.Single(a => a.Scheme == "http"), addresses.Single(a => a.Scheme == "https"), serverCertificate);
+        return new YarpGatewayHost(app, upstream, directory, addresses.Single(a => a.Scheme == "http"), addresses.Single(a => a.Scheme == "https"), serverCertificate) { Log = log };
     }
 
     /// <summary>Signs in over HTTP with test evidence; returns the session token.</summary>
@@ -183,5 +188,40 @@ internal sealed class YarpGatewayHost : IAsyncDisposable
         await Upstream.DisposeAsync();
         ServerCertificate.Dispose();
         Directory.Delete(_directory, recursive: true);
+    }
+}
+
+/// <summary>Keeps the host's log entries (event id and message) for assertions.</summary>
+internal sealed class LogCapture : ILoggerProvider
+{
+    private readonly List<(int EventId, string Message)> _entries = [];
+
+    public bool Contains(int eventId, string text)
+    {
+        lock (_entries)
+        {
+            return _entries.Any(e => e.EventId == eventId && e.Message.Contains(text, StringComparison.Ordinal));
+        }
+    }
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(LogCapture capture) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (capture._entries)
+            {
+                capture._entries.Add((eventId.Id, formatter(state, exception)));
+            }
+        }
     }
 }
