@@ -1,10 +1,17 @@
 // The CarteAuth remote-access gateway: the forward-auth endpoint (/carteauth/authz) that nginx, Traefik or Caddy ask
-// for every request to the protected applications, and the CarteAuth login endpoints and page. See README.md.
+// for every request to the protected applications, and the CarteAuth login endpoints and page. With Gateway:Mode=Yarp
+// it is itself the reverse proxy (YARP, routes and their CarteAuth policies in yarp.json, hot-reloaded). See README.md.
 using CarteAuth.Tokens;
 using Microsoft.AspNetCore.HttpOverrides;
 
 var builder = WebApplication.CreateBuilder(args);
 var gateway = builder.Configuration.GetSection("Gateway");
+var yarp = string.Equals(gateway["Mode"], "Yarp", StringComparison.OrdinalIgnoreCase);
+if (yarp)
+{
+    // Routes, clusters and CarteAuth route metadata; edits apply without restart (a bad edit keeps the last good routes).
+    builder.Configuration.AddJsonFile(gateway["YarpConfigPath"] ?? "yarp.json", optional: false, reloadOnChange: true);
+}
 
 // Every sign-in and every forward-auth decision is audited (hash-chained SQLite file).
 builder.Services.AddCarteAuthSqliteAudit(o => o.Path = gateway["AuditPath"] ?? Path.Combine(builder.Environment.ContentRootPath, "audit.db"));
@@ -21,7 +28,14 @@ builder.Services.AddCarteAuth(o =>
         o.LoginPath = "/carteauth/login";
     })
     .UseSqliteSessionStore(o => o.Path = gateway["SessionsPath"] ?? Path.Combine(builder.Environment.ContentRootPath, "sessions.db"))
-    .AddForwardAuth(gateway.GetSection("ForwardAuth"));
+    .AddForwardAuth(gateway.GetSection("ForwardAuth"));   // in YARP mode: its UpstreamAudience and AssertionLifetime serve the proxy too
+
+if (yarp)
+{
+    builder.Services.AddReverseProxy()
+        .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
+        .AddCarteAuthPolicies();   // routes without "CarteAuth.Policy" metadata are refused (gateway.route-without-policy)
+}
 
 var app = builder.Build();
 
@@ -32,6 +46,16 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.MapCarteAuth();
 app.MapCarteAuthForwardAuth();
+if (yarp)
+{
+    app.MapReverseProxy(proxy =>
+    {
+        proxy.UseCarteAuth();
+        proxy.UseSessionAffinity();
+        proxy.UseLoadBalancing();
+        proxy.UsePassiveHealthChecks();
+    });
+}
 
 // The login page: shows the methods that satisfy the step-up asked for (carteauth.js decodes it).
 app.MapGet("/carteauth/login", () => Results.File(Path.Combine(app.Environment.ContentRootPath, "wwwroot", "login.html"), "text/html; charset=utf-8"))

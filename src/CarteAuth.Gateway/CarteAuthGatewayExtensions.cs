@@ -28,6 +28,7 @@ public static class CarteAuthGatewayExtensions
         builder.ConfigureSessions(static o => o.AcceptBearerTokens = true);
         services.TryAddSingleton(static sp => new ForwardAuthRouteTable(sp.GetRequiredService<IOptions<ForwardAuthOptions>>().Value, sp.GetRequiredService<IPolicyProvider>().PolicyNames));
         services.TryAddSingleton<ForwardAuthAssertionIssuer>();
+        services.TryAddSingleton<GatewayAuthorizer>();
         services.TryAddSingleton<ForwardAuthEndpoint>();
         services.AddHostedService<ForwardAuthStartupCheck>();
         return builder;

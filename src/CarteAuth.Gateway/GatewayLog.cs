@@ -19,4 +19,10 @@ internal static partial class GatewayLog
 
     [LoggerMessage(EventId = 3104, Level = LogLevel.Error, Message = "Forward-auth could not issue the upstream assertion ({ReasonCode}).")]
     public static partial void AssertionFailed(ILogger logger, Exception exception, string reasonCode);
+
+    [LoggerMessage(EventId = 3110, Level = LogLevel.Warning, Message = "YARP request refused on route {RouteId} ({ReasonCode}): {Problem}.")]
+    public static partial void ProxyRouteRefused(ILogger logger, string routeId, string reasonCode, string? problem);
+
+    [LoggerMessage(EventId = 3111, Level = LogLevel.Error, Message = "YARP route {RouteId} rejected: {Problem} The proxy keeps its previous configuration (or does not start).")]
+    public static partial void ProxyRouteRejected(ILogger logger, string routeId, string problem);
 }

@@ -469,6 +469,8 @@ public static class ReasonCodes
 
     /// <summary>The RADIUS client got Access-Reject (the server does not say why; its audit trail does).</summary>
     public const string RadiusAccessRejected = "radius.access-rejected";
+    /// <summary>A YARP route has no CarteAuth.Policy metadata and the proxy has no DefaultPolicy: refused (fail closed).</summary>
+    public const string GatewayRouteWithoutPolicy = "gateway.route-without-policy";
 
     // store: shared stores (CarteAuth.Stores.Redis)
 

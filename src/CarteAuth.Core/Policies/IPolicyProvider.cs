@@ -3,6 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 
 namespace CarteAuth.Policies;
 
@@ -18,39 +19,70 @@ public interface IPolicyProvider
 
 /// <summary>
 /// Policies compiled from <see cref="CarteAuthPolicyOptions"/>; recompiled once per configuration change, never
-/// per request. A change that does not compile keeps the previous policies (and the error is reported by
-/// options validation at start).
+/// per request. A change that does not bind, validate or compile keeps the previous policies in force (never fail
+/// open, never refuse everything on a bad edit) and is logged with its reason (event 1101); invalid options at start
+/// are reported by options validation.
 /// </summary>
+/// <remarks>
+/// Reloads are read from the options change token sources through <see cref="IOptionsFactory{TOptions}"/> rather than
+/// <see cref="IOptionsMonitor{TOptions}.OnChange"/>: the monitor rebuilds the options before calling its listeners, so a
+/// bad edit would throw into the configuration's change notification and never reach this provider to be reported.
+/// </remarks>
 internal sealed partial class OptionsPolicyProvider : IPolicyProvider, IDisposable
 {
-    private readonly IDisposable? _subscription;
+    private readonly IDisposable[] _subscriptions;
+    private readonly IOptionsFactory<CarteAuthPolicyOptions> _factory;
+    private readonly ILogger _logger;
     private volatile FrozenDictionary<string, CompiledPolicy> _policies;
 
-    public OptionsPolicyProvider(IOptionsMonitor<CarteAuthPolicyOptions> options, ILogger<OptionsPolicyProvider>? logger = null)
+    public OptionsPolicyProvider(IOptionsFactory<CarteAuthPolicyOptions> factory, IEnumerable<IOptionsChangeTokenSource<CarteAuthPolicyOptions>> sources, ILogger<OptionsPolicyProvider>? logger = null)
     {
-        var log = (ILogger?)logger ?? NullLogger.Instance;
-        _policies = PolicyCompiler.CompileAll(options.CurrentValue);
-        Log.PoliciesLoaded(log, _policies.Count);
-        _subscription = options.OnChange(o =>
+        _factory = factory;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _policies = PolicyCompiler.CompileAll(factory.Create(Options.DefaultName));
+        Log.PoliciesLoaded(_logger, _policies.Count);
+        _subscriptions = [.. sources.Where(static s => s.Name is null || s.Name == Options.DefaultName).Select(s => ChangeToken.OnChange(s.GetChangeToken, Reload))];
+    }
+
+    /// <summary>Recompiles after a configuration change; keeps the last good policies when the change is invalid.</summary>
+    internal void Reload()
+    {
+        string problem;
+        Exception error;
+        try
         {
-            try
-            {
-                _policies = PolicyCompiler.CompileAll(o);
-                Log.PoliciesLoaded(log, _policies.Count);
-            }
-            catch (PolicyConfigurationException e)
-            {
-                // Keep serving the last valid policies: neither fail open nor refuse everything on a bad edit.
-                Log.PolicyReloadFailed(log, e, e.Message);
-            }
-        });
+            _policies = PolicyCompiler.CompileAll(_factory.Create(Options.DefaultName));
+            Log.PoliciesLoaded(_logger, _policies.Count);
+            return;
+        }
+        catch (PolicyConfigurationException e)
+        {
+            (problem, error) = (e.Message, e);
+        }
+        catch (OptionsValidationException e)
+        {
+            (problem, error) = (string.Join(" ", e.Failures), e);
+        }
+        catch (InvalidOperationException e)
+        {
+            // The strict binder (unknown key, value of the wrong type).
+            (problem, error) = (PolicyConfigurationLoader.Explain(e), e);
+        }
+
+        Log.PolicyReloadFailed(_logger, error, problem);
     }
 
     public IReadOnlyCollection<string> PolicyNames => _policies.Keys;
 
     public bool TryGetPolicy(string name, [NotNullWhen(true)] out CompiledPolicy? policy) => _policies.TryGetValue(name, out policy);
 
-    public void Dispose() => _subscription?.Dispose();
+    public void Dispose()
+    {
+        foreach (var subscription in _subscriptions)
+        {
+            subscription.Dispose();
+        }
+    }
 
     private static partial class Log
     {

@@ -68,7 +68,7 @@ public static class PolicyConfigurationLoader
         return PolicyCompiler.CompileAll(options);
     }
 
-    private static string Explain(InvalidOperationException e)
+    internal static string Explain(InvalidOperationException e)
     {
         // The binder wraps the useful message ("... value 'x' at 'Policies:p:MinimumAssurance' to type ...",
         // "... properties were not found on the instance of ...: 'Colour'") in one or more generic ones:

@@ -1,0 +1,141 @@
+using CarteAuth.AspNetCore;
+using CarteAuth.AspNetCore.Sessions;
+using CarteAuth.Authentication;
+using CarteAuth.Policies;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace CarteAuth.Gateway;
+
+/// <summary>
+/// The one evaluation path of the gateway, shared by the forward-auth endpoint and the YARP middleware: authenticates
+/// the CarteAuth session (cookie or bearer token) of the request, evaluates the route's policy with Core's
+/// audited evaluator and, on Allow, issues the upstream assertion and builds the identity headers.
+/// </summary>
+internal sealed class GatewayAuthorizer(
+    IOptions<CarteAuthOptions> carteAuth,
+    IPolicyEvaluator evaluator,
+    ForwardAuthAssertionIssuer assertions,
+    TimeProvider time,
+    ILogger<GatewayAuthorizer> logger)
+{
+    /// <summary>Decides <paramref name="original"/> under <paramref name="route"/> for the session of <paramref name="http"/>.</summary>
+    public async Task<GatewayDecision> AuthorizeAsync(HttpContext http, OriginalRequest original, ForwardAuthRoute route, string clientAddress)
+    {
+        var authentication = await http.AuthenticateAsync(CarteAuthDefaults.AuthenticationScheme).ConfigureAwait(false);
+        var feature = authentication.Succeeded ? http.Features.Get<ICarteAuthSessionFeature>() : null;
+        var evidence = feature?.Evidence;
+        var policyContext = new PolicyContext(evidence, time.GetUtcNow(), route.Zone);
+        var request = new AuthenticationContext
+        {
+            ClientAddress = clientAddress,
+            CorrelationId = feature?.Session.Id ?? http.TraceIdentifier,
+            Zone = route.Zone,
+        };
+        var decision = await evaluator.EvaluateAsync(route.Policy, policyContext, request, http.RequestAborted).ConfigureAwait(false);
+        if (decision.IsAllowed && evidence is not null && feature is not null)
+        {
+            string assertion;
+            try
+            {
+                assertion = await assertions.IssueAsync(evidence, feature.Session.Id, http.RequestAborted).ConfigureAwait(false);
+            }
+            catch (CarteAuthException e)
+            {
+                GatewayLog.AssertionFailed(logger, e, e.ReasonCode);
+                return GatewayDecision.Refused(StatusCodes.Status500InternalServerError, e.ReasonCode);
+            }
+
+            var headers = new List<KeyValuePair<string, string>>(6)
+            {
+                new(ForwardAuthDefaults.IdNatHeader, evidence.Identity.NationalId.Value),
+            };
+            if (evidence.Identity.ProfessionCode is { } profession)
+            {
+                headers.Add(new(ForwardAuthDefaults.ProfessionHeader, profession));
+            }
+
+            headers.Add(new(ForwardAuthDefaults.AmrHeader, Amr.Format(evidence.Methods)));
+            headers.Add(new(ForwardAuthDefaults.AcrHeader, evidence.Acr ?? Acr.ToValue(evidence.Assurance)));
+            headers.Add(new(ForwardAuthDefaults.LevelHeader, Acr.ToValue(evidence.Assurance)));
+            headers.Add(new(ForwardAuthDefaults.AssertionHeader, assertion));
+            GatewayLog.Allowed(logger, original.Method, original.Host, original.Path, evidence.Identity.NationalId.Value, route.Policy);
+            return new GatewayDecision(StatusCodes.Status200OK, null, headers, null, null, evidence);
+        }
+
+        // Allowed without a professional (a policy open to anonymous requests): no identity to pass on.
+        if (decision.IsAllowed)
+        {
+            return new GatewayDecision(StatusCodes.Status200OK, null, [], null, null, null);
+        }
+
+        if (decision.Outcome == PolicyOutcome.StepUp || decision.ReasonCode == ReasonCodes.AuthenticationRequired)
+        {
+            var stepUp = decision.Outcome == PolicyOutcome.StepUp ? StepUpEncoding.Encode(decision.StepUp) : null;
+            var reason = evidence is null && authentication.Failure is CarteAuthException { ReasonCode: var sessionReason } ? sessionReason : decision.ReasonCode;
+            var loginPath = carteAuth.Value.LoginPath.ToString();
+            var login = LoginUrl(loginPath, original.Uri, stepUp, decision.PolicyName);
+            var challenge = stepUp is null
+                ? $"{CarteAuthDefaults.ChallengeScheme} error=\"{reason}\", login=\"{loginPath}\""
+                : $"{CarteAuthDefaults.ChallengeScheme} error=\"{reason}\", step_up=\"{stepUp}\", login=\"{loginPath}\"";
+            GatewayLog.Challenged(logger, original.Method, original.Host, original.Path, route.Policy, reason);
+            return new GatewayDecision(StatusCodes.Status401Unauthorized, reason, [], login, challenge, null);
+        }
+
+        GatewayLog.Denied(logger, original.Method, original.Host, original.Path, route.Policy, decision.ReasonCode);
+        return GatewayDecision.Refused(StatusCodes.Status403Forbidden, decision.ReasonCode);
+    }
+
+    /// <summary>The login page URL with <c>returnUrl</c> (the original URI, kept only when local), <c>stepUp</c> and <c>policy</c>.</summary>
+    internal static string LoginUrl(string loginPath, string originalUri, string? stepUp, string policy)
+    {
+        var url = QueryHelpers.AddQueryString(loginPath, CarteAuthDefaults.ReturnUrlParameter, CarteAuthHttp.SafeReturnUrl(originalUri));
+        if (stepUp is not null)
+        {
+            url = QueryHelpers.AddQueryString(url, CarteAuthDefaults.StepUpParameter, stepUp);
+        }
+
+        return QueryHelpers.AddQueryString(url, "policy", policy);
+    }
+}
+
+/// <summary>
+/// A gateway decision: <see cref="Status"/> 200 (allowed, with <see cref="IdentityHeaders"/>), 401 (sign in or step up:
+/// <see cref="LoginUrl"/> and <see cref="WwwAuthenticate"/>), 403 (denied) or 500 (assertion not issued);
+/// <see cref="ReasonCode"/> on every refusal.
+/// </summary>
+internal sealed record GatewayDecision(
+    int Status,
+    string? ReasonCode,
+    IReadOnlyList<KeyValuePair<string, string>> IdentityHeaders,
+    string? LoginUrl,
+    string? WwwAuthenticate,
+    AuthenticationEvidence? Evidence)
+{
+    public bool IsAllowed => Status == StatusCodes.Status200OK;
+
+    public static GatewayDecision Refused(int status, string reasonCode) => new(status, reasonCode, [], null, null, null);
+
+    /// <summary>Writes the refusal's status and headers (<see cref="CarteAuthDefaults.ReasonHeader"/>, login, <c>WWW-Authenticate</c>).</summary>
+    public void WriteRefusal(HttpResponse response)
+    {
+        response.StatusCode = Status;
+        if (ReasonCode is not null)
+        {
+            response.Headers[CarteAuthDefaults.ReasonHeader] = ReasonCode;
+        }
+
+        if (LoginUrl is not null)
+        {
+            response.Headers[ForwardAuthDefaults.LoginHeader] = LoginUrl;
+        }
+
+        if (WwwAuthenticate is not null)
+        {
+            response.Headers.WWWAuthenticate = WwwAuthenticate;
+        }
+    }
+}

@@ -1,0 +1,115 @@
+using System.Net;
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using CarteAuth.SmartCard.Development;
+
+namespace CarteAuth.Gateway.Tests.Yarp;
+
+/// <summary>Card sessions over mTLS (the certificate forwarded per RFC 9440) and hot reload of routes and policies.</summary>
+public sealed class YarpCardAndReloadTests
+{
+    [Fact]
+    public async Task CardSessionOverMutualTls_UpstreamReceivesTheClientCertificate()
+    {
+        using var pki = DevPki.CreateWithStandardCards(new DevPkiOptions { Now = DateTimeOffset.UtcNow.AddDays(-1) });
+        await using var gateway = await YarpGatewayHost.StartAsync(pki: pki);
+        var card = pki.Cards.Single(c => c.Spec.Name == "doctor").Certificate;
+
+        // The TLS stack wants a key it owns: round-trip through PKCS#12.
+        using var clientCertificate = X509CertificateLoader.LoadPkcs12(card.Export(X509ContentType.Pkcs12, "t"), "t", X509KeyStorageFlags.Exportable);
+        var serverThumbprint = gateway.ServerCertificate.GetCertHashString(HashAlgorithmName.SHA256);
+        using var client = new HttpClient(new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            PooledConnectionLifetime = TimeSpan.Zero,
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                RemoteCertificateValidationCallback = (_, c, _, _) => c is not null && c.GetCertHashString(HashAlgorithmName.SHA256) == serverThumbprint,
+                ClientCertificates = [clientCertificate],
+                LocalCertificateSelectionCallback = (_, _, _, _, _) => clientCertificate,
+            },
+        }) { BaseAddress = gateway.Https, Timeout = TimeSpan.FromSeconds(20) };
+
+        using var login = new HttpRequestMessage(HttpMethod.Get, "/carteauth/login/card?returnUrl=%2Fdossier%2F1");
+        login.Headers.Accept.ParseAdd("text/html");
+        var signedIn = await client.SendAsync(login);
+        Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+
+        // A forged Client-Cert is replaced by the one of the TLS connection.
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/dossier/1");
+        request.Headers.TryAddWithoutValidation("Client-Cert", ":AAAA:");
+        var headers = await YarpGatewayHost.EchoAsync(await client.SendAsync(request));
+        Assert.Equal(GatewayHost.Doctor, headers["x-carteauth-idnat"]);
+        Assert.Equal(":" + Convert.ToBase64String(card.RawData) + ":", headers["client-cert"]);
+
+        // Over TLS the session cookie is __Host-carteauth: it is not passed on either.
+        Assert.DoesNotContain("carteauth=", headers.GetValueOrDefault("cookie") ?? string.Empty, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NonCardSession_GetsNoClientCertificateHeader()
+    {
+        await using var gateway = await YarpGatewayHost.StartAsync();
+        var token = await gateway.SignInAsync(GatewayHost.KeyEvidence());
+        using var client = gateway.Client();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/app/1");
+        request.Headers.Add("Cookie", "carteauth=" + token);
+        request.Headers.TryAddWithoutValidation("Client-Cert", ":AAAA:");
+        var headers = await YarpGatewayHost.EchoAsync(await client.SendAsync(request));
+        Assert.Equal("hwk", headers["x-carteauth-amr"]);
+        Assert.False(headers.ContainsKey("client-cert"));
+    }
+
+    [Fact]
+    public async Task RoutesAndTheirPolicies_HotReload_BadEditKeepsTheLastGoodConfiguration()
+    {
+        await using var gateway = await YarpGatewayHost.StartAsync();
+        var token = await gateway.SignInAsync(GatewayHost.Evidence());
+        using var client = gateway.Client();
+        async Task<HttpResponseMessage> GetAsync(string path)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            request.Headers.Add("Cookie", "carteauth=" + token);
+            return await client.SendAsync(request);
+        }
+
+        Assert.Equal(HttpStatusCode.NotFound, (await GetAsync("/nouveau/1")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await GetAsync("/pharmacie/1")).StatusCode);
+
+        // A new route, and the pharmacie route's metadata pointing at another policy.
+        var config = YarpGatewayHost.DefaultConfig(gateway.Upstream.Address);
+        config["ReverseProxy"]!["Routes"]!["nouveau"] = System.Text.Json.Nodes.JsonNode.Parse("""{ "ClusterId": "app", "Match": { "Path": "/nouveau/{**rest}" }, "Metadata": { "CarteAuth.Policy": "dossier-patient" } }""");
+        config["ReverseProxy"]!["Routes"]!["pharmacie"]!["Metadata"]!["CarteAuth.Policy"] = "acces-distant";
+        await gateway.WriteConfigAsync(config);
+        await YarpGatewayHost.EventuallyAsync(async () => (await GetAsync("/nouveau/1")).StatusCode == HttpStatusCode.OK, "the new route");
+        await YarpGatewayHost.EventuallyAsync(async () => (await GetAsync("/pharmacie/1")).StatusCode == HttpStatusCode.OK, "the route's new policy");
+
+        // A policy edited in place: acces-distant now wants profession 21 (the doctor is 10).
+        config["CarteAuth"]!["Policies"]!["acces-distant"]!["Professions"] = new System.Text.Json.Nodes.JsonArray("21");
+        await gateway.WriteConfigAsync(config);
+        await YarpGatewayHost.EventuallyAsync(async () => (await GetAsync("/app/1")).StatusCode == HttpStatusCode.Forbidden, "the edited policy");
+
+        // A bad route edit (unknown policy) is rejected: the previous routes stay.
+        var badRoute = System.Text.Json.Nodes.JsonNode.Parse(config.ToJsonString())!.AsObject();
+        badRoute["ReverseProxy"]!["Routes"]!["nouveau"]!["Metadata"]!["CarteAuth.Policy"] = "nope";
+        badRoute["ReverseProxy"]!["Routes"]!["autre"] = System.Text.Json.Nodes.JsonNode.Parse("""{ "ClusterId": "app", "Match": { "Path": "/autre/{**rest}" }, "Metadata": { "CarteAuth.Policy": "acces-distant" } }""");
+        await gateway.WriteConfigAsync(badRoute);
+        await YarpGatewayHost.EventuallyAsync(() => Task.FromResult(gateway.Log.Contains(3111, "'nope' is not a registered CarteAuth policy")), "the bad route's rejection in the log");
+        Assert.Equal(HttpStatusCode.NotFound, (await GetAsync("/autre/1")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await GetAsync("/nouveau/1")).StatusCode);
+
+        // A bad policy edit (not a level) is rejected: the previous policies stay, the gateway keeps serving.
+        var badPolicy = System.Text.Json.Nodes.JsonNode.Parse(config.ToJsonString())!.AsObject();
+        badPolicy["CarteAuth"]!["Policies"]!["dossier-patient"]!["MinimumAssurance"] = "Enormous";
+        await gateway.WriteConfigAsync(badPolicy);
+        await YarpGatewayHost.EventuallyAsync(() => Task.FromResult(gateway.Log.Contains(1101, "Enormous")), "the bad policy's rejection in the log");
+        Assert.Equal(HttpStatusCode.OK, (await GetAsync("/nouveau/1")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await GetAsync("/app/1")).StatusCode);
+
+        // A good edit after the bad ones applies.
+        config["CarteAuth"]!["Policies"]!["acces-distant"]!["Professions"] = new System.Text.Json.Nodes.JsonArray("10");
+        await gateway.WriteConfigAsync(config);
+        await YarpGatewayHost.EventuallyAsync(async () => (await GetAsync("/app/1")).StatusCode == HttpStatusCode.OK, "the good edit after bad ones");
+    }
+}
