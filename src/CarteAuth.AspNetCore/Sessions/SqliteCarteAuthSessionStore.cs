@@ -1,4 +1,5 @@
 using System.Globalization;
+using CarteAuth.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace CarteAuth.AspNetCore.Sessions;
@@ -11,10 +12,7 @@ namespace CarteAuth.AspNetCore.Sessions;
 public sealed class SqliteCarteAuthSessionStore : ICarteAuthSessionStore
 {
     private const string Columns = "id, idnat, evidence, authenticator, created_ms, last_seen_ms, idle_ms, absolute_ms, client_address, user_agent, provider_sid, ended_ms, end_reason, local_account";
-    private readonly string _connectionString;
-    private readonly string _path;
-    private readonly SemaphoreSlim _init = new(1, 1);
-    private volatile bool _initialized;
+    private readonly SqliteStoreDatabase _db;
 
     /// <summary>Creates the store; the file and its table are created on first use.</summary>
     /// <exception cref="CarteAuthException"><see cref="ReasonCodes.SessionInvalidOptions"/>: invalid options.</exception>
@@ -22,14 +20,13 @@ public sealed class SqliteCarteAuthSessionStore : ICarteAuthSessionStore
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        _path = System.IO.Path.GetFullPath(options.Path);
-        _connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = _path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = false,
-            DefaultTimeout = (int)Math.Ceiling(options.BusyTimeout.TotalSeconds),
-        }.ToString();
+        _db = new SqliteStoreDatabase(
+            System.IO.Path.GetFullPath(options.Path),
+            ReasonCodes.SessionStoreUnavailable,
+            "session store",
+            InitializeAsync,
+            pooling: false,
+            busyTimeout: options.BusyTimeout);
     }
 
     /// <inheritdoc/>
@@ -157,75 +154,40 @@ public sealed class SqliteCarteAuthSessionStore : ICarteAuthSessionStore
         return list;
     }, ct);
 
-    private async ValueTask<T> RunAsync<T>(Func<SqliteConnection, Task<T>> action, CancellationToken ct)
-    {
-        try
-        {
-            await using var connection = new SqliteConnection(_connectionString);
-            await connection.OpenAsync(ct).ConfigureAwait(false);
-            if (!_initialized)
-            {
-                await InitializeAsync(connection, ct).ConfigureAwait(false);
-            }
-
-            return await action(connection).ConfigureAwait(false);
-        }
-        catch (SqliteException e)
-        {
-            throw new CarteAuthException(
-                ReasonCodes.SessionStoreUnavailable,
-                string.Create(CultureInfo.InvariantCulture, $"The session store '{_path}' cannot be used (SQLite error {e.SqliteErrorCode}: {e.Message}). Check that the directory exists and is writable by this process, that the disk is not full and that the file is a CarteAuth session database."),
-                e);
-        }
-    }
+    private ValueTask<T> RunAsync<T>(Func<SqliteConnection, Task<T>> action, CancellationToken ct) => _db.RunAsync(action, ct);
 
     private async Task InitializeAsync(SqliteConnection connection, CancellationToken ct)
     {
-        await _init.WaitAsync(ct).ConfigureAwait(false);
-        try
-        {
-            if (_initialized)
-            {
-                return;
-            }
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = """
+            CREATE TABLE IF NOT EXISTS carteauth_sessions (
+                id TEXT NOT NULL PRIMARY KEY,
+                idnat TEXT NOT NULL,
+                evidence TEXT NOT NULL,
+                authenticator TEXT NOT NULL,
+                created_ms INTEGER NOT NULL,
+                last_seen_ms INTEGER NOT NULL,
+                idle_ms INTEGER NOT NULL,
+                absolute_ms INTEGER NOT NULL,
+                client_address TEXT NULL,
+                user_agent TEXT NULL,
+                provider_sid TEXT NULL,
+                ended_ms INTEGER NULL,
+                end_reason TEXT NULL,
+                local_account TEXT NULL);
+            CREATE INDEX IF NOT EXISTS carteauth_sessions_idnat ON carteauth_sessions (idnat);
+            CREATE INDEX IF NOT EXISTS carteauth_sessions_provider_sid ON carteauth_sessions (provider_sid);
+            """;
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
 
-            await using var cmd = connection.CreateCommand();
-            cmd.CommandText = """
-                PRAGMA journal_mode = WAL;
-                CREATE TABLE IF NOT EXISTS carteauth_sessions (
-                    id TEXT NOT NULL PRIMARY KEY,
-                    idnat TEXT NOT NULL,
-                    evidence TEXT NOT NULL,
-                    authenticator TEXT NOT NULL,
-                    created_ms INTEGER NOT NULL,
-                    last_seen_ms INTEGER NOT NULL,
-                    idle_ms INTEGER NOT NULL,
-                    absolute_ms INTEGER NOT NULL,
-                    client_address TEXT NULL,
-                    user_agent TEXT NULL,
-                    provider_sid TEXT NULL,
-                    ended_ms INTEGER NULL,
-                    end_reason TEXT NULL,
-                    local_account TEXT NULL);
-                CREATE INDEX IF NOT EXISTS carteauth_sessions_idnat ON carteauth_sessions (idnat);
-                CREATE INDEX IF NOT EXISTS carteauth_sessions_provider_sid ON carteauth_sessions (provider_sid);
-                """;
-            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-
-            // Files written before pairing have no local_account column: add it (NULL for their sessions).
-            await using var columns = connection.CreateCommand();
-            columns.CommandText = "SELECT COUNT(*) FROM pragma_table_info('carteauth_sessions') WHERE name = 'local_account'";
-            if (Convert.ToInt64(await columns.ExecuteScalarAsync(ct).ConfigureAwait(false), CultureInfo.InvariantCulture) == 0)
-            {
-                await using var alter = connection.CreateCommand();
-                alter.CommandText = "ALTER TABLE carteauth_sessions ADD COLUMN local_account TEXT NULL";
-                await alter.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            }
-            _initialized = true;
-        }
-        finally
+        // Files written before pairing have no local_account column: add it (NULL for their sessions).
+        await using var columns = connection.CreateCommand();
+        columns.CommandText = "SELECT COUNT(*) FROM pragma_table_info('carteauth_sessions') WHERE name = 'local_account'";
+        if (Convert.ToInt64(await columns.ExecuteScalarAsync(ct).ConfigureAwait(false), CultureInfo.InvariantCulture) == 0)
         {
-            _init.Release();
+            await using var alter = connection.CreateCommand();
+            alter.CommandText = "ALTER TABLE carteauth_sessions ADD COLUMN local_account TEXT NULL";
+            await alter.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
     }
 }

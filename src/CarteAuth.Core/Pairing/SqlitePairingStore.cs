@@ -1,5 +1,5 @@
-using System.Globalization;
 using CarteAuth.Authentication;
+using CarteAuth.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace CarteAuth.Pairing;
@@ -53,16 +53,14 @@ public sealed class SqlitePairingStore : IPairingStore
     /// <summary>Active first, then the most recently ended.</summary>
     private const string LatestOrder = "ORDER BY unpaired_ms IS NOT NULL, unpaired_ms DESC, id DESC LIMIT 1";
 
-    private readonly string _connectionString;
-    private readonly SemaphoreSlim _init = new(1, 1);
-    private volatile bool _initialized;
+    private readonly SqliteStoreDatabase _db;
 
     /// <summary>Creates the store over the SQLite file <paramref name="path"/> (created on first use).</summary>
     public SqlitePairingStore(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         Path = System.IO.Path.GetFullPath(path);
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = Path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false, DefaultTimeout = 30 }.ToString();
+        _db = new SqliteStoreDatabase(Path, ReasonCodes.PairingStoreUnavailable, "pairing store", InitializeAsync, pooling: false);
     }
 
     /// <summary>The database file.</summary>
@@ -161,60 +159,13 @@ public sealed class SqlitePairingStore : IPairingStore
         UnpairReason = r.IsDBNull(7) ? null : r.GetString(7),
     };
 
-    private static async Task ExecuteAsync(SqliteConnection c, string sql, CancellationToken ct)
-    {
-        await using var cmd = c.CreateCommand();
-        cmd.CommandText = sql;
-        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-    }
+    private static Task ExecuteAsync(SqliteConnection c, string sql, CancellationToken ct) => SqliteStoreDatabase.ExecuteAsync(c, sql, ct);
 
-    private async ValueTask<T> RunAsync<T>(Func<SqliteConnection, Task<T>> action, CancellationToken ct)
-    {
-        try
-        {
-            await using var connection = new SqliteConnection(_connectionString);
-            await connection.OpenAsync(ct).ConfigureAwait(false);
-            if (!_initialized)
-            {
-                await InitializeAsync(connection, ct).ConfigureAwait(false);
-            }
-
-            return await action(connection).ConfigureAwait(false);
-        }
-        catch (SqliteException e)
-        {
-            throw new CarteAuthException(
-                ReasonCodes.PairingStoreUnavailable,
-                string.Create(CultureInfo.InvariantCulture, $"The pairing store '{Path}' cannot be used (SQLite error {e.SqliteErrorCode}: {e.Message}). Check that the directory exists and is writable by this process, that the disk is not full and that the file is a CarteAuth database."),
-                e);
-        }
-    }
+    private ValueTask<T> RunAsync<T>(Func<SqliteConnection, Task<T>> action, CancellationToken ct) => _db.RunAsync(action, ct);
 
     private async Task InitializeAsync(SqliteConnection connection, CancellationToken ct)
     {
-        await _init.WaitAsync(ct).ConfigureAwait(false);
-        try
-        {
-            if (_initialized)
-            {
-                return;
-            }
-
-            await ExecuteAsync(connection, "PRAGMA journal_mode = WAL;", ct).ConfigureAwait(false);
-            await ExecuteAsync(connection, CreateSchemaSql, ct).ConfigureAwait(false);
-            await using var version = connection.CreateCommand();
-            version.CommandText = "SELECT value FROM carteauth_pairing_meta WHERE key = 'schema_version'";
-            var value = await version.ExecuteScalarAsync(ct).ConfigureAwait(false) as string;
-            if (value != SchemaVersion.ToString(CultureInfo.InvariantCulture))
-            {
-                throw new CarteAuthException(ReasonCodes.PairingStoreUnavailable, $"The pairing database '{Path}' has schema version '{value}'; this CarteAuth reads version {SchemaVersion}. Use a matching CarteAuth version or migrate the file.");
-            }
-
-            _initialized = true;
-        }
-        finally
-        {
-            _init.Release();
-        }
+        await ExecuteAsync(connection, CreateSchemaSql, ct).ConfigureAwait(false);
+        await _db.RequireSchemaVersionAsync(connection, "carteauth_pairing_meta", SchemaVersion, ct).ConfigureAwait(false);
     }
 }
