@@ -17,6 +17,9 @@ internal static class PortalPages
     /// <summary>How many audit events the journal shows at most.</summary>
     public const int JournalSize = 100;
 
+    /// <summary>Where the sign-out of a PSC session continues: Pro Santé Connect's end-session endpoint.</summary>
+    public const string PscLogoutPath = "/deconnexion-psc";
+
     public static void Map(WebApplication app)
     {
         app.MapGet("/", HomeAsync).RequireAuthorization();
@@ -26,6 +29,7 @@ internal static class PortalPages
         app.MapGet("/cles", Keys).RequireAuthorization(HospitalPortalApp.KeyRegistrationPolicy);
         app.MapGet("/sessions", Sessions).RequireAuthorization();
         app.MapGet("/journal", JournalAsync).RequireAuthorization();
+        app.MapGet(PscLogoutPath, PscLogoutAsync).AllowAnonymous();
     }
 
     private static async Task<IResult> HomeAsync(HttpContext http, IPairingStore pairings)
@@ -331,6 +335,30 @@ internal static class PortalPages
         return Page(http, "Journal", body.ToString());
     }
 
+    /// <summary>
+    /// After the local sign-out of a PSC session, RP-initiated logout at PSC (OpenID Connect RP-Initiated Logout 1.0 §2):
+    /// the end-session endpoint with <c>client_id</c> and <c>post_logout_redirect_uri</c> (the portal). CarteAuth keeps no
+    /// ID token in its sessions, so there is no <c>id_token_hint</c>: PSC asks the browser to confirm (the simulator's
+    /// page confirms by itself), then its back-channel logout reaches the other sessions of that PSC session.
+    /// </summary>
+    private static async Task<IResult> PscLogoutAsync(HttpContext http, IServiceProvider services)
+    {
+        if (services.GetService<CarteAuth.Oidc.ProSanteConnectClient>() is not { } psc)
+        {
+            return Results.Redirect(HospitalPortalApp.LoginPath);
+        }
+
+        try
+        {
+            return Results.Redirect((await psc.CodeFlow.CreateLogoutUrlAsync(null, ct: http.RequestAborted).ConfigureAwait(false)).AbsoluteUri);
+        }
+        catch (CarteAuth.Oidc.PscException e)
+        {
+            // PSC unreachable or without an end-session endpoint: the local session is already ended; say why on the login page.
+            return Results.Redirect(HospitalPortalApp.LoginPath + "?error=" + Uri.EscapeDataString(e.ReasonCode));
+        }
+    }
+
     private static string Claim(ClaimsPrincipal user, string type) => user.FindFirst(type)?.Value ?? string.Empty;
 
     private static void Row(StringBuilder body, string id, string label, string value) =>
@@ -339,12 +367,14 @@ internal static class PortalPages
     private static IResult Page(HttpContext http, string title, string body)
     {
         var signedIn = http.User.Identity?.IsAuthenticated == true;
+        // A PSC session's sign-out continues at PSC (RP-initiated logout); the others end here.
+        var afterLogout = Claim(http.User, CarteAuthClaimTypes.Authenticator) == "psc" ? PscLogoutPath : HospitalPortalApp.LoginPath;
         var nav = signedIn
-            ? """
+            ? $$"""
               <nav><a href="/">Accueil</a> <a href="/planning">Planning</a> <a href="/dossier-patient">Dossier patient</a>
               <a href="/cles">Mes clés</a> <a href="/sessions">Sessions</a> <a href="/journal">Journal</a>
-              <button id="logout">Se déconnecter</button></nav>
-              <script>document.getElementById("logout").onclick = function () { CarteAuth.logout().then(function () { location.assign("/login"); }); };</script>
+              <button id="logout" data-next="{{afterLogout}}">Se déconnecter</button></nav>
+              <script>document.getElementById("logout").onclick = function () { CarteAuth.logout().then(function () { location.assign(document.getElementById("logout").dataset.next); }); };</script>
               """
             : "<nav><a href=\"/login\">Connexion</a></nav>";
         var html = $$"""

@@ -154,6 +154,24 @@ public sealed class PortalPairingTests(PortalFixture fixture) : BrowserTest(fixt
     });
 
     [Fact]
+    public Task PscSignOut_AlsoLogsOutAtPsc_NextPscLoginAsksAgain() => RunAsync(async contexts =>
+    {
+        var page = await NewPageAsync(contexts);
+        await GoToLoginAsync(page);
+        await PscLoginAsync(page, Doctor);
+        Assert.Equal(PortalPages.PscLogoutPath, await page.GetAttributeAsync("#logout", "data-next"));
+        var visited = new List<string>();
+        page.FrameNavigated += (_, frame) => visited.Add(frame.Url);
+        await ClickAndWaitForUrlAsync(page, "#logout", u => u.StartsWith(Portal.Address.GetLeftPart(UriPartial.Authority), StringComparison.Ordinal) && IsLogin(u));
+        var issuer = Portal.PscSimulator!.Issuer.AbsoluteUri;
+        Assert.Contains(visited, u => u.StartsWith(issuer + "/protocol/openid-connect/logout", StringComparison.Ordinal));
+
+        // The PSC session ended too: PSC asks the professional to log in again (no single sign-on back to the portal).
+        await ClickAndWaitForUrlAsync(page, "#login-psc", u => u.StartsWith(Portal.PscSimulator.Issuer.GetLeftPart(UriPartial.Authority), StringComparison.Ordinal));
+        await page.WaitForSelectorAsync("input[name=idNat]");
+    });
+
+    [Fact]
     public async Task Health_WithTheSimulatorUp_IsHealthy()
     {
         var server = Portal.Environment.TlsCertificate.RawData;
