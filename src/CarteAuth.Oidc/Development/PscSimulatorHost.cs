@@ -168,8 +168,14 @@ public sealed class PscSimulatorHost : IAsyncDisposable
                 Append(output, e.Data);
             }
         };
-        process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException(
-            $"The PSC simulator exited before it was ready. Its output:{Environment.NewLine}{Snapshot(output)}"));
+        process.Exited += (_, _) =>
+        {
+            // Exited can be raised before the last stdout/stderr lines are read: WaitForExit() (no timeout) also waits
+            // for the redirected streams to end, so the message holds everything the process printed.
+            process.WaitForExit();
+            ready.TrySetException(new InvalidOperationException(
+                $"The PSC simulator exited before it was ready. Its output:{Environment.NewLine}{Snapshot(output)}"));
+        };
 
         try
         {
