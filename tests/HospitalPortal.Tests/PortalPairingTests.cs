@@ -176,9 +176,18 @@ public sealed class PortalPairingTests(PortalFixture fixture) : BrowserTest(fixt
         var issuer = Portal.PscSimulator!.Issuer.AbsoluteUri;
         Assert.Contains(visited, u => u.StartsWith(issuer + "/protocol/openid-connect/logout", StringComparison.Ordinal));
 
-        // The PSC session ended too: PSC asks the professional to log in again (no single sign-on back to the portal).
+        // The PSC session ended too: PSC asks the professional to log in again, because it has no session for this
+        // browser (the simulator logs the prompt's reason), instead of a single sign-on straight back to the portal.
+        const string noSession = "prompt login (no_session)";
+        var prompts = Count(Portal.PscSimulator.Output, noSession);
         await ClickAndWaitForUrlAsync(page, "#login-psc", u => u.StartsWith(Portal.PscSimulator.Issuer.GetLeftPart(UriPartial.Authority), StringComparison.Ordinal));
         await page.WaitForSelectorAsync("input[name=idNat]");
+        for (var i = 0; i < 50 && Count(Portal.PscSimulator.Output, noSession) == prompts; i++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(prompts + 1, Count(Portal.PscSimulator.Output, noSession));
     });
 
     [Fact]
