@@ -64,6 +64,9 @@ public sealed class DevEnvironment : IDisposable
     /// <summary>The SQLite FIDO2 credential store.</summary>
     public string Fido2Path => Path.Combine(Directory, "fido2.db");
 
+    /// <summary>The SQLite pairing store (HOSPI-Connect "appairage": local account ↔ idNat).</summary>
+    public string PairingsPath => Path.Combine(Directory, "pairings.db");
+
     /// <summary>The TLS certificate (PEM, public part), to trust in a browser if wanted.</summary>
     public string TlsCertificatePemPath => Path.Combine(Directory, "tls", "localhost.pem");
 

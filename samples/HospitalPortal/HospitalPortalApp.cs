@@ -175,7 +175,10 @@ public sealed class HospitalPortalApp : IAsyncDisposable
                     o.RpName = "Portail CHU (démo CarteAuth)";
                     o.Origins.Add(address.GetLeftPart(UriPartial.Authority));
                 },
-                f => f.UseSqliteCredentialStore(environment.Fido2Path));
+                f => f.UseSqliteCredentialStore(environment.Fido2Path))
+            // HOSPI-Connect pairing ("appairage"): the first card or PSC sign-in links a local account to the idNat; FIDO2
+            // keys are then registered and accepted for the paired identity only (docs/aspnetcore.md).
+            .AddPairing(o => o.StorePath = environment.PairingsPath);
         if (psc is not null)
         {
             carteAuth.AddProSanteConnect(o =>
@@ -241,7 +244,14 @@ public sealed class HospitalPortalApp : IAsyncDisposable
         await File.WriteAllTextAsync(clients, ClientsJson(address), cancellationToken).ConfigureAwait(false);
         try
         {
-            var host = await PscSimulatorHost.StartAsync(directory, ["--clients", clients], options.PscStartTimeout, cancellationToken).ConfigureAwait(false);
+            // NODE_EXTRA_CA_CERTS: node trusts the portal's self-signed TLS certificate, so the simulator can POST
+            // back-channel logout tokens to https://localhost:<port>/carteauth/psc/backchannel-logout.
+            var host = await PscSimulatorHost.StartAsync(
+                directory,
+                ["--clients", clients],
+                new Dictionary<string, string> { ["NODE_EXTRA_CA_CERTS"] = environment.TlsCertificatePemPath },
+                options.PscStartTimeout,
+                cancellationToken).ConfigureAwait(false);
             return (host, null);
         }
         catch (InvalidOperationException e)
@@ -264,6 +274,11 @@ public sealed class HospitalPortalApp : IAsyncDisposable
                 ["token_endpoint_auth_method"] = "client_secret_basic",
                 ["redirect_uris"] = new[] { new Uri(address, "/carteauth/psc/callback").AbsoluteUri },
                 ["post_logout_redirect_uris"] = new[] { address.AbsoluteUri },
+                // OpenID Connect Back-Channel Logout 1.0 §2.2: PSC POSTs a logout token here when the PSC session ends;
+                // session_required: the token (and the ID token) carry the PSC sid, so only the sessions of that PSC
+                // session end here.
+                ["backchannel_logout_uri"] = new Uri(address, "/carteauth/psc/backchannel-logout").AbsoluteUri,
+                ["backchannel_logout_session_required"] = true,
                 ["grant_types"] = new[] { "authorization_code", "refresh_token" },
                 ["response_types"] = new[] { "code" },
                 ["scope"] = "openid scope_all profile",

@@ -3,6 +3,7 @@ using System.Security.Claims;
 using System.Text;
 using CarteAuth.AspNetCore;
 using CarteAuth.Audit;
+using CarteAuth.Pairing;
 using static System.Net.WebUtility;
 
 namespace CarteAuth.Samples.HospitalPortal;
@@ -16,18 +17,22 @@ internal static class PortalPages
     /// <summary>How many audit events the journal shows at most.</summary>
     public const int JournalSize = 100;
 
+    /// <summary>Where the sign-out of a PSC session continues: Pro Santé Connect's end-session endpoint.</summary>
+    public const string PscLogoutPath = "/deconnexion-psc";
+
     public static void Map(WebApplication app)
     {
-        app.MapGet("/", Home).RequireAuthorization();
+        app.MapGet("/", HomeAsync).RequireAuthorization();
         app.MapGet(HospitalPortalApp.LoginPath, Login).AllowAnonymous();
         app.MapGet("/planning", Planning).RequireAuthorization("planning");
         app.MapGet("/dossier-patient", DossierPatient).RequireAuthorization("dossier-patient");
         app.MapGet("/cles", Keys).RequireAuthorization(HospitalPortalApp.KeyRegistrationPolicy);
         app.MapGet("/sessions", Sessions).RequireAuthorization();
         app.MapGet("/journal", JournalAsync).RequireAuthorization();
+        app.MapGet(PscLogoutPath, PscLogoutAsync).AllowAnonymous();
     }
 
-    private static IResult Home(HttpContext http)
+    private static async Task<IResult> HomeAsync(HttpContext http, IPairingStore pairings)
     {
         var user = http.User;
         var body = new StringBuilder();
@@ -45,6 +50,23 @@ internal static class PortalPages
             : string.Empty;
         Row(body, "auth-time", "Authentifié à", authTime);
         Row(body, "sid", "Session", Claim(user, CarteAuthClaimTypes.SessionId));
+        body.Append("</dl>");
+
+        // HOSPI-Connect pairing ("appairage"): the local account linked to this idNat by a national sign-in.
+        var idNat = Claim(user, CarteAuthClaimTypes.NationalId);
+        var pairing = idNat.Length == 0 ? null : await pairings.GetByNationalIdAsync(idNat, http.RequestAborted).ConfigureAwait(false);
+        var state = pairing is null ? "never" : pairing.IsActive ? "paired" : "unpaired";
+        body.Append(CultureInfo.InvariantCulture, $"<h2>Appairage HOSPI-Connect</h2><dl id=\"pairing\" data-state=\"{state}\">");
+        Row(body, "pairing-state", "État", state switch
+        {
+            "paired" => "Compte local appairé à l'identité nationale",
+            "unpaired" => "Désappairé (une connexion par carte ou PSC appaire à nouveau)",
+            _ => "Jamais appairé (une connexion par carte ou PSC appaire)",
+        });
+        Row(body, "local-account", "Compte local", pairing?.LocalAccountId ?? string.Empty);
+        Row(body, "session-local-account", "Compte local de cette session", Claim(user, CarteAuthClaimTypes.LocalAccount));
+        Row(body, "paired-at", "Appairé le", pairing?.PairedAt.ToString("u", CultureInfo.InvariantCulture) ?? string.Empty);
+        Row(body, "paired-by", "Appairé via", pairing is null ? string.Empty : $"{pairing.PairedByAuthenticator} ({pairing.PairedByMethods}, {pairing.PairedByAssurance.ToString().ToLowerInvariant()})");
         body.Append("</dl>");
         return Page(http, "Accueil", body.ToString());
     }
@@ -137,22 +159,100 @@ internal static class PortalPages
     private static IResult Keys(HttpContext http) => Page(http, "Mes clés", """
         <h1 id="page-title">Mes clés de sécurité</h1>
         <p>Enregistrez une clé FIDO2 (ou une passkey) pour vous connecter sans carte aux pages de niveau substantiel.
-        L'enregistrement demande une session ouverte avec une carte CPS (politique <code>enregistrement-cle</code>).</p>
+        L'enregistrement demande une session ouverte avec une carte CPS (politique <code>enregistrement-cle</code>) et un
+        compte local appairé à votre identité nationale (appairage HOSPI-Connect).</p>
+        <p id="pairing-status" role="status"></p>
         <button id="register-key">Enregistrer une clé</button>
         <p id="register-status" role="status"></p>
+        <table id="keys"><thead><tr><th>Clé (AAGUID)</th><th>Enregistrée le</th><th>Dernière utilisation</th><th>Attestation</th><th></th></tr></thead><tbody></tbody></table>
+        <p id="keys-status" role="status"></p>
+        <h2>Désappairer</h2>
+        <p>Le désappairage supprime le lien entre votre compte local et votre identité nationale : vos clés sont supprimées
+        et les sessions ouvertes avec une clé sont terminées. La prochaine connexion par carte ou Pro Santé Connect appaire à nouveau.</p>
+        <button id="unpair">Désappairer</button>
+        <div id="unpair-confirm" hidden>
+          <p>Confirmez-vous le désappairage ? Vos clés seront supprimées.</p>
+          <button id="unpair-yes">Confirmer le désappairage</button> <button id="unpair-no">Annuler</button>
+        </div>
+        <p id="unpair-status" role="status"></p>
         <script>
-        document.getElementById("register-key").onclick = function () {
-          var status = document.getElementById("register-status");
-          status.textContent = "…";
-          CarteAuth.registerKey().then(function () {
-            status.dataset.result = "registered";
-            status.textContent = "Clé enregistrée.";
-          }, function (e) {
-            status.dataset.result = "failed";
-            status.dataset.reasonCode = e.reasonCode || e.name || "";
-            status.textContent = "Échec de l'enregistrement : " + (e.reasonCode || e.message);
-          });
-        };
+        (function () {
+          var tbody = document.querySelector("#keys tbody");
+          function cell(row, text) { var td = document.createElement("td"); td.textContent = text || ""; row.appendChild(td); return td; }
+          function date(value) { return value ? new Date(value).toLocaleString() : "jamais"; }
+          function loadPairing() {
+            return CarteAuth.pairing().then(function (p) {
+              var status = document.getElementById("pairing-status");
+              status.dataset.paired = p.paired ? "true" : "false";
+              status.textContent = p.paired
+                ? "Compte local " + p.localAccountId + ", appairé le " + new Date(p.pairedAt).toLocaleString() + " via " + p.pairedBy + "."
+                : "Non appairé : reconnectez-vous avec la carte (ou Pro Santé Connect) pour appairer votre compte local.";
+              document.getElementById("unpair").hidden = !p.paired;
+            });
+          }
+          function loadKeys() {
+            return CarteAuth.keys().then(function (list) {
+              tbody.textContent = "";
+              list.forEach(function (k) {
+                var row = document.createElement("tr");
+                row.dataset.keyId = k.id;
+                cell(row, k.aaguid);
+                cell(row, date(k.createdAt));
+                cell(row, date(k.lastUsedAt));
+                cell(row, k.attestationTrusted ? "de confiance" : "non vérifiée");
+                var b = document.createElement("button");
+                b.textContent = "Supprimer";
+                b.className = "delete-key";
+                b.onclick = function () {
+                  CarteAuth.deleteKey(k.id).then(function () {
+                    document.getElementById("keys-status").dataset.result = "deleted";
+                    return loadKeys();
+                  }, function (e) {
+                    document.getElementById("keys-status").dataset.result = "failed";
+                    document.getElementById("keys-status").textContent = "Échec de la suppression : " + (e.reasonCode || e.message);
+                  });
+                };
+                cell(row, "").appendChild(b);
+                tbody.appendChild(row);
+              });
+              var status = document.getElementById("keys-status");
+              status.dataset.count = String(list.length);
+              if (status.dataset.result !== "failed") status.textContent = list.length + " clé(s).";
+            });
+          }
+          document.getElementById("register-key").onclick = function () {
+            var status = document.getElementById("register-status");
+            delete status.dataset.result;
+            status.textContent = "…";
+            CarteAuth.registerKey().then(function () {
+              status.dataset.result = "registered";
+              status.textContent = "Clé enregistrée.";
+              return loadKeys();
+            }, function (e) {
+              status.dataset.result = "failed";
+              status.dataset.reasonCode = e.reasonCode || e.name || "";
+              status.textContent = "Échec de l'enregistrement : " + (e.reasonCode || e.message);
+            });
+          };
+          document.getElementById("unpair").onclick = function () { document.getElementById("unpair-confirm").hidden = false; };
+          document.getElementById("unpair-no").onclick = function () { document.getElementById("unpair-confirm").hidden = true; };
+          document.getElementById("unpair-yes").onclick = function () {
+            document.getElementById("unpair-confirm").hidden = true;
+            var status = document.getElementById("unpair-status");
+            CarteAuth.unpair().then(function (r) {
+              if (r.signedOut) { location.assign("/login"); return; }
+              status.dataset.result = "unpaired";
+              status.dataset.keysDeleted = String(r.keysDeleted);
+              status.textContent = "Désappairé : " + r.keysDeleted + " clé(s) supprimée(s), " + r.sessionsEnded + " session(s) par clé terminée(s).";
+              return Promise.all([loadPairing(), loadKeys()]);
+            }, function (e) {
+              status.dataset.result = "failed";
+              status.dataset.reasonCode = e.reasonCode || "";
+              status.textContent = "Échec du désappairage : " + (e.reasonCode || e.message);
+            });
+          };
+          Promise.all([loadPairing(), loadKeys()]).then(function () { document.body.dataset.loaded = "true"; });
+        })();
         </script>
         """);
 
@@ -235,6 +335,30 @@ internal static class PortalPages
         return Page(http, "Journal", body.ToString());
     }
 
+    /// <summary>
+    /// After the local sign-out of a PSC session, RP-initiated logout at PSC (OpenID Connect RP-Initiated Logout 1.0 §2):
+    /// the end-session endpoint with <c>client_id</c> and <c>post_logout_redirect_uri</c> (the portal). CarteAuth keeps no
+    /// ID token in its sessions, so there is no <c>id_token_hint</c>: PSC asks the browser to confirm (the simulator's
+    /// page confirms by itself), then its back-channel logout reaches the other sessions of that PSC session.
+    /// </summary>
+    private static async Task<IResult> PscLogoutAsync(HttpContext http, IServiceProvider services)
+    {
+        if (services.GetService<CarteAuth.Oidc.ProSanteConnectClient>() is not { } psc)
+        {
+            return Results.Redirect(HospitalPortalApp.LoginPath);
+        }
+
+        try
+        {
+            return Results.Redirect((await psc.CodeFlow.CreateLogoutUrlAsync(null, ct: http.RequestAborted).ConfigureAwait(false)).AbsoluteUri);
+        }
+        catch (CarteAuth.Oidc.PscException e)
+        {
+            // PSC unreachable or without an end-session endpoint: the local session is already ended; say why on the login page.
+            return Results.Redirect(HospitalPortalApp.LoginPath + "?error=" + Uri.EscapeDataString(e.ReasonCode));
+        }
+    }
+
     private static string Claim(ClaimsPrincipal user, string type) => user.FindFirst(type)?.Value ?? string.Empty;
 
     private static void Row(StringBuilder body, string id, string label, string value) =>
@@ -243,12 +367,14 @@ internal static class PortalPages
     private static IResult Page(HttpContext http, string title, string body)
     {
         var signedIn = http.User.Identity?.IsAuthenticated == true;
+        // A PSC session's sign-out continues at PSC (RP-initiated logout); the others end here.
+        var afterLogout = Claim(http.User, CarteAuthClaimTypes.Authenticator) == "psc" ? PscLogoutPath : HospitalPortalApp.LoginPath;
         var nav = signedIn
-            ? """
+            ? $$"""
               <nav><a href="/">Accueil</a> <a href="/planning">Planning</a> <a href="/dossier-patient">Dossier patient</a>
               <a href="/cles">Mes clés</a> <a href="/sessions">Sessions</a> <a href="/journal">Journal</a>
-              <button id="logout">Se déconnecter</button></nav>
-              <script>document.getElementById("logout").onclick = function () { CarteAuth.logout().then(function () { location.assign("/login"); }); };</script>
+              <button id="logout" data-next="{{afterLogout}}">Se déconnecter</button></nav>
+              <script>document.getElementById("logout").onclick = function () { CarteAuth.logout().then(function () { location.assign(document.getElementById("logout").dataset.next); }); };</script>
               """
             : "<nav><a href=\"/login\">Connexion</a></nav>";
         var html = $$"""

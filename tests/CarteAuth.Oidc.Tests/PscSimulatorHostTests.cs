@@ -53,4 +53,26 @@ public sealed class PscSimulatorHostTests
         using var after = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         await Assert.ThrowsAnyAsync<HttpRequestException>(() => after.GetStringAsync(host.Issuer + "/.well-known/wallet-openid-configuration"));
     }
+    [Fact]
+    public async Task Environment_variables_reach_the_node_process()
+    {
+        using var fake = new TempDirectory();
+        Directory.CreateDirectory(Path.Combine(fake.Path, "node_modules", "oidc-provider"));
+        // A stand-in server.mjs: its ready line carries the variable it was given, then it waits for stdin to close.
+        File.WriteAllText(Path.Combine(fake.Path, "server.mjs"),
+            "console.log('PSC simulator listening on http://127.0.0.1:1/' + encodeURIComponent(process.env.NODE_EXTRA_CA_CERTS ?? 'missing'));" +
+            "process.stdin.resume(); process.stdin.on('end', () => process.exit(0));");
+        await using var host = await PscSimulatorHost.StartAsync(fake.Path, [], new Dictionary<string, string> { ["NODE_EXTRA_CA_CERTS"] = "/dev/ca.pem" }, TimeSpan.FromSeconds(20));
+        Assert.Equal("http://127.0.0.1:1/%2Fdev%2Fca.pem", host.Issuer.AbsoluteUri);
+    }
+
+    [Theory]
+    [InlineData("PSC_SIM_PORT")]
+    [InlineData("")]
+    [InlineData("A=B")]
+    public async Task Simulator_variables_and_bad_names_are_refused(string name)
+    {
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => PscSimulatorHost.StartAsync(RepositoryPaths.Of("samples", "psc-simulator"), [], new Dictionary<string, string> { [name] = "1" }, TimeSpan.FromSeconds(5)));
+        Assert.Equal("environment", e.ParamName);
+    }
 }

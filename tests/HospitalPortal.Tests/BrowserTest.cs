@@ -45,9 +45,9 @@ public abstract class BrowserTest(PortalFixture fixture)
     }
 
     /// <summary>A new context, closed at the end of the scenario (artifacts saved first on failure).</summary>
-    protected async Task<IPage> NewPageAsync(List<IBrowserContext> contexts, bool withCard = false)
+    protected async Task<IPage> NewPageAsync(List<IBrowserContext> contexts, bool withCard = false, string card = "doctor")
     {
-        var context = await Fixture.NewContextAsync(withCard);
+        var context = await Fixture.NewContextAsync(withCard, card);
         contexts.Add(context);
         return await context.NewPageAsync();
     }

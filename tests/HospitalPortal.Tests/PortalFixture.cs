@@ -51,8 +51,8 @@ public sealed class PortalFixture : IAsyncLifetime
         await _chromium.StartAsync([$"--ignore-certificate-errors-spki-list={spki}"]);
     }
 
-    /// <summary>A new browser context (its own cookies), optionally holding the doctor's card for the card login origin.</summary>
-    public async Task<IBrowserContext> NewContextAsync(bool withCard = false)
+    /// <summary>A new browser context (its own cookies), optionally holding a dev card (<paramref name="card"/>: doctor, nurse, pharmacist) for the card login origin.</summary>
+    public async Task<IBrowserContext> NewContextAsync(bool withCard = false, string card = "doctor")
     {
         var options = new BrowserNewContextOptions { BaseURL = Portal.Address.ToString() };
         if (withCard)
@@ -62,7 +62,7 @@ public sealed class PortalFixture : IAsyncLifetime
             // dev certificate: IgnoreHTTPSErrors lets it through. The portal's own origin is still checked by Chromium
             // (the SPKI pin above), so WebAuthn there runs on a valid certificate.
             options.IgnoreHTTPSErrors = true;
-            options.ClientCertificates = [new ClientCertificate { Origin = Portal.CardAddress.GetLeftPart(UriPartial.Authority), PfxPath = DoctorPfx, Passphrase = DevEnvironment.CardPfxPassword }];
+            options.ClientCertificates = [new ClientCertificate { Origin = Portal.CardAddress.GetLeftPart(UriPartial.Authority), PfxPath = Portal.Environment.CardPfx(card), Passphrase = DevEnvironment.CardPfxPassword }];
         }
 
         var context = await Browser.NewContextAsync(options);

@@ -81,6 +81,8 @@ public sealed class PortalStartupTests
         Assert.Equal(HospitalPortalApp.PscClientId, client.GetProperty("client_id").GetString());
         Assert.Equal("web", client.GetProperty("application_type").GetString());
         Assert.Equal("https://localhost:5443/carteauth/psc/callback", client.GetProperty("redirect_uris")[0].GetString());
+        Assert.Equal("https://localhost:5443/carteauth/psc/backchannel-logout", client.GetProperty("backchannel_logout_uri").GetString());
+        Assert.True(client.GetProperty("backchannel_logout_session_required").GetBoolean());
     }
 
     [Fact]

@@ -79,10 +79,41 @@ public sealed class PscSimulatorHost : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the wait (the process is then stopped).</param>
     /// <returns>The running simulator; dispose it to stop it.</returns>
     /// <exception cref="InvalidOperationException">The packages are not installed, <c>node</c> cannot be started, or the simulator did not get ready (the message says which, with its output).</exception>
-    public static async Task<PscSimulatorHost> StartAsync(string directory, IEnumerable<string> arguments, TimeSpan startTimeout, CancellationToken cancellationToken = default)
+    public static Task<PscSimulatorHost> StartAsync(string directory, IEnumerable<string> arguments, TimeSpan startTimeout, CancellationToken cancellationToken = default) =>
+        StartAsync(directory, arguments, new Dictionary<string, string>(), startTimeout, cancellationToken);
+
+    /// <summary>
+    /// Starts the simulator like <see cref="StartAsync(string, IEnumerable{string}, TimeSpan, CancellationToken)"/> with
+    /// extra environment variables for the node process, e.g. <c>NODE_EXTRA_CA_CERTS</c> (a PEM file of certificates
+    /// node trusts besides its own roots: a relying party's development TLS certificate, so the simulator can POST
+    /// back-channel logout tokens to it over https).
+    /// </summary>
+    /// <param name="directory">The simulator's folder (see <see cref="FindInRepository"/>).</param>
+    /// <param name="arguments">More <c>server.mjs</c> arguments (see its README).</param>
+    /// <param name="environment">Variables added to the process environment. <c>PSC_SIM_*</c> names are refused: only the arguments configure the simulator.</param>
+    /// <param name="startTimeout">How long to wait for the ready line.</param>
+    /// <param name="cancellationToken">Cancels the wait (the process is then stopped).</param>
+    /// <returns>The running simulator; dispose it to stop it.</returns>
+    /// <exception cref="ArgumentException">An environment variable name is empty, contains '=', or starts with <c>PSC_SIM_</c>.</exception>
+    /// <exception cref="InvalidOperationException">The packages are not installed, <c>node</c> cannot be started, or the simulator did not get ready (the message says which, with its output).</exception>
+    public static async Task<PscSimulatorHost> StartAsync(string directory, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, TimeSpan startTimeout, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(directory);
         ArgumentNullException.ThrowIfNull(arguments);
+        ArgumentNullException.ThrowIfNull(environment);
+        foreach (var name in environment.Keys)
+        {
+            if (string.IsNullOrWhiteSpace(name) || name.Contains('=', StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"The environment variable name '{name}' is not valid: use a non-empty name without '='.", nameof(environment));
+            }
+
+            if (name.StartsWith("PSC_SIM_", StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"{name}: the simulator is configured by its arguments only (e.g. --backchannel-logout-uri), not by PSC_SIM_* variables.", nameof(environment));
+            }
+        }
+
         if (!IsInstalled(directory))
         {
             throw new InvalidOperationException($"The PSC simulator's npm packages are not installed: run `npm ci` in {directory} (./test.sh does it).");
@@ -106,6 +137,11 @@ public sealed class PscSimulatorHost : IAsyncDisposable
         foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("PSC_SIM_", StringComparison.Ordinal)).ToList())
         {
             start.Environment.Remove(name);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
         }
 
         var output = new StringBuilder();
@@ -132,8 +168,14 @@ public sealed class PscSimulatorHost : IAsyncDisposable
                 Append(output, e.Data);
             }
         };
-        process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException(
-            $"The PSC simulator exited before it was ready. Its output:{Environment.NewLine}{Snapshot(output)}"));
+        process.Exited += (_, _) =>
+        {
+            // Exited can be raised before the last stdout/stderr lines are read: WaitForExit() (no timeout) also waits
+            // for the redirected streams to end, so the message holds everything the process printed.
+            process.WaitForExit();
+            ready.TrySetException(new InvalidOperationException(
+                $"The PSC simulator exited before it was ready. Its output:{Environment.NewLine}{Snapshot(output)}"));
+        };
 
         try
         {
