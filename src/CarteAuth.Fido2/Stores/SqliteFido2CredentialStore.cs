@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
-using System.Globalization;
 using CarteAuth.Fido2.Attestation;
 using CarteAuth.Identity;
+using CarteAuth.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace CarteAuth.Fido2.Stores;
@@ -60,16 +60,19 @@ public sealed class SqliteFido2CredentialStore : IFido2CredentialStore
         CREATE INDEX IF NOT EXISTS carteauth_fido2_credentials_owner ON carteauth_fido2_credentials (national_id);
         """;
 
-    private readonly string _connectionString;
-    private readonly SemaphoreSlim _initLock = new(1, 1);
-    private volatile bool _initialized;
+    private readonly SqliteStoreDatabase _db;
 
     /// <summary>Creates the store over the SQLite file <paramref name="path"/> (created on first use).</summary>
     public SqliteFido2CredentialStore(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true, DefaultTimeout = 30 }.ToString();
         Path = path;
+        _db = new SqliteStoreDatabase(
+            path,
+            ReasonCodes.WebAuthnCredentialStoreUnavailable,
+            "FIDO2 credential store",
+            InitializeAsync,
+            static (code, message, cause) => new WebAuthnException(code, message, cause));
     }
 
     /// <summary>The database file.</summary>
@@ -79,167 +82,126 @@ public sealed class SqliteFido2CredentialStore : IFido2CredentialStore
     public async ValueTask AddAsync(Fido2CredentialRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"INSERT INTO carteauth_fido2_credentials ({Columns}) VALUES ($id, $user, $nat, $family, $given, $key, $count, $aaguid, $transports, $be, $bs, $uv, $trusted, $fmt, $type, $path, $created, $used)";
-        command.Parameters.AddWithValue("$id", record.Id);
-        command.Parameters.AddWithValue("$user", record.UserHandle);
-        command.Parameters.AddWithValue("$nat", record.Owner.NationalId.Value);
-        command.Parameters.AddWithValue("$family", record.Owner.FamilyName);
-        command.Parameters.AddWithValue("$given", (object?)record.Owner.GivenName ?? DBNull.Value);
-        command.Parameters.AddWithValue("$key", record.PublicKey);
-        command.Parameters.AddWithValue("$count", (long)record.SignCount);
-        command.Parameters.AddWithValue("$aaguid", record.Aaguid.ToString("D"));
-        command.Parameters.AddWithValue("$transports", string.Join(',', record.Transports));
-        command.Parameters.AddWithValue("$be", record.BackupEligible ? 1 : 0);
-        command.Parameters.AddWithValue("$bs", record.BackedUp ? 1 : 0);
-        command.Parameters.AddWithValue("$uv", record.UserVerifiedAtRegistration ? 1 : 0);
-        command.Parameters.AddWithValue("$trusted", record.AttestationTrusted ? 1 : 0);
-        command.Parameters.AddWithValue("$fmt", record.AttestationFormat);
-        command.Parameters.AddWithValue("$type", record.AttestationType.ToString());
-        command.Parameters.AddWithValue("$path", EncodeTrustPath(record.AttestationTrustPath));
-        command.Parameters.AddWithValue("$created", record.CreatedAt.ToUnixTimeMilliseconds());
-        command.Parameters.AddWithValue("$used", record.LastUsedAt is { } used ? used.ToUnixTimeMilliseconds() : DBNull.Value);
-        try
+        await _db.RunAsync(async connection =>
         {
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (SqliteException ex) when (ex.SqliteErrorCode == 19) // SQLITE_CONSTRAINT: the primary key
-        {
-            throw Fido2CredentialStoreErrors.Exists(record.IdText);
-        }
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"INSERT INTO carteauth_fido2_credentials ({Columns}) VALUES ($id, $user, $nat, $family, $given, $key, $count, $aaguid, $transports, $be, $bs, $uv, $trusted, $fmt, $type, $path, $created, $used)";
+            command.Parameters.AddWithValue("$id", record.Id);
+            command.Parameters.AddWithValue("$user", record.UserHandle);
+            command.Parameters.AddWithValue("$nat", record.Owner.NationalId.Value);
+            command.Parameters.AddWithValue("$family", record.Owner.FamilyName);
+            command.Parameters.AddWithValue("$given", (object?)record.Owner.GivenName ?? DBNull.Value);
+            command.Parameters.AddWithValue("$key", record.PublicKey);
+            command.Parameters.AddWithValue("$count", (long)record.SignCount);
+            command.Parameters.AddWithValue("$aaguid", record.Aaguid.ToString("D"));
+            command.Parameters.AddWithValue("$transports", string.Join(',', record.Transports));
+            command.Parameters.AddWithValue("$be", record.BackupEligible ? 1 : 0);
+            command.Parameters.AddWithValue("$bs", record.BackedUp ? 1 : 0);
+            command.Parameters.AddWithValue("$uv", record.UserVerifiedAtRegistration ? 1 : 0);
+            command.Parameters.AddWithValue("$trusted", record.AttestationTrusted ? 1 : 0);
+            command.Parameters.AddWithValue("$fmt", record.AttestationFormat);
+            command.Parameters.AddWithValue("$type", record.AttestationType.ToString());
+            command.Parameters.AddWithValue("$path", EncodeTrustPath(record.AttestationTrustPath));
+            command.Parameters.AddWithValue("$created", record.CreatedAt.ToUnixTimeMilliseconds());
+            command.Parameters.AddWithValue("$used", record.LastUsedAt is { } used ? used.ToUnixTimeMilliseconds() : DBNull.Value);
+            try
+            {
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (SqliteException ex) when (ex.SqliteErrorCode == 19) // SQLITE_CONSTRAINT: the primary key
+            {
+                throw Fido2CredentialStoreErrors.Exists(record.IdText);
+            }
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
     public async ValueTask<Fido2CredentialRecord?> FindAsync(ReadOnlyMemory<byte> credentialId, CancellationToken cancellationToken = default)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {Columns} FROM carteauth_fido2_credentials WHERE credential_id = $id";
-        command.Parameters.AddWithValue("$id", credentialId.ToArray());
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Read(reader) : null;
+        return await _db.RunAsync(async connection =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT {Columns} FROM carteauth_fido2_credentials WHERE credential_id = $id";
+            command.Parameters.AddWithValue("$id", credentialId.ToArray());
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Read(reader) : null;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
     public async ValueTask<IReadOnlyList<Fido2CredentialRecord>> ListByUserHandleAsync(ReadOnlyMemory<byte> userHandle, int max = 64, CancellationToken cancellationToken = default)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {Columns} FROM carteauth_fido2_credentials WHERE user_handle = $user ORDER BY created_at, credential_id LIMIT $max";
-        command.Parameters.AddWithValue("$user", userHandle.ToArray());
-        command.Parameters.AddWithValue("$max", max);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var list = new List<Fido2CredentialRecord>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        return await _db.RunAsync(async connection =>
         {
-            list.Add(Read(reader));
-        }
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT {Columns} FROM carteauth_fido2_credentials WHERE user_handle = $user ORDER BY created_at, credential_id LIMIT $max";
+            command.Parameters.AddWithValue("$user", userHandle.ToArray());
+            command.Parameters.AddWithValue("$max", max);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var list = new List<Fido2CredentialRecord>();
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                list.Add(Read(reader));
+            }
 
-        return list;
+            return list;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
     public async ValueTask<IReadOnlyList<Fido2CredentialRecord>> ListByOwnerAsync(string nationalId, int max = 64, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(nationalId);
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {Columns} FROM carteauth_fido2_credentials WHERE national_id = $nat ORDER BY created_at, credential_id LIMIT $max";
-        command.Parameters.AddWithValue("$nat", nationalId);
-        command.Parameters.AddWithValue("$max", max);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var list = new List<Fido2CredentialRecord>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        return await _db.RunAsync(async connection =>
         {
-            list.Add(Read(reader));
-        }
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT {Columns} FROM carteauth_fido2_credentials WHERE national_id = $nat ORDER BY created_at, credential_id LIMIT $max";
+            command.Parameters.AddWithValue("$nat", nationalId);
+            command.Parameters.AddWithValue("$max", max);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var list = new List<Fido2CredentialRecord>();
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                list.Add(Read(reader));
+            }
 
-        return list;
+            return list;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
     public async ValueTask<bool> UpdateAfterAssertionAsync(ReadOnlyMemory<byte> credentialId, uint expectedSignCount, uint newSignCount, bool backedUp, DateTimeOffset usedAt, CancellationToken cancellationToken = default)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE carteauth_fido2_credentials SET sign_count = $new, backed_up = $bs, last_used_at = $used WHERE credential_id = $id AND sign_count = $expected";
-        command.Parameters.AddWithValue("$id", credentialId.ToArray());
-        command.Parameters.AddWithValue("$new", (long)newSignCount);
-        command.Parameters.AddWithValue("$expected", (long)expectedSignCount);
-        command.Parameters.AddWithValue("$bs", backedUp ? 1 : 0);
-        command.Parameters.AddWithValue("$used", usedAt.ToUnixTimeMilliseconds());
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        return await _db.RunAsync(async connection =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE carteauth_fido2_credentials SET sign_count = $new, backed_up = $bs, last_used_at = $used WHERE credential_id = $id AND sign_count = $expected";
+            command.Parameters.AddWithValue("$id", credentialId.ToArray());
+            command.Parameters.AddWithValue("$new", (long)newSignCount);
+            command.Parameters.AddWithValue("$expected", (long)expectedSignCount);
+            command.Parameters.AddWithValue("$bs", backedUp ? 1 : 0);
+            command.Parameters.AddWithValue("$used", usedAt.ToUnixTimeMilliseconds());
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
     public async ValueTask<bool> DeleteAsync(ReadOnlyMemory<byte> credentialId, CancellationToken cancellationToken = default)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM carteauth_fido2_credentials WHERE credential_id = $id";
-        command.Parameters.AddWithValue("$id", credentialId.ToArray());
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
-    }
-
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        var connection = new SqliteConnection(_connectionString);
-        try
+        return await _db.RunAsync(async connection =>
         {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            if (!_initialized)
-            {
-                await InitializeAsync(connection, cancellationToken).ConfigureAwait(false);
-            }
-
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
+            await using var command = connection.CreateCommand();
+            command.CommandText = "DELETE FROM carteauth_fido2_credentials WHERE credential_id = $id";
+            command.Parameters.AddWithValue("$id", credentialId.ToArray());
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task InitializeAsync(SqliteConnection connection, CancellationToken cancellationToken)
     {
-        await _initLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (_initialized)
-            {
-                return;
-            }
-
-            await using (var wal = connection.CreateCommand())
-            {
-                wal.CommandText = "PRAGMA journal_mode=WAL;";
-                await wal.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            await using (var create = connection.CreateCommand())
-            {
-                create.CommandText = CreateSchemaSql;
-                await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            await using (var version = connection.CreateCommand())
-            {
-                version.CommandText = "SELECT value FROM carteauth_fido2_meta WHERE key = 'schema_version'";
-                var value = await version.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
-                if (value != SchemaVersion.ToString(CultureInfo.InvariantCulture))
-                {
-                    throw new InvalidOperationException($"The FIDO2 credential database '{Path}' has schema version '{value}'; this CarteAuth reads version {SchemaVersion}. Use a matching CarteAuth version or migrate the file.");
-                }
-            }
-
-            _initialized = true;
-        }
-        finally
-        {
-            _initLock.Release();
-        }
+        await SqliteStoreDatabase.ExecuteAsync(connection, CreateSchemaSql, cancellationToken).ConfigureAwait(false);
+        await _db.RequireSchemaVersionAsync(connection, "carteauth_fido2_meta", SchemaVersion, cancellationToken).ConfigureAwait(false);
     }
 
     private static Fido2CredentialRecord Read(SqliteDataReader r)

@@ -60,7 +60,19 @@ public sealed class SqliteCredentialStoreSchemaTests : IDisposable
             command.ExecuteNonQuery();
         }
 
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(async () => await new SqliteFido2CredentialStore(path).FindAsync(new byte[] { 1 }));
+        var ex = await Assert.ThrowsAsync<WebAuthnException>(async () => await new SqliteFido2CredentialStore(path).FindAsync(new byte[] { 1 }));
+        Assert.Equal(ReasonCodes.WebAuthnCredentialStoreUnavailable, ex.ReasonCode);
         Assert.Contains("schema version '2'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_file_that_is_not_a_database_is_a_typed_error_naming_the_file()
+    {
+        var path = Path.Combine(_dir.Path, "not-a-db.db");
+        await File.WriteAllTextAsync(path, "this is not an SQLite database, it is a text file of more than a hundred bytes.......................");
+        var ex = await Assert.ThrowsAsync<WebAuthnException>(async () => await new SqliteFido2CredentialStore(path).FindAsync(new byte[] { 1 }));
+        Assert.Equal(ReasonCodes.WebAuthnCredentialStoreUnavailable, ex.ReasonCode);
+        Assert.Contains(path, ex.Message, StringComparison.Ordinal);
+        Assert.IsType<Microsoft.Data.Sqlite.SqliteException>(ex.InnerException);
     }
 }
