@@ -23,13 +23,14 @@ namespace CarteAuth.GatewayLoad;
 /// 127.0.0.1, measured by the same client (<c>wrk</c>, Debian package) with the same threads, connections, duration
 /// and request headers, interleaved (bare, authz, bare, authz…) so machine noise hits both.
 /// Usage: <c>dotnet run -c Release --project benchmarks/CarteAuth.GatewayLoad -- [--audit sqlite|memory|both]
-/// [--rounds 4] [--duration 5] [--connections 16] [--threads 1]</c>.
+/// [--alg ES256|PS256|RS256] [--rounds 4] [--duration 5] [--connections 16] [--threads 1]</c>.
 /// </summary>
 public static partial class Program
 {
     public static async Task<int> Main(string[] args)
     {
         var audit = Arg(args, "--audit", "both");
+        var algorithm = Enum.Parse<SessionTokenAlgorithm>(Arg(args, "--alg", "ES256"), ignoreCase: true);
         var rounds = int.Parse(Arg(args, "--rounds", "4"), CultureInfo.InvariantCulture);
         var duration = int.Parse(Arg(args, "--duration", "5"), CultureInfo.InvariantCulture);
         var connections = int.Parse(Arg(args, "--connections", "16"), CultureInfo.InvariantCulture);
@@ -44,7 +45,7 @@ public static partial class Program
             var audits = audit == "both" ? ["sqlite", "memory"] : new[] { audit };
             foreach (var store in audits)
             {
-                await using var gateway = await StartGatewayAsync(store, root);
+                await using var gateway = await StartGatewayAsync(store, algorithm, root);
                 var token = await SignInAsync(gateway.Address);
                 string[] headers = ["Cookie: " + CarteAuthDefaults.CookieName + "=" + token, "X-Original-URI: /dossier/42", "X-Original-Method: GET", "X-Real-IP: 192.0.2.10"];
                 var bareUrl = new Uri(bare.Address, "/ok").ToString();
@@ -65,7 +66,7 @@ public static partial class Program
                 var bareMedian = Median(bareRates);
                 var authzMedian = Median(authzRates);
                 var ratios = bareRates.Zip(authzRates, (b, a) => a / b).ToList();
-                rows.Add(string.Create(CultureInfo.InvariantCulture, $"| `/carteauth/authz`, {Describe(store)} | {bareMedian:F0} | {authzMedian:F0} | **{authzMedian / bareMedian:F2}** | {ratios.Min():F2}–{ratios.Max():F2} |"));
+                rows.Add(string.Create(CultureInfo.InvariantCulture, $"| `/carteauth/authz`, {algorithm} session tokens, {Describe(store)} | {bareMedian:F0} | {authzMedian:F0} | **{authzMedian / bareMedian:F2}** | {ratios.Min():F2}–{ratios.Max():F2} |"));
             }
         }
         finally
@@ -94,7 +95,7 @@ public static partial class Program
         return await Host.StartAsync(app);
     }
 
-    private static async Task<Host> StartGatewayAsync(string audit, string root)
+    private static async Task<Host> StartGatewayAsync(string audit, SessionTokenAlgorithm algorithm, string root)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -110,7 +111,7 @@ public static partial class Program
 
         builder.Services.AddCarteAuthPolicy("acces-distant", b => b.RequireAssurance(AssuranceLevel.Substantial));
         builder.Services.AddCarteAuthPolicy("dossier-patient", b => b.RequireAssurance(AssuranceLevel.High).RequireMethods(AuthenticationMethods.Pin).RequirePhishingResistant());
-        builder.Services.AddCarteAuth(o => o.SigningKeys = SigningKeyRing.Create(SessionSigningKey.Generate(SessionTokenAlgorithm.ES256, "load-1")))
+        builder.Services.AddCarteAuth(o => o.SigningKeys = SigningKeyRing.Create(SessionSigningKey.Generate(algorithm, "load-1")))
             .AddForwardAuth(o =>
             {
                 o.Routes.Add(new ForwardAuthRoute { Host = "admin.chu.fr", PathPrefix = "/admin", Policy = "dossier-patient" });
