@@ -78,8 +78,9 @@ internal sealed class ForwardAuthEndpoint(
             return address.ToString();
         }
 
-        var forwarded = request.Headers["X-Forwarded-For"].ToString();
-        var last = forwarded.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).LastOrDefault();
+        // The last non-empty hop, read in place (no split array per request).
+        var forwarded = request.Headers["X-Forwarded-For"].ToString().AsSpan().TrimEnd(" ,\t");
+        var last = forwarded[(forwarded.LastIndexOf(',') + 1)..].Trim();
         return IPAddress.TryParse(last, out address) ? address.ToString() : null;
     }
 

@@ -41,7 +41,7 @@ internal sealed class GatewayAuthorizer(
             string assertion;
             try
             {
-                assertion = await assertions.IssueAsync(evidence, feature.Session.Id, http.RequestAborted).ConfigureAwait(false);
+                assertion = await assertions.GetOrIssueAsync(evidence, feature.Session.Id, feature.Session.EvidenceJson, http.RequestAborted).ConfigureAwait(false);
             }
             catch (CarteAuthException e)
             {

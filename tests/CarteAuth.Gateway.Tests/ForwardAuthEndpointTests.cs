@@ -28,6 +28,68 @@ public sealed class ForwardAuthEndpointTests
     }
 
     [Fact]
+    public async Task Assertion_IsReusedForTheSession_WhileHalfItsLifetimeIsLeft()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var gateway = await GatewayHost.StartAsync(services: s => s.AddSingleton<TimeProvider>(time));
+        var token = await gateway.SignInAsync(GatewayHost.Evidence());
+        var other = await gateway.SignInAsync(GatewayHost.Evidence());
+        using var client = new HttpClient { BaseAddress = gateway.Address };
+        async Task<string> AssertionAsync(string session)
+        {
+            var response = await client.SendAsync(Authz(("X-Original-URI", "/dossier/1"), ("Cookie", "carteauth=" + session)));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return response.Headers.GetValues("X-CarteAuth-Assertion").Single();
+        }
+
+        var first = await AssertionAsync(token);
+        Assert.Equal(first, await AssertionAsync(token));
+        Assert.NotEqual(first, await AssertionAsync(other));
+
+        time.Advance(TimeSpan.FromSeconds(29));
+        Assert.Equal(first, await AssertionAsync(token));
+
+        // Past half of the 60-second lifetime: a fresh one, so an upstream always gets at least 30 seconds.
+        time.Advance(TimeSpan.FromSeconds(2));
+        var renewed = await AssertionAsync(token);
+        Assert.NotEqual(first, renewed);
+        Assert.Equal(renewed, await AssertionAsync(token));
+
+        // Every reused decision is still audited.
+        var events = await gateway.Services.GetRequiredService<CarteAuth.Audit.IAuditStore>().ReadAsync().ToListAsync();
+        Assert.Equal(6, events.Count(e => e.Kind == CarteAuth.Audit.AuditEventKinds.PolicyDecision && e.Result == CarteAuth.Audit.AuditResults.Allow));
+    }
+
+    [Theory]
+    [InlineData("198.51.100.1, 203.0.113.7", "203.0.113.7")]
+    [InlineData("198.51.100.1,203.0.113.7 , ,", "203.0.113.7")]
+    [InlineData("203.0.113.7", "203.0.113.7")]
+    [InlineData("198.51.100.1, not-an-address", "127.0.0.1")]
+    public async Task AuditedClientAddress_IsTheLastForwardedHop(string forwardedFor, string expected)
+    {
+        await using var gateway = await GatewayHost.StartAsync();
+        using var client = new HttpClient { BaseAddress = gateway.Address };
+        var response = await client.SendAsync(Authz(("X-Original-URI", "/accueil"), ("X-Forwarded-For", forwardedFor)));
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        var decision = await gateway.Services.GetRequiredService<CarteAuth.Audit.IAuditStore>().ReadAsync().LastAsync(e => e.Kind == CarteAuth.Audit.AuditEventKinds.PolicyDecision);
+        Assert.Equal(expected, decision.ClientAddress);
+    }
+
+    [Fact]
+    public async Task EndedSession_IsNotServedTheReusedAssertion()
+    {
+        await using var gateway = await GatewayHost.StartAsync();
+        var token = await gateway.SignInAsync(GatewayHost.Evidence());
+        using var client = new HttpClient { BaseAddress = gateway.Address };
+        var allowed = await client.SendAsync(Authz(("X-Original-URI", "/dossier/1"), ("Cookie", "carteauth=" + token)));
+        Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+        await gateway.Services.GetRequiredService<CarteAuth.AspNetCore.Sessions.ICarteAuthSignInManager>().EndAllSessionsAsync(GatewayHost.Doctor, "ended-everywhere");
+        var refused = await client.SendAsync(Authz(("X-Original-URI", "/dossier/1"), ("Cookie", "carteauth=" + token)));
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.False(refused.Headers.Contains("X-CarteAuth-Assertion"));
+    }
+
+    [Fact]
     public async Task EndedSession_Is401_WithSessionReason()
     {
         await using var gateway = await GatewayHost.StartAsync();
