@@ -60,9 +60,17 @@ public sealed class TemplatePackTests(ITestOutputHelper output)
                   </packageSources>
                 </configuration>
                 """);
-            var test = await RunAsync(appDirectory, TimeSpan.FromMinutes(6),
-                "test", Path.Combine(appDirectory, "DemoApp.Tests", "DemoApp.Tests.csproj"), "-nologo", "-nodeReuse:false", "--logger", "console;verbosity=normal");
-            Assert.Contains("Passed!", test, StringComparison.Ordinal);
+            var results = Path.Combine(temp.Path, "results");
+            await RunAsync(appDirectory, TimeSpan.FromMinutes(6),
+                "test", Path.Combine(appDirectory, "DemoApp.Tests", "DemoApp.Tests.csproj"), "-nologo", "-nodeReuse:false",
+                "--results-directory", results, "--logger", "trx;LogFileName=app.trx");
+
+            // The generated tests ran and all passed (their count, from the TRX report: a run of zero tests is a failure).
+            var counters = System.Xml.Linq.XDocument.Load(Path.Combine(results, "app.trx")).Descendants()
+                .Single(e => e.Name.LocalName == "Counters");
+            output.WriteLine($"generated app tests: total {counters.Attribute("total")?.Value}, passed {counters.Attribute("passed")?.Value}, failed {counters.Attribute("failed")?.Value}");
+            Assert.Equal("3", counters.Attribute("total")?.Value);
+            Assert.Equal("3", counters.Attribute("passed")?.Value);
         }
         finally
         {

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CarteAuthWebApp.Tests;
@@ -9,13 +10,13 @@ namespace CarteAuthWebApp.Tests;
 /// <summary>Starts the real app (Kestrel on 127.0.0.1, a free port) and checks what a visitor without a session gets.</summary>
 public sealed class WebAppTests : IAsyncLifetime
 {
-    private readonly string _keyDirectory = Directory.CreateTempSubdirectory("carteauth-webapp-").FullName;
+    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("carteauth-webapp-").FullName;
     private WebApplication? _app;
     private HttpClient? _client;
 
     public async Task InitializeAsync()
     {
-        _app = WebApp.Build(["--urls", "http://127.0.0.1:0", "--CarteAuth:DevSigningKeyPath", Path.Combine(_keyDirectory, "key.pem")]);
+        _app = WebApp.Build(["--urls", "http://127.0.0.1:0", "--CarteAuthDev:DataDirectory", _dataDirectory]);
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         _client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(30) };
@@ -29,7 +30,7 @@ public sealed class WebAppTests : IAsyncLifetime
             await _app.DisposeAsync();
         }
 
-        Directory.Delete(_keyDirectory, recursive: true);
+        Directory.Delete(_dataDirectory, recursive: true);
     }
 
     [Fact]

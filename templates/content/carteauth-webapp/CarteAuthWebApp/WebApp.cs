@@ -19,11 +19,17 @@ public static class WebApp
             ContentRootPath = AppContext.BaseDirectory,
         });
 
+        // Development data (signing key, audit trail): CarteAuthDev:DataDirectory, default .carteauth in the app's folder.
+        var dataDirectory = Directory.CreateDirectory(builder.Configuration["CarteAuthDev:DataDirectory"] ?? Path.Combine(AppContext.BaseDirectory, ".carteauth")).FullName;
+
+        // Every sign-in and decision is audited (hash-chained trail; production: a durable path or CarteAuth.Stores.PostgreSql).
+        builder.Services.AddCarteAuthSqliteAudit(o => o.Path = Path.Combine(dataDirectory, "audit.db"));
+
         // CarteAuth policies (appsettings.json, section CarteAuth:Policies) become ASP.NET Core authorization policies.
         builder.Services.AddCarteAuthPolicies(builder.Configuration.GetSection("CarteAuth"));
         builder.Services.AddCarteAuth(o =>
         {
-            o.SigningKeys = SigningKeyRing.Create(LoadOrCreateDevSigningKey(builder.Configuration));
+            o.SigningKeys = SigningKeyRing.Create(LoadOrCreateDevSigningKey(Path.Combine(dataDirectory, "session-key.pem")));
             o.LoginPath = "/carteauth/login";
         });
         // Add the authentication methods you need here, e.g. .AddSmartCard(...), .AddFido2(...), .AddProSanteConnect(...).
@@ -45,16 +51,13 @@ public static class WebApp
     }
 
     /// <summary>
-    /// The session token signing key. Development: generated at first run into the file named by
-    /// CarteAuth:DevSigningKeyPath (default .carteauth/session-key.pem in the app's folder, readable by its owner only).
-    /// Production: load the key from your secret store instead (SessionSigningKey.FromPem).
+    /// The session token signing key. Development: generated at first run into <paramref name="path"/> (readable by its
+    /// owner only). Production: load the key from your secret store instead (SessionSigningKey.FromPem).
     /// </summary>
-    private static SessionSigningKey LoadOrCreateDevSigningKey(IConfiguration configuration)
+    private static SessionSigningKey LoadOrCreateDevSigningKey(string path)
     {
-        var path = configuration["CarteAuth:DevSigningKeyPath"] ?? Path.Combine(AppContext.BaseDirectory, ".carteauth", "session-key.pem");
         if (!File.Exists(path))
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
             using var generated = SessionSigningKey.Generate(SessionTokenAlgorithm.ES256, "dev-1");
             SecretFile.Write(path, generated.ExportPrivateKeyPem());
         }
