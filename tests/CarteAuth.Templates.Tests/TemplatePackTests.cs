@@ -41,6 +41,9 @@ public sealed class TemplatePackTests(ITestOutputHelper output)
             }
 
             Assert.Contains($"CarteAuth.Templates.{version}.nupkg", packages);
+            AssertPackageContents(Path.Combine(feed, $"CarteAuth.Core.{version}.nupkg"), "README.md", "LICENSE", "lib/net10.0/CarteAuth.Core.dll", "lib/net10.0/CarteAuth.Core.xml");
+            AssertPackageContents(Path.Combine(feed, $"CarteAuth.Cli.{version}.nupkg"), "README.md", "tools/net10.0/any/carteauth.dll", "tools/net10.0/any/DotnetToolSettings.xml");
+            AssertPackageContents(Path.Combine(feed, $"CarteAuth.Templates.{version}.nupkg"), "content/content/carteauth-webapp/.template.config/template.json");
 
             await RunAsync(temp.Path, TimeSpan.FromMinutes(2),
                 "new", "install", Path.Combine(feed, $"CarteAuth.Templates.{version}.nupkg"), "--debug:custom-hive", hive);
@@ -87,9 +90,30 @@ public sealed class TemplatePackTests(ITestOutputHelper output)
                     {
                         Directory.Delete(versionDirectory, recursive: true);
                     }
+
+                    if (!Directory.EnumerateFileSystemEntries(package).Any())
+                    {
+                        Directory.Delete(package);
+                    }
                 }
             }
         }
+    }
+
+    /// <summary>The package holds <paramref name="entries"/> and declares the MIT license expression and its README.</summary>
+    private static void AssertPackageContents(string package, params string[] entries)
+    {
+        using var zip = System.IO.Compression.ZipFile.OpenRead(package);
+        var names = zip.Entries.Select(e => e.FullName).ToHashSet(StringComparer.Ordinal);
+        foreach (var entry in entries)
+        {
+            Assert.True(names.Contains(entry), $"{Path.GetFileName(package)} has no {entry}; it has: {string.Join(", ", names)}");
+        }
+
+        using var nuspec = new StreamReader(zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open());
+        var text = nuspec.ReadToEnd();
+        Assert.Contains("<license type=\"expression\">MIT</license>", text, StringComparison.Ordinal);
+        Assert.Contains("<readme>README.md</readme>", text, StringComparison.Ordinal);
     }
 
     /// <summary>Runs dotnet with <paramref name="arguments"/>; fails with its output on a non-zero exit or a timeout.</summary>
