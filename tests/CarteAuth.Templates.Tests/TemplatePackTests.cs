@@ -45,6 +45,13 @@ public sealed class TemplatePackTests(ITestOutputHelper output)
             AssertPackageContents(Path.Combine(feed, $"CarteAuth.Cli.{version}.nupkg"), "README.md", "tools/net10.0/any/carteauth.dll", "tools/net10.0/any/DotnetToolSettings.xml");
             AssertPackageContents(Path.Combine(feed, $"CarteAuth.Templates.{version}.nupkg"), "content/content/carteauth-webapp/.template.config/template.json");
 
+            // The CLI installs from the feed as a dotnet tool and runs as `carteauth`.
+            var tools = Path.Combine(temp.Path, "tools");
+            await RunAsync(temp.Path, TimeSpan.FromMinutes(2),
+                "tool", "install", "CarteAuth.Cli", "--version", version, "--tool-path", tools, "--add-source", feed);
+            var help = await RunProcessAsync(Path.Combine(tools, "carteauth"), temp.Path, TimeSpan.FromMinutes(1), "--help");
+            Assert.Contains("policy", help, StringComparison.Ordinal);
+
             await RunAsync(temp.Path, TimeSpan.FromMinutes(2),
                 "new", "install", Path.Combine(feed, $"CarteAuth.Templates.{version}.nupkg"), "--debug:custom-hive", hive);
             await RunAsync(temp.Path, TimeSpan.FromMinutes(2),
@@ -117,9 +124,13 @@ public sealed class TemplatePackTests(ITestOutputHelper output)
     }
 
     /// <summary>Runs dotnet with <paramref name="arguments"/>; fails with its output on a non-zero exit or a timeout.</summary>
-    private async Task<string> RunAsync(string workingDirectory, TimeSpan timeout, params string[] arguments)
+    private Task<string> RunAsync(string workingDirectory, TimeSpan timeout, params string[] arguments) =>
+        RunProcessAsync("dotnet", workingDirectory, timeout, arguments);
+
+    /// <summary>Runs <paramref name="fileName"/>; fails with its output on a non-zero exit or a timeout.</summary>
+    private async Task<string> RunProcessAsync(string fileName, string workingDirectory, TimeSpan timeout, params string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        var start = new ProcessStartInfo(fileName) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -155,7 +166,7 @@ public sealed class TemplatePackTests(ITestOutputHelper output)
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            Assert.Fail($"dotnet {string.Join(' ', arguments)} did not finish within {timeout}:\n{log}");
+            Assert.Fail($"{Path.GetFileName(fileName)} {string.Join(' ', arguments)} did not finish within {timeout}:\n{log}");
         }
 
         process.WaitForExit(); // flushes the asynchronous output readers
@@ -165,8 +176,8 @@ public sealed class TemplatePackTests(ITestOutputHelper output)
             text = log.ToString();
         }
 
-        output.WriteLine($"$ dotnet {string.Join(' ', arguments)}   ({stopwatch.Elapsed.TotalSeconds:F0} s, exit {process.ExitCode})");
-        Assert.True(process.ExitCode == 0, $"dotnet {string.Join(' ', arguments)} failed with exit code {process.ExitCode}:\n{text}");
+        output.WriteLine($"$ {Path.GetFileName(fileName)} {string.Join(' ', arguments)}   ({stopwatch.Elapsed.TotalSeconds:F0} s, exit {process.ExitCode})");
+        Assert.True(process.ExitCode == 0, $"{Path.GetFileName(fileName)} {string.Join(' ', arguments)} failed with exit code {process.ExitCode}:\n{text}");
         return text;
     }
 }
