@@ -62,7 +62,7 @@ public sealed class PscSimulatorHostTests
         File.WriteAllText(Path.Combine(fake.Path, "server.mjs"),
             "console.log('PSC simulator listening on http://127.0.0.1:1/' + encodeURIComponent(process.env.NODE_EXTRA_CA_CERTS ?? 'missing'));" +
             "process.stdin.resume(); process.stdin.on('end', () => process.exit(0));");
-        await using var host = await PscSimulatorHost.StartAsync(fake.Path, [], new Dictionary<string, string> { ["NODE_EXTRA_CA_CERTS"] = "/dev/ca.pem" }, TimeSpan.FromSeconds(20));
+        await using var host = await PscSimulatorHost.StartAsync(fake.Path, [], new Dictionary<string, string> { ["NODE_EXTRA_CA_CERTS"] = "/dev/ca.pem" }, TimeSpan.FromSeconds(20), CancellationToken.None);
         Assert.Equal("http://127.0.0.1:1/%2Fdev%2Fca.pem", host.Issuer.AbsoluteUri);
     }
 
@@ -72,7 +72,7 @@ public sealed class PscSimulatorHostTests
     [InlineData("A=B")]
     public async Task Simulator_variables_and_bad_names_are_refused(string name)
     {
-        var e = await Assert.ThrowsAsync<ArgumentException>(() => PscSimulatorHost.StartAsync(RepositoryPaths.Of("samples", "psc-simulator"), [], new Dictionary<string, string> { [name] = "1" }, TimeSpan.FromSeconds(5)));
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => PscSimulatorHost.StartAsync(RepositoryPaths.Of("samples", "psc-simulator"), [], new Dictionary<string, string> { [name] = "1" }, TimeSpan.FromSeconds(5), CancellationToken.None));
         Assert.Equal("environment", e.ParamName);
     }
 }

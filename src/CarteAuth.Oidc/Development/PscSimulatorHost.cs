@@ -96,7 +96,7 @@ public sealed class PscSimulatorHost : IAsyncDisposable
     /// <returns>The running simulator; dispose it to stop it.</returns>
     /// <exception cref="ArgumentException">An environment variable name is empty, contains '=', or starts with <c>PSC_SIM_</c>.</exception>
     /// <exception cref="InvalidOperationException">The packages are not installed, <c>node</c> cannot be started, or the simulator did not get ready (the message says which, with its output).</exception>
-    public static async Task<PscSimulatorHost> StartAsync(string directory, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, TimeSpan startTimeout, CancellationToken cancellationToken = default)
+    public static async Task<PscSimulatorHost> StartAsync(string directory, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, TimeSpan startTimeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(directory);
         ArgumentNullException.ThrowIfNull(arguments);
