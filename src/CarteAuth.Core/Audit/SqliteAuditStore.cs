@@ -18,9 +18,12 @@ namespace CarteAuth.Audit;
 /// <c>prev_hash</c> and <c>hash</c> (see <see cref="AuditChain"/>). Triggers refuse UPDATE and DELETE on events.
 /// The schema is created on first use in a new or empty file; a database holding other tables is refused.</para>
 /// <para><b>Concurrency and durability.</b> The database uses WAL with <c>synchronous=FULL</c>, so a committed
-/// append survives a crash or power loss. Each append runs in a <c>BEGIN IMMEDIATE</c> transaction that reads the
-/// last (sequence, hash) inside the transaction, so several store instances or processes appending to the same
-/// file still produce one contiguous chain; appends in one instance are also serialized in process.</para>
+/// append survives a crash or power loss. Appends are group-committed: concurrent callers of one instance are queued,
+/// and a single writer at a time takes every queued entry, chains them in order in one <c>BEGIN IMMEDIATE</c>
+/// transaction and one COMMIT (one fsync for the batch), then completes each caller's task; a task completes only once
+/// its event is committed, and a failed batch fails every caller in it. The transaction reads the last (sequence,
+/// hash) inside it, so several store instances or processes appending to the same file still produce one contiguous
+/// chain.</para>
 /// <para>Creating the store does no I/O; the file is opened and checked on first use, or at once with
 /// <see cref="OpenAsync"/>.</para>
 /// </remarks>
@@ -82,6 +85,8 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
     ];
 
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Lock _pendingLock = new();
+    private List<PendingAppend> _pending = [];
     private readonly string _connectionString;
     private readonly string _readerConnectionString;
     private readonly TimeSpan _busyTimeout;
@@ -178,13 +183,74 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
                 Path);
         }
 
-        await _gate.WaitAsync(ct).ConfigureAwait(false);
+        // Group commit: the caller queues its entry, then whoever holds the writer gate first takes every queued
+        // entry, chains them in order in one BEGIN IMMEDIATE transaction and one COMMIT (one fsync for the batch),
+        // and completes each caller's task after the COMMIT. A caller whose entry was written by an earlier holder
+        // finds its task completed when it gets the gate. No task completes before its event is durable.
+        var pending = new PendingAppend(entry);
+        lock (_pendingLock)
+        {
+            _pending.Add(pending);
+        }
+
+        try
+        {
+            await _gate.WaitAsync(ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            lock (_pendingLock)
+            {
+                if (_pending.Remove(pending))
+                {
+                    throw; // not taken by a writer: nothing was recorded
+                }
+            }
+
+            // Already taken into a batch being written: report that batch's outcome rather than a cancellation
+            // that would hide a recorded event.
+            return await pending.Completion.Task.ConfigureAwait(false);
+        }
+
+        try
+        {
+            if (!pending.Completion.Task.IsCompleted)
+            {
+                List<PendingAppend> batch;
+                lock (_pendingLock)
+                {
+                    batch = _pending;
+                    _pending = [];
+                }
+
+                WriteBatch(batch);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
+        return await pending.Completion.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>Test hook: called after each batch with its size and the error that failed it (null when committed).</summary>
+    internal Action<int, Exception?>? BatchWritten { get; set; }
+
+    /// <summary>
+    /// Writes a batch of queued appends in one transaction and completes every caller: all with their event after
+    /// the COMMIT, or all with the same error when any step fails (nothing in the batch was recorded). The caller
+    /// holds <see cref="_gate"/>.
+    /// </summary>
+    private void WriteBatch(List<PendingAppend> batch)
+    {
+        AuditEvent[] events;
         try
         {
             var connection = OpenCore();
             try
             {
-                return AppendCore(connection, entry);
+                events = AppendCore(connection, batch);
             }
             catch (SqliteException ex)
             {
@@ -198,9 +264,21 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
                 throw;
             }
         }
-        finally
+        catch (Exception ex)
         {
-            _gate.Release();
+            BatchWritten?.Invoke(batch.Count, ex);
+            foreach (var item in batch)
+            {
+                item.Completion.TrySetException(ex);
+            }
+
+            return;
+        }
+
+        BatchWritten?.Invoke(batch.Count, null);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            batch[i].Completion.TrySetResult(events[i]);
         }
     }
 
@@ -546,12 +624,14 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
         }
     }
 
-    private AuditEvent AppendCore(SqliteConnection connection, AuditEntry entry)
+    private AuditEvent[] AppendCore(SqliteConnection connection, List<PendingAppend> batch)
     {
         Execute(connection, "BEGIN IMMEDIATE");
         var committed = false;
         try
         {
+            // The last (sequence, hash) is read inside the write transaction, so other stores or processes on the
+            // same file extend one contiguous chain.
             long lastSequence = 0;
             var previousHash = AuditChain.GenesisHash.ToArray();
             using (var command = connection.CreateCommand())
@@ -573,31 +653,54 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
                 }
             }
 
-            var auditEvent = AuditChain.CreateEvent(entry, lastSequence + 1, previousHash, _timeProvider);
+            var events = new AuditEvent[batch.Count];
             using (var command = connection.CreateCommand())
             {
                 command.CommandText = InsertSql;
                 var parameters = command.Parameters;
-                parameters.AddWithValue("$seq", auditEvent.Sequence);
-                parameters.AddWithValue("$timestamp", auditEvent.Timestamp.UtcDateTime.ToString(TimestampFormat, CultureInfo.InvariantCulture));
-                parameters.AddWithValue("$kind", auditEvent.Kind);
-                parameters.AddWithValue("$result", auditEvent.Result);
-                parameters.AddWithValue("$subject", (object?)auditEvent.Subject ?? DBNull.Value);
-                parameters.AddWithValue("$methods", (object?)auditEvent.Methods ?? DBNull.Value);
-                parameters.AddWithValue("$authenticator", (object?)auditEvent.Authenticator ?? DBNull.Value);
-                parameters.AddWithValue("$policy", (object?)auditEvent.Policy ?? DBNull.Value);
-                parameters.AddWithValue("$reason_code", (object?)auditEvent.ReasonCode ?? DBNull.Value);
-                parameters.AddWithValue("$client_address", (object?)auditEvent.ClientAddress ?? DBNull.Value);
-                parameters.AddWithValue("$correlation_id", (object?)auditEvent.CorrelationId ?? DBNull.Value);
-                parameters.AddWithValue("$detail", (object?)auditEvent.Detail ?? DBNull.Value);
-                parameters.AddWithValue("$prev_hash", auditEvent.PreviousHash.ToArray());
-                parameters.AddWithValue("$hash", auditEvent.Hash.ToArray());
-                command.ExecuteNonQuery();
+                var seq = parameters.Add("$seq", SqliteType.Integer);
+                var timestamp = parameters.Add("$timestamp", SqliteType.Text);
+                var kind = parameters.Add("$kind", SqliteType.Text);
+                var result = parameters.Add("$result", SqliteType.Text);
+                var subject = parameters.Add("$subject", SqliteType.Text);
+                var methods = parameters.Add("$methods", SqliteType.Text);
+                var authenticator = parameters.Add("$authenticator", SqliteType.Text);
+                var policy = parameters.Add("$policy", SqliteType.Text);
+                var reasonCode = parameters.Add("$reason_code", SqliteType.Text);
+                var clientAddress = parameters.Add("$client_address", SqliteType.Text);
+                var correlationId = parameters.Add("$correlation_id", SqliteType.Text);
+                var detail = parameters.Add("$detail", SqliteType.Text);
+                var prevHash = parameters.Add("$prev_hash", SqliteType.Blob);
+                var hashParameter = parameters.Add("$hash", SqliteType.Blob);
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    // Chained in queue order: each event's prev_hash is the hash of the one before it (AuditChain).
+                    var auditEvent = AuditChain.CreateEvent(batch[i].Entry, lastSequence + 1, previousHash, _timeProvider);
+                    seq.Value = auditEvent.Sequence;
+                    timestamp.Value = auditEvent.Timestamp.UtcDateTime.ToString(TimestampFormat, CultureInfo.InvariantCulture);
+                    kind.Value = auditEvent.Kind;
+                    result.Value = auditEvent.Result;
+                    subject.Value = (object?)auditEvent.Subject ?? DBNull.Value;
+                    methods.Value = (object?)auditEvent.Methods ?? DBNull.Value;
+                    authenticator.Value = (object?)auditEvent.Authenticator ?? DBNull.Value;
+                    policy.Value = (object?)auditEvent.Policy ?? DBNull.Value;
+                    reasonCode.Value = (object?)auditEvent.ReasonCode ?? DBNull.Value;
+                    clientAddress.Value = (object?)auditEvent.ClientAddress ?? DBNull.Value;
+                    correlationId.Value = (object?)auditEvent.CorrelationId ?? DBNull.Value;
+                    detail.Value = (object?)auditEvent.Detail ?? DBNull.Value;
+                    prevHash.Value = auditEvent.PreviousHash.ToArray();
+                    var hash = auditEvent.Hash.ToArray();
+                    hashParameter.Value = hash;
+                    command.ExecuteNonQuery();
+                    events[i] = auditEvent;
+                    lastSequence = auditEvent.Sequence;
+                    previousHash = hash;
+                }
             }
 
             Execute(connection, "COMMIT");
             committed = true;
-            return auditEvent;
+            return events;
         }
         finally
         {
@@ -606,6 +709,14 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
                 TryRollback(connection);
             }
         }
+    }
+
+    /// <summary>One caller's queued append and the task it waits on.</summary>
+    private sealed class PendingAppend(AuditEntry entry)
+    {
+        public AuditEntry Entry { get; } = entry;
+
+        public TaskCompletionSource<AuditEvent> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     private AuditEvent Decode(SqliteDataReader reader)
