@@ -93,6 +93,10 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private SqliteConnection? _connection;
+    private SqliteCommand? _selectLast;
+    private SqliteCommand? _insert;
+    private SqliteCommand? _begin;
+    private SqliteCommand? _commit;
     private bool _disposed;
 
     /// <summary>Creates the store without touching the file; it is opened, checked and (if new) created on first use.</summary>
@@ -400,6 +404,10 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
             }
 
             _disposed = true;
+            _selectLast?.Dispose();
+            _insert?.Dispose();
+            _begin?.Dispose();
+            _commit?.Dispose();
             if (_connection is not null)
             {
                 await _connection.DisposeAsync().ConfigureAwait(false);
@@ -626,7 +634,8 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
 
     private AuditEvent[] AppendCore(SqliteConnection connection, List<PendingAppend> batch)
     {
-        Execute(connection, "BEGIN IMMEDIATE");
+        // Every statement of the append path is prepared once per connection and reused by every batch.
+        (_begin ??= CreateCommand(connection, "BEGIN IMMEDIATE")).ExecuteNonQuery();
         var committed = false;
         try
         {
@@ -634,10 +643,9 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
             // same file extend one contiguous chain.
             long lastSequence = 0;
             var previousHash = AuditChain.GenesisHash.ToArray();
-            using (var command = connection.CreateCommand())
+            _selectLast ??= CreateCommand(connection, $"SELECT seq, hash FROM {AuditTable} ORDER BY seq DESC LIMIT 1");
+            using (var reader = _selectLast.ExecuteReader())
             {
-                command.CommandText = $"SELECT seq, hash FROM {AuditTable} ORDER BY seq DESC LIMIT 1";
-                using var reader = command.ExecuteReader();
                 if (reader.Read())
                 {
                     lastSequence = reader.GetInt64(0);
@@ -654,24 +662,23 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
             }
 
             var events = new AuditEvent[batch.Count];
-            using (var command = connection.CreateCommand())
+            var insert = _insert ??= CreateInsertCommand(connection);
             {
-                command.CommandText = InsertSql;
-                var parameters = command.Parameters;
-                var seq = parameters.Add("$seq", SqliteType.Integer);
-                var timestamp = parameters.Add("$timestamp", SqliteType.Text);
-                var kind = parameters.Add("$kind", SqliteType.Text);
-                var result = parameters.Add("$result", SqliteType.Text);
-                var subject = parameters.Add("$subject", SqliteType.Text);
-                var methods = parameters.Add("$methods", SqliteType.Text);
-                var authenticator = parameters.Add("$authenticator", SqliteType.Text);
-                var policy = parameters.Add("$policy", SqliteType.Text);
-                var reasonCode = parameters.Add("$reason_code", SqliteType.Text);
-                var clientAddress = parameters.Add("$client_address", SqliteType.Text);
-                var correlationId = parameters.Add("$correlation_id", SqliteType.Text);
-                var detail = parameters.Add("$detail", SqliteType.Text);
-                var prevHash = parameters.Add("$prev_hash", SqliteType.Blob);
-                var hashParameter = parameters.Add("$hash", SqliteType.Blob);
+                var parameters = insert.Parameters;
+                var seq = parameters["$seq"];
+                var timestamp = parameters["$timestamp"];
+                var kind = parameters["$kind"];
+                var result = parameters["$result"];
+                var subject = parameters["$subject"];
+                var methods = parameters["$methods"];
+                var authenticator = parameters["$authenticator"];
+                var policy = parameters["$policy"];
+                var reasonCode = parameters["$reason_code"];
+                var clientAddress = parameters["$client_address"];
+                var correlationId = parameters["$correlation_id"];
+                var detail = parameters["$detail"];
+                var prevHash = parameters["$prev_hash"];
+                var hashParameter = parameters["$hash"];
                 for (var i = 0; i < batch.Count; i++)
                 {
                     // Chained in queue order: each event's prev_hash is the hash of the one before it (AuditChain).
@@ -691,14 +698,14 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
                     prevHash.Value = auditEvent.PreviousHash.ToArray();
                     var hash = auditEvent.Hash.ToArray();
                     hashParameter.Value = hash;
-                    command.ExecuteNonQuery();
+                    insert.ExecuteNonQuery();
                     events[i] = auditEvent;
                     lastSequence = auditEvent.Sequence;
                     previousHash = hash;
                 }
             }
 
-            Execute(connection, "COMMIT");
+            (_commit ??= CreateCommand(connection, "COMMIT")).ExecuteNonQuery();
             committed = true;
             return events;
         }
@@ -709,6 +716,28 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
                 TryRollback(connection);
             }
         }
+    }
+
+    private static SqliteCommand CreateCommand(SqliteConnection connection, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command;
+    }
+
+    private static SqliteCommand CreateInsertCommand(SqliteConnection connection)
+    {
+        var command = CreateCommand(connection, InsertSql);
+        var parameters = command.Parameters;
+        parameters.Add("$seq", SqliteType.Integer);
+        foreach (var name in (string[])["$timestamp", "$kind", "$result", "$subject", "$methods", "$authenticator", "$policy", "$reason_code", "$client_address", "$correlation_id", "$detail"])
+        {
+            parameters.Add(name, SqliteType.Text);
+        }
+
+        parameters.Add("$prev_hash", SqliteType.Blob);
+        parameters.Add("$hash", SqliteType.Blob);
+        return command;
     }
 
     /// <summary>One caller's queued append and the task it waits on.</summary>
