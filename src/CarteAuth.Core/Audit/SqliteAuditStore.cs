@@ -85,8 +85,11 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
     ];
 
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly Lock _pendingLock = new();
+    private readonly object _pendingLock = new();
+    private readonly TaskCompletionSource _writerExited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private List<PendingAppend> _pending = [];
+    private Thread? _writer;
+    private bool _writerStopping;
     private readonly string _connectionString;
     private readonly string _readerConnectionString;
     private readonly TimeSpan _busyTimeout;
@@ -187,55 +190,84 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
                 Path);
         }
 
-        // Group commit: the caller queues its entry, then whoever holds the writer gate first takes every queued
+        // Group commit (one writer loop): the caller queues its entry; the store's writer thread takes every queued
         // entry, chains them in order in one BEGIN IMMEDIATE transaction and one COMMIT (one fsync for the batch),
-        // and completes each caller's task after the COMMIT. A caller whose entry was written by an earlier holder
-        // finds its task completed when it gets the gate. No task completes before its event is durable.
+        // then completes each caller's task. No task completes before its event is committed. The writer is a
+        // dedicated thread so the blocking COMMIT (fsync) never holds a thread-pool thread.
+        ct.ThrowIfCancellationRequested();
         var pending = new PendingAppend(entry);
         lock (_pendingLock)
         {
+            ObjectDisposedException.ThrowIf(_writerStopping, this);
             _pending.Add(pending);
+            if (_writer is null)
+            {
+                _writer = new Thread(WriterLoop) { IsBackground = true, Name = "CarteAuth SQLite audit writer" };
+                _writer.Start();
+            }
+
+            Monitor.Pulse(_pendingLock);
         }
 
-        try
+        if (!ct.CanBeCanceled)
         {
-            await _gate.WaitAsync(ct).ConfigureAwait(false);
+            return await pending.Completion.Task.ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+
+        // A caller cancelled while its entry is still queued records nothing; once the writer took it, the caller
+        // gets that batch's outcome rather than a cancellation that would hide a recorded event.
+        using var registration = ct.Register(() =>
         {
             lock (_pendingLock)
             {
                 if (_pending.Remove(pending))
                 {
-                    throw; // not taken by a writer: nothing was recorded
+                    pending.Completion.TrySetCanceled(ct);
                 }
             }
+        });
+        return await pending.Completion.Task.ConfigureAwait(false);
+    }
 
-            // Already taken into a batch being written: report that batch's outcome rather than a cancellation
-            // that would hide a recorded event.
-            return await pending.Completion.Task.ConfigureAwait(false);
-        }
-
+    /// <summary>The writer thread: waits for queued appends and writes them in batches until the store is disposed.</summary>
+    private void WriterLoop()
+    {
         try
         {
-            if (!pending.Completion.Task.IsCompleted)
+            while (true)
             {
                 List<PendingAppend> batch;
                 lock (_pendingLock)
                 {
+                    while (_pending.Count == 0 && !_writerStopping)
+                    {
+                        Monitor.Wait(_pendingLock);
+                    }
+
+                    if (_pending.Count == 0)
+                    {
+                        return; // disposing, and every queued append was written
+                    }
+
                     batch = _pending;
                     _pending = [];
                 }
 
-                WriteBatch(batch);
+                _gate.Wait();
+                try
+                {
+                    WriteBatch(batch);
+                }
+                finally
+                {
+                    _gate.Release();
+                }
             }
         }
         finally
         {
-            _gate.Release();
+            _writerExited.TrySetResult();
         }
-
-        return await pending.Completion.Task.ConfigureAwait(false);
     }
 
     /// <summary>Test hook: called after each batch with its size and the error that failed it (null when committed).</summary>
@@ -243,8 +275,8 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
 
     /// <summary>
     /// Writes a batch of queued appends in one transaction and completes every caller: all with their event after
-    /// the COMMIT, or all with the same error when any step fails (nothing in the batch was recorded). The caller
-    /// holds <see cref="_gate"/>.
+    /// the COMMIT, or all with the same error when any step fails (nothing in the batch was recorded). The writer
+    /// thread holds <see cref="_gate"/>.
     /// </summary>
     private void WriteBatch(List<PendingAppend> batch)
     {
@@ -395,6 +427,20 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
     /// <summary>Closes the file. Enumerations already started keep their own connection until they end.</summary>
     public async ValueTask DisposeAsync()
     {
+        // Stop the writer after it has written every queued append (their callers get their outcome).
+        Thread? writer;
+        lock (_pendingLock)
+        {
+            _writerStopping = true;
+            writer = _writer;
+            Monitor.Pulse(_pendingLock);
+        }
+
+        if (writer is not null)
+        {
+            await _writerExited.Task.ConfigureAwait(false);
+        }
+
         await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
