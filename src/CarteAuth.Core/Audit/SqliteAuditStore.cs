@@ -19,7 +19,7 @@ namespace CarteAuth.Audit;
 /// The schema is created on first use in a new or empty file; a database holding other tables is refused.</para>
 /// <para><b>Concurrency and durability.</b> The database uses WAL with <c>synchronous=FULL</c>, so a committed
 /// append survives a crash or power loss. Appends are group-committed: concurrent callers of one instance are queued,
-/// and a single writer at a time takes every queued entry, chains them in order in one <c>BEGIN IMMEDIATE</c>
+/// and the instance's writer thread (started on the first append, stopped by dispose) takes every queued entry, chains them in order in one <c>BEGIN IMMEDIATE</c>
 /// transaction and one COMMIT (one fsync for the batch), then completes each caller's task; a task completes only once
 /// its event is committed, and a failed batch fails every caller in it. The transaction reads the last (sequence,
 /// hash) inside it, so several store instances or processes appending to the same file still produce one contiguous
