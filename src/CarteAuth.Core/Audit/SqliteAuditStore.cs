@@ -18,9 +18,12 @@ namespace CarteAuth.Audit;
 /// <c>prev_hash</c> and <c>hash</c> (see <see cref="AuditChain"/>). Triggers refuse UPDATE and DELETE on events.
 /// The schema is created on first use in a new or empty file; a database holding other tables is refused.</para>
 /// <para><b>Concurrency and durability.</b> The database uses WAL with <c>synchronous=FULL</c>, so a committed
-/// append survives a crash or power loss. Each append runs in a <c>BEGIN IMMEDIATE</c> transaction that reads the
-/// last (sequence, hash) inside the transaction, so several store instances or processes appending to the same
-/// file still produce one contiguous chain; appends in one instance are also serialized in process.</para>
+/// append survives a crash or power loss. Appends are group-committed: concurrent callers of one instance are queued,
+/// and the instance's writer thread (started on the first append, stopped by dispose) takes every queued entry, chains them in order in one <c>BEGIN IMMEDIATE</c>
+/// transaction and one COMMIT (one fsync for the batch), then completes each caller's task; a task completes only once
+/// its event is committed, and a failed batch fails every caller in it. The transaction reads the last (sequence,
+/// hash) inside it, so several store instances or processes appending to the same file still produce one contiguous
+/// chain.</para>
 /// <para>Creating the store does no I/O; the file is opened and checked on first use, or at once with
 /// <see cref="OpenAsync"/>.</para>
 /// </remarks>
@@ -82,12 +85,21 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
     ];
 
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly object _pendingLock = new();
+    private readonly TaskCompletionSource _writerExited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private List<PendingAppend> _pending = [];
+    private Thread? _writer;
+    private bool _writerStopping;
     private readonly string _connectionString;
     private readonly string _readerConnectionString;
     private readonly TimeSpan _busyTimeout;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private SqliteConnection? _connection;
+    private SqliteCommand? _selectLast;
+    private SqliteCommand? _insert;
+    private SqliteCommand? _begin;
+    private SqliteCommand? _commit;
     private bool _disposed;
 
     /// <summary>Creates the store without touching the file; it is opened, checked and (if new) created on first use.</summary>
@@ -178,13 +190,103 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
                 Path);
         }
 
-        await _gate.WaitAsync(ct).ConfigureAwait(false);
+        // Group commit (one writer loop): the caller queues its entry; the store's writer thread takes every queued
+        // entry, chains them in order in one BEGIN IMMEDIATE transaction and one COMMIT (one fsync for the batch),
+        // then completes each caller's task. No task completes before its event is committed. The writer is a
+        // dedicated thread so the blocking COMMIT (fsync) never holds a thread-pool thread.
+        ct.ThrowIfCancellationRequested();
+        var pending = new PendingAppend(entry);
+        lock (_pendingLock)
+        {
+            ObjectDisposedException.ThrowIf(_writerStopping, this);
+            _pending.Add(pending);
+            if (_writer is null)
+            {
+                _writer = new Thread(WriterLoop) { IsBackground = true, Name = "CarteAuth SQLite audit writer" };
+                _writer.Start();
+            }
+
+            Monitor.Pulse(_pendingLock);
+        }
+
+        if (!ct.CanBeCanceled)
+        {
+            return await pending.Completion.Task.ConfigureAwait(false);
+        }
+
+        // A caller cancelled while its entry is still queued records nothing; once the writer took it, the caller
+        // gets that batch's outcome rather than a cancellation that would hide a recorded event.
+        using var registration = ct.Register(() =>
+        {
+            lock (_pendingLock)
+            {
+                if (_pending.Remove(pending))
+                {
+                    pending.Completion.TrySetCanceled(ct);
+                }
+            }
+        });
+        return await pending.Completion.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>The writer thread: waits for queued appends and writes them in batches until the store is disposed.</summary>
+    private void WriterLoop()
+    {
+        try
+        {
+            while (true)
+            {
+                List<PendingAppend> batch;
+                lock (_pendingLock)
+                {
+                    while (_pending.Count == 0 && !_writerStopping)
+                    {
+                        Monitor.Wait(_pendingLock);
+                    }
+
+                    if (_pending.Count == 0)
+                    {
+                        return; // disposing, and every queued append was written
+                    }
+
+                    batch = _pending;
+                    _pending = [];
+                }
+
+                _gate.Wait();
+                try
+                {
+                    WriteBatch(batch);
+                }
+                finally
+                {
+                    _gate.Release();
+                }
+            }
+        }
+        finally
+        {
+            _writerExited.TrySetResult();
+        }
+    }
+
+    /// <summary>Test hook: called after each batch with its size and the error that failed it (null when committed).</summary>
+    internal Action<int, Exception?>? BatchWritten { get; set; }
+
+    /// <summary>
+    /// Writes a batch of queued appends in one transaction and completes every caller: all with their event after
+    /// the COMMIT, or all with the same error when any step fails (nothing in the batch was recorded). The writer
+    /// thread holds <see cref="_gate"/>.
+    /// </summary>
+    private void WriteBatch(List<PendingAppend> batch)
+    {
+        AuditEvent[] events;
         try
         {
             var connection = OpenCore();
             try
             {
-                return AppendCore(connection, entry);
+                events = AppendCore(connection, batch);
             }
             catch (SqliteException ex)
             {
@@ -198,9 +300,21 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
                 throw;
             }
         }
-        finally
+        catch (Exception ex)
         {
-            _gate.Release();
+            BatchWritten?.Invoke(batch.Count, ex);
+            foreach (var item in batch)
+            {
+                item.Completion.TrySetException(ex);
+            }
+
+            return;
+        }
+
+        BatchWritten?.Invoke(batch.Count, null);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            batch[i].Completion.TrySetResult(events[i]);
         }
     }
 
@@ -313,6 +427,20 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
     /// <summary>Closes the file. Enumerations already started keep their own connection until they end.</summary>
     public async ValueTask DisposeAsync()
     {
+        // Stop the writer after it has written every queued append (their callers get their outcome).
+        Thread? writer;
+        lock (_pendingLock)
+        {
+            _writerStopping = true;
+            writer = _writer;
+            Monitor.Pulse(_pendingLock);
+        }
+
+        if (writer is not null)
+        {
+            await _writerExited.Task.ConfigureAwait(false);
+        }
+
         await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
@@ -322,6 +450,10 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
             }
 
             _disposed = true;
+            _selectLast?.Dispose();
+            _insert?.Dispose();
+            _begin?.Dispose();
+            _commit?.Dispose();
             if (_connection is not null)
             {
                 await _connection.DisposeAsync().ConfigureAwait(false);
@@ -546,18 +678,20 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
         }
     }
 
-    private AuditEvent AppendCore(SqliteConnection connection, AuditEntry entry)
+    private AuditEvent[] AppendCore(SqliteConnection connection, List<PendingAppend> batch)
     {
-        Execute(connection, "BEGIN IMMEDIATE");
+        // Every statement of the append path is prepared once per connection and reused by every batch.
+        (_begin ??= CreateCommand(connection, "BEGIN IMMEDIATE")).ExecuteNonQuery();
         var committed = false;
         try
         {
+            // The last (sequence, hash) is read inside the write transaction, so other stores or processes on the
+            // same file extend one contiguous chain.
             long lastSequence = 0;
             var previousHash = AuditChain.GenesisHash.ToArray();
-            using (var command = connection.CreateCommand())
+            _selectLast ??= CreateCommand(connection, $"SELECT seq, hash FROM {AuditTable} ORDER BY seq DESC LIMIT 1");
+            using (var reader = _selectLast.ExecuteReader())
             {
-                command.CommandText = $"SELECT seq, hash FROM {AuditTable} ORDER BY seq DESC LIMIT 1";
-                using var reader = command.ExecuteReader();
                 if (reader.Read())
                 {
                     lastSequence = reader.GetInt64(0);
@@ -573,31 +707,53 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
                 }
             }
 
-            var auditEvent = AuditChain.CreateEvent(entry, lastSequence + 1, previousHash, _timeProvider);
-            using (var command = connection.CreateCommand())
+            var events = new AuditEvent[batch.Count];
+            var insert = _insert ??= CreateInsertCommand(connection);
             {
-                command.CommandText = InsertSql;
-                var parameters = command.Parameters;
-                parameters.AddWithValue("$seq", auditEvent.Sequence);
-                parameters.AddWithValue("$timestamp", auditEvent.Timestamp.UtcDateTime.ToString(TimestampFormat, CultureInfo.InvariantCulture));
-                parameters.AddWithValue("$kind", auditEvent.Kind);
-                parameters.AddWithValue("$result", auditEvent.Result);
-                parameters.AddWithValue("$subject", (object?)auditEvent.Subject ?? DBNull.Value);
-                parameters.AddWithValue("$methods", (object?)auditEvent.Methods ?? DBNull.Value);
-                parameters.AddWithValue("$authenticator", (object?)auditEvent.Authenticator ?? DBNull.Value);
-                parameters.AddWithValue("$policy", (object?)auditEvent.Policy ?? DBNull.Value);
-                parameters.AddWithValue("$reason_code", (object?)auditEvent.ReasonCode ?? DBNull.Value);
-                parameters.AddWithValue("$client_address", (object?)auditEvent.ClientAddress ?? DBNull.Value);
-                parameters.AddWithValue("$correlation_id", (object?)auditEvent.CorrelationId ?? DBNull.Value);
-                parameters.AddWithValue("$detail", (object?)auditEvent.Detail ?? DBNull.Value);
-                parameters.AddWithValue("$prev_hash", auditEvent.PreviousHash.ToArray());
-                parameters.AddWithValue("$hash", auditEvent.Hash.ToArray());
-                command.ExecuteNonQuery();
+                var parameters = insert.Parameters;
+                var seq = parameters["$seq"];
+                var timestamp = parameters["$timestamp"];
+                var kind = parameters["$kind"];
+                var result = parameters["$result"];
+                var subject = parameters["$subject"];
+                var methods = parameters["$methods"];
+                var authenticator = parameters["$authenticator"];
+                var policy = parameters["$policy"];
+                var reasonCode = parameters["$reason_code"];
+                var clientAddress = parameters["$client_address"];
+                var correlationId = parameters["$correlation_id"];
+                var detail = parameters["$detail"];
+                var prevHash = parameters["$prev_hash"];
+                var hashParameter = parameters["$hash"];
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    // Chained in queue order: each event's prev_hash is the hash of the one before it (AuditChain).
+                    var auditEvent = AuditChain.CreateEvent(batch[i].Entry, lastSequence + 1, previousHash, _timeProvider);
+                    seq.Value = auditEvent.Sequence;
+                    timestamp.Value = auditEvent.Timestamp.UtcDateTime.ToString(TimestampFormat, CultureInfo.InvariantCulture);
+                    kind.Value = auditEvent.Kind;
+                    result.Value = auditEvent.Result;
+                    subject.Value = (object?)auditEvent.Subject ?? DBNull.Value;
+                    methods.Value = (object?)auditEvent.Methods ?? DBNull.Value;
+                    authenticator.Value = (object?)auditEvent.Authenticator ?? DBNull.Value;
+                    policy.Value = (object?)auditEvent.Policy ?? DBNull.Value;
+                    reasonCode.Value = (object?)auditEvent.ReasonCode ?? DBNull.Value;
+                    clientAddress.Value = (object?)auditEvent.ClientAddress ?? DBNull.Value;
+                    correlationId.Value = (object?)auditEvent.CorrelationId ?? DBNull.Value;
+                    detail.Value = (object?)auditEvent.Detail ?? DBNull.Value;
+                    prevHash.Value = auditEvent.PreviousHash.ToArray();
+                    var hash = auditEvent.Hash.ToArray();
+                    hashParameter.Value = hash;
+                    insert.ExecuteNonQuery();
+                    events[i] = auditEvent;
+                    lastSequence = auditEvent.Sequence;
+                    previousHash = hash;
+                }
             }
 
-            Execute(connection, "COMMIT");
+            (_commit ??= CreateCommand(connection, "COMMIT")).ExecuteNonQuery();
             committed = true;
-            return auditEvent;
+            return events;
         }
         finally
         {
@@ -606,6 +762,36 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
                 TryRollback(connection);
             }
         }
+    }
+
+    private static SqliteCommand CreateCommand(SqliteConnection connection, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command;
+    }
+
+    private static SqliteCommand CreateInsertCommand(SqliteConnection connection)
+    {
+        var command = CreateCommand(connection, InsertSql);
+        var parameters = command.Parameters;
+        parameters.Add("$seq", SqliteType.Integer);
+        foreach (var name in (string[])["$timestamp", "$kind", "$result", "$subject", "$methods", "$authenticator", "$policy", "$reason_code", "$client_address", "$correlation_id", "$detail"])
+        {
+            parameters.Add(name, SqliteType.Text);
+        }
+
+        parameters.Add("$prev_hash", SqliteType.Blob);
+        parameters.Add("$hash", SqliteType.Blob);
+        return command;
+    }
+
+    /// <summary>One caller's queued append and the task it waits on.</summary>
+    private sealed class PendingAppend(AuditEntry entry)
+    {
+        public AuditEntry Entry { get; } = entry;
+
+        public TaskCompletionSource<AuditEvent> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     private AuditEvent Decode(SqliteDataReader reader)

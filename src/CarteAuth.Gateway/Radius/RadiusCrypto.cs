@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 
 namespace CarteAuth.Gateway.Radius;
@@ -19,12 +20,22 @@ public static class RadiusCrypto
     /// </summary>
     public static byte[] ComputeAuthenticator(ReadOnlySpan<byte> packet, ReadOnlySpan<byte> authenticator, ReadOnlySpan<byte> secret)
     {
-        using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
-        md5.AppendData(packet[..RadiusPacket.AuthenticatorOffset]);
-        md5.AppendData(authenticator);
-        md5.AppendData(packet[(RadiusPacket.AuthenticatorOffset + 16)..]);
-        md5.AppendData(secret);
-        return md5.GetHashAndReset();
+        // One-shot MD5 over one contiguous copy (no hash object per packet); the copy holds the secret, so it is cleared.
+        var length = packet.Length + secret.Length;
+        var rented = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            var buffer = rented.AsSpan(0, length);
+            packet.CopyTo(buffer);
+            authenticator[..16].CopyTo(buffer[RadiusPacket.AuthenticatorOffset..]);
+            secret.CopyTo(buffer[packet.Length..]);
+            return MD5.HashData(buffer);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(rented.AsSpan(0, length));
+            ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 
     /// <summary>
@@ -34,15 +45,20 @@ public static class RadiusCrypto
     /// </summary>
     public static byte[] ComputeMessageAuthenticator(ReadOnlySpan<byte> packet, int messageAuthenticatorOffset, ReadOnlySpan<byte> authenticator, ReadOnlySpan<byte> secret)
     {
-        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.MD5, secret);
-        hmac.AppendData(packet[..RadiusPacket.AuthenticatorOffset]);
-        hmac.AppendData(authenticator);
-        hmac.AppendData(packet[(RadiusPacket.AuthenticatorOffset + 16)..messageAuthenticatorOffset]);
-        Span<byte> zeros = stackalloc byte[16];
-        zeros.Clear();
-        hmac.AppendData(zeros);
-        hmac.AppendData(packet[(messageAuthenticatorOffset + 16)..]);
-        return hmac.GetHashAndReset();
+        // One-shot HMAC-MD5 over a copy of the packet with the authenticator set and the Message-Authenticator zeroed.
+        var rented = ArrayPool<byte>.Shared.Rent(packet.Length);
+        try
+        {
+            var buffer = rented.AsSpan(0, packet.Length);
+            packet.CopyTo(buffer);
+            authenticator[..16].CopyTo(buffer[RadiusPacket.AuthenticatorOffset..]);
+            buffer.Slice(messageAuthenticatorOffset, 16).Clear();
+            return HMACMD5.HashData(secret, buffer);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 
     /// <summary>Checks a request's Message-Authenticator (RFC 3579 §3.2), in constant time. False when absent.</summary>
@@ -120,12 +136,27 @@ public static class RadiusCrypto
         Span<byte> previous = stackalloc byte[16];
         requestAuthenticator[..16].CopyTo(previous);
         Span<byte> block = stackalloc byte[16];
-        using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+        var rented = ArrayPool<byte>.Shared.Rent(secret.Length + 16);
+        var input = rented.AsSpan(0, secret.Length + 16);
+        secret.CopyTo(input);
+        try
+        {
+            XorBlocks(data, previous, block, input, secret.Length, hiding);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(input);
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private static void XorBlocks(Span<byte> data, Span<byte> previous, Span<byte> block, Span<byte> input, int secretLength, bool hiding)
+    {
         for (var i = 0; i < data.Length; i += 16)
         {
-            md5.AppendData(secret);
-            md5.AppendData(previous);
-            md5.GetHashAndReset(block);
+            // b(i) = MD5(S + c(i-1)), one-shot over secret + previous block.
+            previous.CopyTo(input[secretLength..]);
+            MD5.HashData(input, block);
             var chunk = data.Slice(i, 16);
             if (!hiding)
             {
