@@ -22,7 +22,7 @@ public sealed class PscSimulatorHostTests
         using var empty = new TempDirectory();
         File.WriteAllText(Path.Combine(empty.Path, "server.mjs"), "process.exit(3)");
         Assert.False(PscSimulatorHost.IsInstalled(empty.Path));
-        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => PscSimulatorHost.StartAsync(empty.Path, [], TimeSpan.FromSeconds(5)));
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => PscSimulatorHost.StartAsync(empty.Path, [], TimeSpan.FromSeconds(5), CancellationToken.None));
         Assert.Contains("npm ci", e.Message, StringComparison.Ordinal);
     }
 
@@ -32,7 +32,7 @@ public sealed class PscSimulatorHostTests
         using var fake = new TempDirectory();
         Directory.CreateDirectory(Path.Combine(fake.Path, "node_modules", "oidc-provider"));
         File.WriteAllText(Path.Combine(fake.Path, "server.mjs"), "console.error('cannot bind: simulated failure'); process.exit(3);");
-        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => PscSimulatorHost.StartAsync(fake.Path, [], TimeSpan.FromSeconds(20)));
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => PscSimulatorHost.StartAsync(fake.Path, [], TimeSpan.FromSeconds(20), CancellationToken.None));
         Assert.Contains("exited before it was ready", e.Message, StringComparison.Ordinal);
         Assert.Contains("simulated failure", e.Message, StringComparison.Ordinal);
     }
@@ -40,7 +40,7 @@ public sealed class PscSimulatorHostTests
     [Fact]
     public async Task Starts_and_stops_the_real_simulator()
     {
-        var host = await PscSimulatorHost.StartAsync(RepositoryPaths.Of("samples", "psc-simulator"), ["--ciba-interval", "1"], TimeSpan.FromSeconds(30));
+        var host = await PscSimulatorHost.StartAsync(RepositoryPaths.Of("samples", "psc-simulator"), ["--ciba-interval", "1"], TimeSpan.FromSeconds(30), CancellationToken.None);
         Assert.Equal("127.0.0.1", host.Issuer.Host);
         Assert.EndsWith("/auth/realms/esante-wallet", host.Issuer.AbsolutePath, StringComparison.Ordinal);
         using (var http = new HttpClient())

@@ -79,7 +79,7 @@ public sealed class PscSimulatorHost : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the wait (the process is then stopped).</param>
     /// <returns>The running simulator; dispose it to stop it.</returns>
     /// <exception cref="InvalidOperationException">The packages are not installed, <c>node</c> cannot be started, or the simulator did not get ready (the message says which, with its output).</exception>
-    public static Task<PscSimulatorHost> StartAsync(string directory, IEnumerable<string> arguments, TimeSpan startTimeout, CancellationToken cancellationToken = default) =>
+    public static Task<PscSimulatorHost> StartAsync(string directory, IEnumerable<string> arguments, TimeSpan startTimeout, CancellationToken cancellationToken) =>
         StartAsync(directory, arguments, new Dictionary<string, string>(), startTimeout, cancellationToken);
 
     /// <summary>
