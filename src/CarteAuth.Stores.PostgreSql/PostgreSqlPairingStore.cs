@@ -22,7 +22,7 @@ namespace CarteAuth.Stores.PostgreSql;
 /// </remarks>
 public sealed class PostgreSqlPairingStore : IPairingStore
 {
-    private const string Columns = "local_account, national_id, paired_ms, authenticator, methods, assurance, unpaired_ms, unpair_reason";
+    private const string Columns = PairingRows.Columns;
 
     /// <summary>Active first, then the most recently ended.</summary>
     private const string LatestOrder = "ORDER BY unpaired_ms IS NOT NULL, unpaired_ms DESC, id DESC LIMIT 1";
@@ -144,7 +144,7 @@ public sealed class PostgreSqlPairingStore : IPairingStore
                 cmd.Parameters.AddWithValue("t", unpairedAt.ToUnixTimeMilliseconds());
                 cmd.Parameters.AddWithValue("r", reason);
                 await using var reader = await cmd.ExecuteReaderAsync(t).ConfigureAwait(false);
-                return await reader.ReadAsync(t).ConfigureAwait(false) ? Read(reader) : null;
+                return await reader.ReadAsync(t).ConfigureAwait(false) ? PairingRows.Read(reader) : null;
             },
             "end a pairing",
             ct).ConfigureAwait(false);
@@ -155,18 +155,6 @@ public sealed class PostgreSqlPairingStore : IPairingStore
         await using var cmd = new NpgsqlCommand(sql, c, tx);
         cmd.Parameters.AddWithValue("p", key);
         await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        return await reader.ReadAsync(ct).ConfigureAwait(false) ? Read(reader) : null;
+        return await reader.ReadAsync(ct).ConfigureAwait(false) ? PairingRows.Read(reader) : null;
     }
-
-    private static PairingRecord Read(NpgsqlDataReader r) => new()
-    {
-        LocalAccountId = r.GetString(0),
-        NationalId = r.GetString(1),
-        PairedAt = DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2)),
-        PairedByAuthenticator = r.GetString(3),
-        PairedByMethods = r.GetString(4),
-        PairedByAssurance = Acr.Parse(r.GetString(5)),
-        UnpairedAt = r.IsDBNull(6) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)),
-        UnpairReason = r.IsDBNull(7) ? null : r.GetString(7),
-    };
 }

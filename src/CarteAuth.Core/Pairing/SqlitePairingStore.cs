@@ -25,7 +25,7 @@ public sealed class SqlitePairingStore : IPairingStore
     /// <summary>The schema version this code reads and writes.</summary>
     internal const int SchemaVersion = 1;
 
-    private const string Columns = "local_account, national_id, paired_ms, authenticator, methods, assurance, unpaired_ms, unpair_reason";
+    private const string Columns = PairingRows.Columns;
 
     private const string CreateSchemaSql = """
         CREATE TABLE IF NOT EXISTS carteauth_pairing_meta (
@@ -134,7 +134,7 @@ public sealed class SqlitePairingStore : IPairingStore
             cmd.Parameters.AddWithValue("$t", unpairedAt.ToUnixTimeMilliseconds());
             cmd.Parameters.AddWithValue("$r", reason);
             await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            return await reader.ReadAsync(ct).ConfigureAwait(false) ? Read(reader) : null;
+            return await reader.ReadAsync(ct).ConfigureAwait(false) ? PairingRows.Read(reader) : null;
         }, ct);
     }
 
@@ -144,20 +144,8 @@ public sealed class SqlitePairingStore : IPairingStore
         cmd.CommandText = sql;
         cmd.Parameters.AddWithValue("$p", key);
         await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        return await reader.ReadAsync(ct).ConfigureAwait(false) ? Read(reader) : null;
+        return await reader.ReadAsync(ct).ConfigureAwait(false) ? PairingRows.Read(reader) : null;
     }
-
-    private static PairingRecord Read(SqliteDataReader r) => new()
-    {
-        LocalAccountId = r.GetString(0),
-        NationalId = r.GetString(1),
-        PairedAt = DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2)),
-        PairedByAuthenticator = r.GetString(3),
-        PairedByMethods = r.GetString(4),
-        PairedByAssurance = Acr.Parse(r.GetString(5)),
-        UnpairedAt = r.IsDBNull(6) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)),
-        UnpairReason = r.IsDBNull(7) ? null : r.GetString(7),
-    };
 
     private static Task ExecuteAsync(SqliteConnection c, string sql, CancellationToken ct) => SqliteStoreDatabase.ExecuteAsync(c, sql, ct);
 
