@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -59,14 +60,7 @@ internal sealed class GatewayHost : IAsyncDisposable
         app.MapCarteAuth();
         app.MapCarteAuthForwardAuth();
 
-        // Test-only login endpoint: evidence in, session out (what a real login endpoint does after its authenticator).
-        app.MapPost("/test/sign-in", async (HttpContext http, ICarteAuthSignInManager signIn) =>
-        {
-            using var reader = new StreamReader(http.Request.Body);
-            var evidence = EvidenceJson.Parse(await reader.ReadToEndAsync());
-            var session = await signIn.SignInAsync(http, evidence);
-            return Results.Ok(session.Id);
-        });
+        app.MapTestSignIn();
 
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -97,4 +91,18 @@ internal sealed class GatewayHost : IAsyncDisposable
 
     /// <summary>A FIDO2 key without user verification: substantial, phishing-resistant, no PIN.</summary>
     public static string KeyEvidence(string idNat = Doctor, string profession = "10") => Evidence(idNat, profession, "\"hwk\"", "substantial", true, "fido2");
+}
+
+/// <summary>Test-only login endpoint of the gateway test hosts.</summary>
+internal static class TestSignInEndpoint
+{
+    /// <summary><c>POST /test/sign-in</c>: evidence JSON in, session out (what a real login endpoint does after its authenticator).</summary>
+    public static void MapTestSignIn(this IEndpointRouteBuilder app) =>
+        app.MapPost("/test/sign-in", async (HttpContext http, ICarteAuthSignInManager signIn) =>
+        {
+            using var reader = new StreamReader(http.Request.Body);
+            var evidence = EvidenceJson.Parse(await reader.ReadToEndAsync());
+            var session = await signIn.SignInAsync(http, evidence);
+            return Results.Ok(session.Id);
+        });
 }

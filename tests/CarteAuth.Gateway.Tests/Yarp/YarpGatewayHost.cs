@@ -4,8 +4,6 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CarteAuth.AspNetCore;
-using CarteAuth.AspNetCore.Sessions;
-using CarteAuth.Authentication;
 using CarteAuth.Gateway.Yarp;
 using CarteAuth.SmartCard.Development;
 using CarteAuth.SmartCard.Tests.TestSupport;
@@ -127,13 +125,7 @@ internal sealed class YarpGatewayHost : IAsyncDisposable
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapCarteAuth();
-        app.MapPost("/test/sign-in", async (HttpContext http, ICarteAuthSignInManager signIn) =>
-        {
-            using var reader = new StreamReader(http.Request.Body);
-            var evidence = EvidenceJson.Parse(await reader.ReadToEndAsync());
-            var session = await signIn.SignInAsync(http, evidence);
-            return Results.Ok(session.Id);
-        });
+        app.MapTestSignIn();
         app.MapReverseProxy(p =>
         {
             p.UseCarteAuth();
