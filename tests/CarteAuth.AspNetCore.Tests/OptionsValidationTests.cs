@@ -1,6 +1,8 @@
 using CarteAuth.AspNetCore.Sessions;
+using CarteAuth.Audit;
 using CarteAuth.Tokens;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace CarteAuth.AspNetCore.Tests;
@@ -76,6 +78,14 @@ public sealed class OptionsValidationTests
         new CarteAuthOptions { SigningKeys = SigningKeyRing.Create(TestHost.Key1) }.Validate();
         new CarteAuthOptions().Validate(keysRegistered: true);
         new CarteAuthSessionOptions().ValidateSettings();
+    }
+
+    [Fact]
+    public async Task MissingAuditStore_FailsAtStart_SayingHowToFix()
+    {
+        var e = await Assert.ThrowsAsync<CarteAuthException>(() => TestHost.StartAsync(services: s => s.RemoveAll<IAuditStore>()));
+        Assert.Equal(ReasonCodes.AuditInvalidOptions, e.ReasonCode);
+        Assert.Contains("AddCarteAuthSqliteAudit", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -60,6 +60,7 @@ public static class CarteAuthServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CarteAuthSessionPurgeOptions>>(new CarteAuthOptionsValidator<CarteAuthSessionPurgeOptions>(static o => o.Validate())));
         services.TryAddSingleton<CarteAuthSessionPurgeService>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, CarteAuthSessionPurgeService>(static sp => sp.GetRequiredService<CarteAuthSessionPurgeService>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, CarteAuthStartupCheck>());
         services.AddAuthentication(CarteAuthDefaults.AuthenticationScheme)
             .AddScheme<CarteAuthSessionOptions, CarteAuthSessionHandler>(CarteAuthDefaults.AuthenticationScheme, CarteAuthDefaults.DisplayName, null);
 
