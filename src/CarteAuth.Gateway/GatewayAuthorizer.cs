@@ -4,7 +4,6 @@ using CarteAuth.Authentication;
 using CarteAuth.Policies;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -77,7 +76,7 @@ internal sealed class GatewayAuthorizer(
             var stepUp = decision.Outcome == PolicyOutcome.StepUp ? StepUpEncoding.Encode(decision.StepUp) : null;
             var reason = evidence is null && authentication.Failure is CarteAuthException { ReasonCode: var sessionReason } ? sessionReason : decision.ReasonCode;
             var loginPath = carteAuth.Value.LoginPath.ToString();
-            var login = LoginUrl(loginPath, original.Uri, stepUp, decision.PolicyName);
+            var login = CarteAuthSessionHandler.LoginUrl(PathString.Empty, carteAuth.Value.LoginPath, CarteAuthHttp.SafeReturnUrl(original.Uri), stepUp, decision.PolicyName);
             var challenge = stepUp is null
                 ? $"{CarteAuthDefaults.ChallengeScheme} error=\"{reason}\", login=\"{loginPath}\""
                 : $"{CarteAuthDefaults.ChallengeScheme} error=\"{reason}\", step_up=\"{stepUp}\", login=\"{loginPath}\"";
@@ -87,18 +86,6 @@ internal sealed class GatewayAuthorizer(
 
         GatewayLog.Denied(logger, original.Method, original.Host, original.Path, route.Policy, decision.ReasonCode);
         return GatewayDecision.Refused(StatusCodes.Status403Forbidden, decision.ReasonCode);
-    }
-
-    /// <summary>The login page URL with <c>returnUrl</c> (the original URI, kept only when local), <c>stepUp</c> and <c>policy</c>.</summary>
-    internal static string LoginUrl(string loginPath, string originalUri, string? stepUp, string policy)
-    {
-        var url = QueryHelpers.AddQueryString(loginPath, CarteAuthDefaults.ReturnUrlParameter, CarteAuthHttp.SafeReturnUrl(originalUri));
-        if (stepUp is not null)
-        {
-            url = QueryHelpers.AddQueryString(url, CarteAuthDefaults.StepUpParameter, stepUp);
-        }
-
-        return QueryHelpers.AddQueryString(url, "policy", policy);
     }
 }
 
