@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
 namespace CarteAuth.Stores.PostgreSql.Tests;
@@ -78,11 +76,7 @@ public sealed class PostgreSqlServer : IAsyncLifetime
         }
 
         await RunAsync(Path.Combine(_bin, "initdb"), ["-D", DataDirectory, "-U", "carteauth", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"], asPostgres: true);
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            Port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
+        Port = LoopbackPorts.Free();
 
         await StartAsync();
     }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
+using CarteAuth.Testing;
 using StackExchange.Redis;
 
 namespace CarteAuth.Stores.Redis.Tests;
@@ -30,11 +29,7 @@ public sealed class RedisServer : IAsyncLifetime
             throw new InvalidOperationException($"{Binary} is missing: run ./test.sh, which installs the Debian package redis-server.");
         }
 
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            Port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
+        Port = LoopbackPorts.Free();
 
         var start = new ProcessStartInfo(Binary) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in new[] { "--bind", "127.0.0.1", "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode", "yes", "--dir", Path.GetTempPath(), "--loglevel", "warning" })

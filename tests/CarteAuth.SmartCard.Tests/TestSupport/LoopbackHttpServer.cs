@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 
 namespace CarteAuth.SmartCard.Tests.TestSupport;
 
@@ -41,12 +40,7 @@ internal sealed class LoopbackHttpServer : IAsyncDisposable
     public int Requests => Volatile.Read(ref _requests);
 
     /// <summary>A loopback port nothing listens on (taken then released).</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => CarteAuth.Testing.LoopbackPorts.Free();
 
     private async Task ServeAsync()
     {
