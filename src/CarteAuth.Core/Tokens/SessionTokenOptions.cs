@@ -24,6 +24,12 @@ public sealed class SessionTokenOptions
     /// <summary>Largest accepted <see cref="MaxTokenLength"/>.</summary>
     public const int MaxMaxTokenLength = 1 << 20;
 
+    /// <summary>Default <see cref="VerifiedTokenCacheSize"/>: 10 000 tokens.</summary>
+    public const int DefaultVerifiedTokenCacheSize = 10_000;
+
+    /// <summary>Largest <see cref="VerifiedTokenCacheSize"/>: 1 000 000 tokens.</summary>
+    public const int MaxVerifiedTokenCacheSize = 1_000_000;
+
     /// <summary>Longest accepted <see cref="Lifetime"/>: 7 days.</summary>
     public static readonly TimeSpan MaxLifetime = TimeSpan.FromDays(7);
 
@@ -50,6 +56,15 @@ public sealed class SessionTokenOptions
 
     /// <summary>Longest token, in characters, validators read; longer ones are refused unparsed. Default 8192.</summary>
     public int MaxTokenLength { get; set; } = DefaultMaxTokenLength;
+
+    /// <summary>
+    /// How many verified tokens a validator remembers (default 10 000; 0 turns the cache off). A session sends the
+    /// same token with every request: a remembered one skips the signature check and the claims parse while the key
+    /// ring is unchanged (a rotation or removal empties it), and is still checked against the clock (exp, nbf, iat),
+    /// the subject's revocation epoch and, for one-time tokens, the replay cache on every call. Only tokens that
+    /// verified are remembered, keyed by their exact text; at the limit the cache starts again empty.
+    /// </summary>
+    public int VerifiedTokenCacheSize { get; set; } = DefaultVerifiedTokenCacheSize;
 
     /// <summary>Checks the options.</summary>
     /// <exception cref="CarteAuthException"><see cref="ReasonCodes.TokenInvalidOptions"/> listing every problem and how to fix it.</exception>
@@ -114,6 +129,11 @@ public sealed class SessionTokenOptions
         if (MaxTokenLength is < MinMaxTokenLength or > MaxMaxTokenLength)
         {
             errors.Add($"MaxTokenLength is {MaxTokenLength}; use {MinMaxTokenLength} to {MaxMaxTokenLength} characters (default {DefaultMaxTokenLength}).");
+        }
+
+        if (VerifiedTokenCacheSize is < 0 or > MaxVerifiedTokenCacheSize)
+        {
+            errors.Add($"VerifiedTokenCacheSize is {VerifiedTokenCacheSize}; use 0 (no cache) to {MaxVerifiedTokenCacheSize} tokens (default {DefaultVerifiedTokenCacheSize}).");
         }
 
         if (AllowedAlgorithms is not null)

@@ -47,6 +47,7 @@ public sealed partial class SessionTokenValidator
     private readonly int _allowedMask;
     private readonly string _allowedNames;
     private readonly int _maxLength;
+    private readonly VerifiedTokenCache? _verified;
     private HeaderMemo? _lastHeader;
 
     /// <summary>Creates the validator.</summary>
@@ -84,6 +85,7 @@ public sealed partial class SessionTokenValidator
         _skewMs = (long)o.ClockSkew.TotalMilliseconds;
         _allowedMask = o.AllowedMask();
         _maxLength = o.MaxTokenLength;
+        _verified = o.VerifiedTokenCacheSize > 0 ? new VerifiedTokenCache(o.VerifiedTokenCacheSize) : null;
         var names = new List<string>(3);
         foreach (var algorithm in SessionTokenAlgorithms.All)
         {
@@ -95,6 +97,9 @@ public sealed partial class SessionTokenValidator
 
         _allowedNames = string.Join(", ", names);
     }
+
+    /// <summary>How many verified tokens the cache holds now (tests).</summary>
+    internal int VerifiedTokenCount => _verified?.Count ?? 0;
 
     /// <summary>Validates a session token.</summary>
     /// <param name="token">The compact JWS as received (no <c>Bearer </c> prefix). Null or anything else gives a failed result.</param>
@@ -235,6 +240,20 @@ public sealed partial class SessionTokenValidator
             return Fail(ReasonCodes.TokenTooLarge, $"The token is {token.Length} characters long; this service reads at most {_maxLength} (SessionTokenOptions.MaxTokenLength). CarteAuth session tokens are about 1,000 characters: this is not one of them.");
         }
 
+        // A token already verified in the current ring: only what depends on the clock is checked again here (the
+        // epoch and replay checks follow in ValidateAsync for every token).
+        if (_verified is { } cache && cache.TryGet(token, _keys.Current, out var known))
+        {
+            if (CheckTimes(known!.ExpiresAt.ToUnixTimeMilliseconds(), known.NotBefore?.ToUnixTimeMilliseconds(), known.IssuedAt.ToUnixTimeMilliseconds()) is { } stale)
+            {
+                cache.Remove(token);
+                return stale;
+            }
+
+            claims = known;
+            return null;
+        }
+
         var span = token.AsSpan();
 
         // RFC 7515 §7.1: compact serialization = BASE64URL(header) '.' BASE64URL(payload) '.' BASE64URL(signature),
@@ -340,7 +359,13 @@ public sealed partial class SessionTokenValidator
                 return Fail(ReasonCodes.TokenMalformed, "The token payload (part 2) is not valid base64url (RFC 7515 §2).");
             }
 
-            return ReadClaims(payload[..payloadLength], key, token, new Range(dot1 + 1, dot2), out claims);
+            var claimsFailure = ReadClaims(payload[..payloadLength], key, token, new Range(dot1 + 1, dot2), out claims);
+            if (claimsFailure is null)
+            {
+                _verified?.Add(token, ring, claims!);
+            }
+
+            return claimsFailure;
         }
         finally
         {
@@ -766,22 +791,9 @@ public sealed partial class SessionTokenValidator
             return NotJson(ref reader);
         }
         // ---- time (RFC 7519 §4.1.4, §4.1.5, §4.1.6), with the configured clock skew ----
-        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         if (!Has(present, Claim.Exp))
         {
             return Missing(Claim.Exp, "CarteAuth session tokens always expire (RFC 7519 §4.1.4)");
-        }
-
-        // §4.1.4: "the current date/time MUST be before the expiration date/time listed in the exp claim".
-        if (now >= exp + _skewMs)
-        {
-            return Fail(ReasonCodes.TokenExpired, $"The token expired at {Iso(exp)} (now {Iso(now)}, clock skew allowed {_skew.TotalSeconds:0}s). Sign in again to get a new token.");
-        }
-
-        // §4.1.5: "the current date/time MUST be after or equal to the not-before date/time listed in the nbf claim".
-        if (Has(present, Claim.Nbf) && now < nbf - _skewMs)
-        {
-            return Fail(ReasonCodes.TokenNotYetValid, $"The token is not valid before {Iso(nbf)} (now {Iso(now)}, clock skew allowed {_skew.TotalSeconds:0}s). Check that the issuer's and this server's clocks agree (NTP).");
         }
 
         if (!Has(present, Claim.Iat))
@@ -789,9 +801,9 @@ public sealed partial class SessionTokenValidator
             return Missing(Claim.Iat, "CarteAuth session tokens record when they were issued (RFC 7519 §4.1.6)");
         }
 
-        if (iat > now + _skewMs)
+        if (CheckTimes(exp, Has(present, Claim.Nbf) ? nbf : null, iat) is { } timeFailure)
         {
-            return Fail(ReasonCodes.TokenNotYetValid, $"The token claims to be issued at {Iso(iat)}, in the future (now {Iso(now)}, clock skew allowed {_skew.TotalSeconds:0}s). Check that the issuer's and this server's clocks agree (NTP).");
+            return timeFailure;
         }
 
         // ---- issuer and audience (RFC 7519 §4.1.1, §4.1.3) ----
@@ -853,6 +865,34 @@ public sealed partial class SessionTokenValidator
             FamilyNameJson = familyName,
             ProfessionJson = profession,
         };
+        return null;
+    }
+
+    /// <summary>
+    /// The time checks (RFC 7519 §4.1.4, §4.1.5, §4.1.6) against the clock now, with the configured skew: run on every
+    /// validation, also when the token's signature and claims come from the verified-token cache.
+    /// </summary>
+    private SessionTokenValidationResult? CheckTimes(long exp, long? nbf, long iat)
+    {
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+        // §4.1.4: "the current date/time MUST be before the expiration date/time listed in the exp claim".
+        if (now >= exp + _skewMs)
+        {
+            return Fail(ReasonCodes.TokenExpired, $"The token expired at {Iso(exp)} (now {Iso(now)}, clock skew allowed {_skew.TotalSeconds:0}s). Sign in again to get a new token.");
+        }
+
+        // §4.1.5: "the current date/time MUST be after or equal to the not-before date/time listed in the nbf claim".
+        if (nbf is { } notBefore && now < notBefore - _skewMs)
+        {
+            return Fail(ReasonCodes.TokenNotYetValid, $"The token is not valid before {Iso(notBefore)} (now {Iso(now)}, clock skew allowed {_skew.TotalSeconds:0}s). Check that the issuer's and this server's clocks agree (NTP).");
+        }
+
+        if (iat > now + _skewMs)
+        {
+            return Fail(ReasonCodes.TokenNotYetValid, $"The token claims to be issued at {Iso(iat)}, in the future (now {Iso(now)}, clock skew allowed {_skew.TotalSeconds:0}s). Check that the issuer's and this server's clocks agree (NTP).");
+        }
+
         return null;
     }
 
