@@ -48,6 +48,7 @@ public static class CarteAuthServiceCollectionExtensions
         // Sessions.
         services.TryAddSingleton<ICarteAuthSessionStore, InMemoryCarteAuthSessionStore>();
         services.TryAddSingleton<CarteAuthSessionAudit>();
+        services.TryAddSingleton<SessionEvidenceCache>();
         services.AddMetrics();
         services.TryAddSingleton<CarteAuthMetrics>();
         services.TryAddSingleton<ICarteAuthSignInManager, CarteAuthSignInManager>();

@@ -29,6 +29,7 @@ internal sealed class CarteAuthSessionHandler : SignInAuthenticationHandler<Cart
     private readonly CarteAuthSessionAudit _audit;
     private readonly TimeProvider _time;
     private readonly CarteAuthOptions _carteAuth;
+    private readonly SessionEvidenceCache _evidence;
     private string? _rejection;
     private bool _fromBearer;
 
@@ -41,7 +42,8 @@ internal sealed class CarteAuthSessionHandler : SignInAuthenticationHandler<Cart
         ICarteAuthSessionStore store,
         CarteAuthSessionAudit audit,
         TimeProvider time,
-        IOptions<CarteAuthOptions> carteAuth)
+        IOptions<CarteAuthOptions> carteAuth,
+        SessionEvidenceCache evidence)
         : base(options, logger, encoder)
     {
         _validator = validator;
@@ -50,6 +52,7 @@ internal sealed class CarteAuthSessionHandler : SignInAuthenticationHandler<Cart
         _audit = audit;
         _time = time;
         _carteAuth = carteAuth.Value;
+        _evidence = evidence;
     }
 
     private new CarteAuthSessionEvents Events => (CarteAuthSessionEvents)base.Events!;
@@ -121,7 +124,7 @@ internal sealed class CarteAuthSessionHandler : SignInAuthenticationHandler<Cart
                 return await RejectAsync(ReasonCodes.SessionIdleTimeout, string.Create(CultureInfo.InvariantCulture, $"The session {sessionId} was idle since {session.LastSeenAt:O}, longer than its idle timeout {session.IdleTimeout}.")).ConfigureAwait(false);
             }
 
-            evidence = EvidenceJson.Parse(session.EvidenceJson);
+            evidence = _evidence.Get(session.EvidenceJson);
             if (now - session.LastSeenAt >= Options.LastSeenUpdateInterval)
             {
                 await _store.TouchAsync(sessionId, now, Context.RequestAborted).ConfigureAwait(false);
