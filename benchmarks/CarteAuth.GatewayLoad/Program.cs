@@ -4,6 +4,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using CarteAuth.AspNetCore;
 using CarteAuth.AspNetCore.Sessions;
+using CarteAuth.Audit;
 using CarteAuth.Authentication;
 using CarteAuth.Gateway;
 using CarteAuth.Tokens;
@@ -22,7 +23,7 @@ namespace CarteAuth.GatewayLoad;
 /// in-memory session stores, the policy decision audited) against a bare Kestrel endpoint that returns 200, on
 /// 127.0.0.1, measured by the same client (<c>wrk</c>, Debian package) with the same threads, connections, duration
 /// and request headers, interleaved (bare, authz, bare, authz…) so machine noise hits both.
-/// Usage: <c>dotnet run -c Release --project benchmarks/CarteAuth.GatewayLoad -- [--audit sqlite|memory|both]
+/// Usage: <c>dotnet run -c Release --project benchmarks/CarteAuth.GatewayLoad -- [--audit sqlite|sqlite-normal|memory|both|all]
 /// [--alg ES256|PS256|RS256] [--warmup 8] [--rounds 4] [--duration 5] [--connections 16] [--threads 1]</c>.
 /// </summary>
 public static partial class Program
@@ -43,7 +44,13 @@ public static partial class Program
         try
         {
             await using var bare = await StartBareAsync();
-            var audits = audit == "both" ? ["sqlite", "memory"] : new[] { audit };
+            var audits = audit switch
+            {
+                "both" => ["sqlite", "memory"],
+                "all" => ["sqlite", "sqlite-normal", "memory"],
+                "sqlite" or "sqlite-normal" or "memory" => new[] { audit },
+                _ => throw new ArgumentException($"--audit {audit}: use sqlite, sqlite-normal, memory, both or all."),
+            };
             foreach (var store in audits)
             {
                 await using var gateway = await StartGatewayAsync(store, algorithm, root);
@@ -83,9 +90,12 @@ public static partial class Program
         return 0;
     }
 
-    private static string Describe(string store) => store == "sqlite"
-        ? "SQLite audit (synchronous=FULL, one durable hash-chained event per decision)"
-        : "in-memory audit (hash-chained, not durable)";
+    private static string Describe(string store) => store switch
+    {
+        "sqlite" => "SQLite audit (Durability PowerLoss: synchronous=FULL, one durable hash-chained event per decision)",
+        "sqlite-normal" => "SQLite audit (Durability ProcessCrash: synchronous=NORMAL, survives a process crash, not a power loss)",
+        _ => "in-memory audit (hash-chained, not durable)",
+    };
 
     private static async Task<Host> StartBareAsync()
     {
@@ -102,9 +112,13 @@ public static partial class Program
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        if (audit == "sqlite")
+        if (audit is "sqlite" or "sqlite-normal")
         {
-            builder.Services.AddCarteAuthSqliteAudit(o => o.Path = Path.Combine(root, "audit-" + Guid.NewGuid().ToString("N")[..8] + ".db"));
+            builder.Services.AddCarteAuthSqliteAudit(o =>
+            {
+                o.Path = Path.Combine(root, "audit-" + Guid.NewGuid().ToString("N")[..8] + ".db");
+                o.Durability = audit == "sqlite" ? SqliteAuditDurability.PowerLoss : SqliteAuditDurability.ProcessCrash;
+            });
         }
         else
         {

@@ -18,7 +18,8 @@ namespace CarteAuth.Audit;
 /// <c>prev_hash</c> and <c>hash</c> (see <see cref="AuditChain"/>). Triggers refuse UPDATE and DELETE on events.
 /// The schema is created on first use in a new or empty file; a database holding other tables is refused.</para>
 /// <para><b>Concurrency and durability.</b> The database uses WAL with <c>synchronous=FULL</c>, so a committed
-/// append survives a crash or power loss. Appends are group-committed: concurrent callers of one instance are queued,
+/// append survives a crash or power loss (or <c>synchronous=NORMAL</c> with <see cref="SqliteAuditDurability.ProcessCrash"/>:
+/// it survives a process crash, not a power loss). Appends are group-committed: concurrent callers of one instance are queued,
 /// and the instance's writer thread (started on the first append, stopped by dispose) takes every queued entry, chains them in order in one <c>BEGIN IMMEDIATE</c>
 /// transaction and one COMMIT (one fsync for the batch), then completes each caller's task; a task completes only once
 /// its event is committed, and a failed batch fails every caller in it. The transaction reads the last (sequence,
@@ -93,6 +94,7 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
     private readonly string _connectionString;
     private readonly string _readerConnectionString;
     private readonly TimeSpan _busyTimeout;
+    private readonly SqliteAuditDurability _durability;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private SqliteConnection? _connection;
@@ -124,6 +126,15 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
         // mean forever), so the wait is rounded up to whole seconds, at least one; SQLite's own busy handler gets the same.
         var commandTimeoutSeconds = (int)Math.Min(int.MaxValue / 1000, Math.Max(1, Math.Ceiling(options.BusyTimeout.TotalSeconds)));
         _busyTimeout = TimeSpan.FromSeconds(commandTimeoutSeconds);
+        if (!Enum.IsDefined(options.Durability))
+        {
+            throw new AuditStoreException(
+                ReasonCodes.AuditInvalidOptions,
+                $"SqliteAuditStoreOptions.Durability for the audit store {Path} is {(int)options.Durability}; use PowerLoss (the default: synchronous=FULL) or ProcessCrash (synchronous=NORMAL).",
+                Path);
+        }
+
+        _durability = options.Durability;
         _timeProvider = timeProvider ?? TimeProvider.System;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _connectionString = new SqliteConnectionStringBuilder
@@ -507,7 +518,7 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
                     AuditLog.NotWal(_logger, Path, journalMode);
                 }
 
-                Execute(connection, "PRAGMA synchronous = FULL");
+                Execute(connection, _durability == SqliteAuditDurability.ProcessCrash ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL");
             }
 
             AuditLog.StoreOpened(_logger, Path, IsReadOnly);

@@ -300,6 +300,31 @@ public sealed class SqliteAuditStoreTests : AuditStoreContractTests
     }
 
     [Fact]
+    public async Task Process_crash_durability_appends_and_the_chain_verifies_after_reopening()
+    {
+        var path = _dir.File("normal.db");
+        await using (var store = new SqliteAuditStore(new SqliteAuditStoreOptions { Path = path, Durability = SqliteAuditDurability.ProcessCrash }, Clock))
+        {
+            await Task.WhenAll(Enumerable.Range(0, 50).Select(i => store.AppendAsync(AuditTestData.Entry(i)).AsTask()));
+        }
+
+        await using var reopened = new SqliteAuditStore(new SqliteAuditStoreOptions { Path = path, ReadOnly = true }, Clock);
+        Assert.Equal(50, (await AuditTestData.ReadAllAsync(reopened)).Count);
+        Assert.True((await AuditChainVerifier.VerifyAsync(reopened)).IsValid);
+    }
+
+    [Fact]
+    public void Unknown_durability_is_an_invalid_option()
+    {
+        var ex = Assert.Throws<AuditStoreException>(() => new SqliteAuditStore(
+            new SqliteAuditStoreOptions { Path = _dir.File("a.db"), Durability = (SqliteAuditDurability)7 }));
+
+        Assert.Equal(ReasonCodes.AuditInvalidOptions, ex.ReasonCode);
+        Assert.Contains("Durability", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("PowerLoss", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Negative_busy_timeout_is_an_invalid_option()
     {
         var ex = Assert.Throws<AuditStoreException>(() => new SqliteAuditStore(
