@@ -34,7 +34,8 @@ public static class Program
         {
             $"FreeRADIUS, users file, PBKDF2-Password (HMAC-SHA-256, {iterations} it.), no audit",
             "FreeRADIUS, users file, Cleartext-Password, no audit",
-            $"carteauth radius serve, PBKDF2-SHA256 ({iterations} it.), policy, SQLite audit",
+            $"carteauth radius serve, PBKDF2-SHA256 ({iterations} it.), policy, SQLite audit (Durability PowerLoss: synchronous=FULL)",
+            $"carteauth radius serve, PBKDF2-SHA256 ({iterations} it.), policy, SQLite audit (Durability ProcessCrash: synchronous=NORMAL)",
         };
         var rates = names.Select(_ => new List<double>()).ToArray();
         var cpu = names.Select(_ => new List<double>()).ToArray();
@@ -46,8 +47,8 @@ public static class Program
 
             // The same PBKDF2-SHA256 hash (same salt, same iterations) for each user on both sides: like with like.
             var hashes = Enumerable.Range(0, Users).Select(_ => Pbkdf2(Password, iterations)).ToArray();
-            var endpoints = new IPEndPoint[3];
-            var servers = new Process[3];
+            var endpoints = new IPEndPoint[4];
+            var servers = new Process[4];
             try
             {
                 for (var s = 0; s < 2; s++)
@@ -57,9 +58,14 @@ public static class Program
                     endpoints[s] = new IPEndPoint(IPAddress.Loopback, port);
                 }
 
-                var carteAuthPort = FreeUdpPort();
-                servers[2] = StartCarteAuth(Path.Combine(root, "carteauth"), carteAuthPort, hashes);
-                endpoints[2] = new IPEndPoint(IPAddress.Loopback, carteAuthPort);
+                for (var s = 2; s < 4; s++)
+                {
+                    var carteAuthPort = FreeUdpPort();
+                    servers[s] = s == 2
+                        ? StartCarteAuth(Path.Combine(root, "carteauth"), carteAuthPort, hashes, "PowerLoss")
+                        : StartCarteAuth(Path.Combine(root, "carteauth-normal"), carteAuthPort, hashes, "ProcessCrash");
+                    endpoints[s] = new IPEndPoint(IPAddress.Loopback, carteAuthPort);
+                }
 
                 // Interleaved: each round measures every server in turn, so a burst of load from other jobs on the
                 // shared machine hits all of them; the ratio is taken per round.
@@ -107,6 +113,8 @@ public static class Program
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| CarteAuth in the harness's process, in-memory audit | {inMemory:0} | 1 | - |"));
+        var normalRatios = rates[3].Zip(rates[0], (c, f) => c / f).ToList();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"CarteAuth (audit ProcessCrash) / FreeRADIUS (same PBKDF2 hash), per round: {string.Join(" / ", normalRatios.Select(r => r.ToString("0.00", CultureInfo.InvariantCulture)))}; median {Median(normalRatios):0.00}x"));
         var pbkdf2Ratios = rates[2].Zip(rates[0], (c, f) => c / f).ToList();
         var cleartextRatios = rates[2].Zip(rates[1], (c, f) => c / f).ToList();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"CarteAuth / FreeRADIUS (same PBKDF2 hash), per round: {string.Join(" / ", pbkdf2Ratios.Select(r => r.ToString("0.00", CultureInfo.InvariantCulture)))}; median {Median(pbkdf2Ratios):0.00}x"));
@@ -263,7 +271,7 @@ public static class Program
         return StartAndWait("freeradius", ["-f", "-d", dir], "Ready to process requests");
     }
 
-    private static Process StartCarteAuth(string dir, int port, Hash[] hashes)
+    private static Process StartCarteAuth(string dir, int port, Hash[] hashes, string durability)
     {
         Directory.CreateDirectory(dir);
         var users = Enumerable.Range(0, Users).Select(i =>
@@ -271,7 +279,7 @@ public static class Program
         File.WriteAllText(Path.Combine(dir, "users.json"), "{ \"Users\": [\n" + string.Join(",\n", users) + "\n] }");
         File.WriteAllText(Path.Combine(dir, "radius.json"), $$"""
             {
-              "Audit": { "Path": "audit.db" },
+              "Audit": { "Path": "audit.db", "Durability": "{{durability}}" },
               "CarteAuth": { "Policies": { "vpn": { "MinimumAssurance": "Low", "AllowedZones": [ "Remote" ] } } },
               "Radius": {
                 "Endpoint": "127.0.0.1:{{port}}",

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
+using CarteAuth.Audit;
 using CarteAuth.Gateway.Radius;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -31,7 +32,7 @@ internal static class RadiusCommands
     {
         var config = new Option<string>("--config")
         {
-            Description = "JSON file: \"Radius\" (RadiusServerOptions: Endpoint, Clients, Policy, UsersFile…), \"CarteAuth\" (policies), \"Audit\": { \"Path\" } (SQLite audit trail), optional \"ProSanteConnect\" (for EnablePush). Relative paths are relative to the file.",
+            Description = "JSON file: \"Radius\" (RadiusServerOptions: Endpoint, Clients, Policy, UsersFile…), \"CarteAuth\" (policies), \"Audit\": { \"Path\", \"Durability\" } (SQLite audit trail; Durability PowerLoss, the default, or ProcessCrash), optional \"ProSanteConnect\" (for EnablePush). Relative paths are relative to the file.",
             Required = true,
         };
         var verbose = new Option<bool>("--verbose") { Description = "Log every request to standard error." };
@@ -61,7 +62,18 @@ internal static class RadiusCommands
             }
 
             var auditPath = configuration["Audit:Path"] ?? throw new CarteAuthException(ReasonCodes.RadiusInvalidOptions, "The configuration has no \"Audit\": { \"Path\": \"…\" }: every RADIUS attempt is recorded in a SQLite audit trail.");
-            builder.Services.AddCarteAuthSqliteAudit(o => o.Path = Path.Combine(directory, auditPath));
+            var durability = SqliteAuditDurability.PowerLoss;
+            if (configuration["Audit:Durability"] is { } durabilityText &&
+                (!Enum.TryParse(durabilityText, ignoreCase: true, out durability) || !Enum.IsDefined(durability) || int.TryParse(durabilityText, out _)))
+            {
+                throw new CarteAuthException(ReasonCodes.RadiusInvalidOptions, $"\"Audit\": {{ \"Durability\": \"{durabilityText}\" }} is not a durability: use \"PowerLoss\" (the default: every event survives a power loss) or \"ProcessCrash\" (survives a crash of the server, not a power loss; faster).");
+            }
+
+            builder.Services.AddCarteAuthSqliteAudit(o =>
+            {
+                o.Path = Path.Combine(directory, auditPath);
+                o.Durability = durability;
+            });
             builder.Services.AddCarteAuthPolicies(configuration.GetSection("CarteAuth"));
             builder.Services.AddCarteAuthRadius(configuration.GetSection("Radius"));
             builder.Services.PostConfigure<RadiusServerOptions>(o => o.UsersFile = o.UsersFile is null ? null : Path.Combine(directory, o.UsersFile));

@@ -150,4 +150,20 @@ public sealed class RadiusCommandTests : IAsyncLifetime
         Assert.Equal(ReasonCodes.RadiusInvalidOptions, run.Json["reasonCode"]!.GetValue<string>());
         Assert.Contains("Clients", run.Json["error"]!.GetValue<string>(), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("Fast")]
+    [InlineData("1")]
+    public async Task Serve_UnknownAuditDurability_Exit2_SaysWhichValuesExist(string durability)
+    {
+        var config = _dir.File("durability.json", $$"""{ "Audit": { "Path": "a.db", "Durability": "{{durability}}" }, "Radius": { "Endpoint": "127.0.0.1:0", "Policy": "vpn" } }""");
+
+        var run = await CliRun.RunAsync("radius", "serve", "--config", config, "--json");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal(ReasonCodes.RadiusInvalidOptions, run.Json["reasonCode"]!.GetValue<string>());
+        var error = run.Json["error"]!.GetValue<string>();
+        Assert.Contains(durability, error, StringComparison.Ordinal);
+        Assert.Contains("ProcessCrash", error, StringComparison.Ordinal);
+    }
 }
