@@ -940,24 +940,13 @@ public sealed partial class SessionTokenValidator
         Fail(ReasonCodes.TokenMalformed, $"The token payload is not valid JSON (RFC 7519 §7.2 step 10): {reader.DescribeError()}");
 
     private static SessionTokenValidationResult WrongType(Claim claim, string expected, JsonTokenType actual) =>
-        Fail(ReasonCodes.TokenMalformed, $"The token's {NameOf(claim)} claim is a JSON {Describe(actual)}; it must be {expected}.");
+        Fail(ReasonCodes.TokenMalformed, $"The token's {NameOf(claim)} claim is a JSON {JsonTokenNames.Noun(actual)}; it must be {expected}.");
 
     private static SessionTokenValidationResult Missing(Claim claim, string why) =>
         Fail(ReasonCodes.TokenMissingClaim, $"The token has no {NameOf(claim)} claim, which is required: {why}. It was not issued by CarteAuth or was built by hand.");
 
     private static SessionTokenValidationResult Duplicate(string what, string name) =>
         Fail(ReasonCodes.TokenMalformed, $"The token has the {what} '{name}' twice; names must be unique (RFC 7515 §4, RFC 7519 §4), so the token is refused rather than guessing which one counts.");
-
-    private static string Describe(JsonTokenType type) => type switch
-    {
-        JsonTokenType.StartObject => "object",
-        JsonTokenType.StartArray => "array",
-        JsonTokenType.String => "string",
-        JsonTokenType.Number => "number",
-        JsonTokenType.True or JsonTokenType.False => "boolean",
-        JsonTokenType.Null => "null",
-        _ => type.ToString(),
-    };
 
     private static string DescribeChar(char c) =>
         char.IsControl(c) || char.IsWhiteSpace(c) || char.IsSurrogate(c)

@@ -1,5 +1,6 @@
 using System.Collections.ObjectModel;
 using System.Text.Json;
+using CarteAuth.Text;
 using System.Text.Json.Serialization;
 
 namespace CarteAuth.Fido2.Json;
@@ -162,7 +163,7 @@ internal sealed class AuthenticationResponseJsonConverter : JsonConverter<Authen
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
-            throw new JsonException($"{what} must be a JSON object, not {Describe(reader.TokenType)}.");
+            throw new JsonException($"{what} must be a JSON object, not {JsonTokenNames.WithArticle(reader.TokenType)}.");
         }
     }
 
@@ -192,22 +193,11 @@ internal sealed class AuthenticationResponseJsonConverter : JsonConverter<Authen
 
     private static string RequiredString(ref Utf8JsonReader reader, string name) => reader.TokenType == JsonTokenType.String
         ? reader.GetString()!
-        : throw new JsonException($"'{name}' must be a string, not {Describe(reader.TokenType)}.");
+        : throw new JsonException($"'{name}' must be a string, not {JsonTokenNames.WithArticle(reader.TokenType)}.");
 
     private static string? OptionalString(ref Utf8JsonReader reader, string name) => reader.TokenType == JsonTokenType.Null
         ? null
         : RequiredString(ref reader, name);
 
     private static JsonException Missing(string name) => new($"The required member '{name}' is missing.");
-
-    private static string Describe(JsonTokenType type) => type switch
-    {
-        JsonTokenType.Null => "null",
-        JsonTokenType.StartObject => "an object",
-        JsonTokenType.StartArray => "an array",
-        JsonTokenType.Number => "a number",
-        JsonTokenType.True or JsonTokenType.False => "a boolean",
-        JsonTokenType.String => "a string",
-        _ => type.ToString(),
-    };
 }
