@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 
@@ -49,7 +48,7 @@ public sealed class PscCommandTests(PscSimulatorFixture fixture) : IClassFixture
     [Fact]
     public async Task Discover_of_a_provider_that_is_down_is_refused_with_a_reason_code()
     {
-        var run = await CliRun.RunAsync("psc", "discover", $"http://127.0.0.1:{ClosedPort()}/auth/realms/esante-wallet", "--timeout", "5", "--json");
+        var run = await CliRun.RunAsync("psc", "discover", $"http://127.0.0.1:{CarteAuth.Testing.LoopbackPorts.Free()}/auth/realms/esante-wallet", "--timeout", "5", "--json");
         Assert.Equal(1, run.ExitCode);
         Assert.Equal(ReasonCodes.PscProviderUnavailable, run.Json["reasonCode"]!.GetValue<string>());
         Assert.Contains("127.0.0.1", run.Json["error"]!.GetValue<string>(), StringComparison.Ordinal);
@@ -187,12 +186,5 @@ public sealed class PscCommandTests(PscSimulatorFixture fixture) : IClassFixture
         Assert.True(response.StatusCode == HttpStatusCode.OK, body);
         using var tokens = JsonDocument.Parse(body);
         return (tokens.RootElement.GetProperty("id_token").GetString()!, nonce);
-    }
-
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

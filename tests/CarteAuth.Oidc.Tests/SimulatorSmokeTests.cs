@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -231,7 +230,7 @@ public sealed class SimulatorSmokeTests
         await using var simulator = await PscSimulator.StartAsync(cancellationToken: timeout.Token);
         using var key = RSA.Create(2048);
         await simulator.SetClientJwksAsync(PscSimulator.JwtClientId, key, "test-key-1", timeout.Token);
-        var receiverPort = FreePort();
+        var receiverPort = CarteAuth.Testing.LoopbackPorts.Free();
         using var receiver = new HttpListener();
         receiver.Prefixes.Add($"http://127.0.0.1:{receiverPort}/bcl/");
         receiver.Start();
@@ -295,13 +294,6 @@ public sealed class SimulatorSmokeTests
     }
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 
     private static AuthenticationHeaderValue Basic(string clientId, string secret) =>
         new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{Uri.EscapeDataString(clientId)}:{Uri.EscapeDataString(secret)}")));

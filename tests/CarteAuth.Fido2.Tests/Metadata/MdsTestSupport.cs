@@ -1,6 +1,5 @@
 using System.Buffers.Text;
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
@@ -165,7 +164,7 @@ internal sealed class BlobServer : IDisposable
         Body = body;
         for (var attempt = 0; ; attempt++)
         {
-            var port = FreePort();
+            var port = CarteAuth.Testing.LoopbackPorts.Free();
             _listener.Prefixes.Clear();
             _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
             try
@@ -259,12 +258,5 @@ internal sealed class BlobServer : IDisposable
         catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or IOException or InvalidOperationException)
         {
         }
-    }
-
-    private static int FreePort()
-    {
-        using var socket = new TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
     }
 }
