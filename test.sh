@@ -16,7 +16,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 # redis-server: the Redis store tests and two gateway nodes sharing one Redis (tests start their own on 127.0.0.1);
 # postgresql: the PostgreSQL store tests (they initdb their own cluster in a temp dir and start it on 127.0.0.1);
 # freeradius-utils: the real radclient the RADIUS server tests talk to (no daemon: the package starts no service).
-apt_packages=(openssl softhsm2 opensc nginx chromium redis-server postgresql freeradius-utils)
+# caddy: the real Caddy in front of the forward-auth endpoint (forward_auth; tests run it as a foreground process).
+apt_packages=(openssl softhsm2 opensc nginx chromium redis-server postgresql freeradius-utils caddy)
 need_apt=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$p")
@@ -24,7 +25,7 @@ done
 if [ "${CARTEAUTH_SKIP_INSTALL:-0}" != 1 ] && [ ${#need_apt[@]} -gt 0 ]; then
   echo "== installing Debian packages: ${need_apt[*]}"
   sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-  # No service may start on install (nginx's would listen on all interfaces on port 80, redis-server's on 6379, postgresql's on 5432): a policy-rc.d that denies
+  # No service may start on install (nginx's and caddy's would listen on all interfaces on port 80, redis-server's on 6379, postgresql's on 5432): a policy-rc.d that denies
   # every start (exit 101, Debian's invoke-rc.d policy), removed afterwards unless one was already there.
   policy=/usr/sbin/policy-rc.d; own_policy=0
   if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' | $sudo_cmd tee "$policy" >/dev/null; $sudo_cmd chmod +x "$policy"; own_policy=1; fi

@@ -52,6 +52,15 @@ internal sealed class ForwardAuthEndpoint(
         if (!decision.IsAllowed)
         {
             decision.WriteRefusal(response);
+            if (decision.Status == StatusCodes.Status401Unauthorized && decision.LoginUrl is { } login && IsPassThroughBrowserNavigation(http.Request, original))
+            {
+                // Traefik ForwardAuth and Caddy forward_auth send a non-2xx answer to the client as it is (nginx's
+                // auth_request maps it to its own error page, and treats a 3xx as an error): a browser navigating to a
+                // page gets the login page as a redirect (RFC 9110 §15.4.3); API clients keep the 401 and its headers.
+                response.StatusCode = StatusCodes.Status302Found;
+                response.Headers.Location = login;
+            }
+
             return;
         }
 
@@ -61,6 +70,27 @@ internal sealed class ForwardAuthEndpoint(
         }
 
         response.StatusCode = StatusCodes.Status200OK;
+    }
+
+    /// <summary>
+    /// A Traefik/Caddy forward-auth request (the original request in <c>X-Forwarded-Uri</c>, not nginx's
+    /// <c>X-Original-URI</c>) for a browser navigation: GET or HEAD, and <c>Sec-Fetch-Mode: navigate</c> or an
+    /// <c>Accept</c> that names <c>text/html</c> (both proxies pass the client's headers to the decision).
+    /// </summary>
+    private static bool IsPassThroughBrowserNavigation(HttpRequest request, OriginalRequest original)
+    {
+        if (request.Headers.ContainsKey(ForwardAuthDefaults.OriginalUriHeader) || original.Method is not ("GET" or "HEAD"))
+        {
+            return false;
+        }
+
+        var mode = request.Headers["Sec-Fetch-Mode"].ToString();
+        if (mode.Length > 0)
+        {
+            return string.Equals(mode, "navigate", StringComparison.OrdinalIgnoreCase);
+        }
+
+        return request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase);
     }
 
     private static void Refuse(HttpResponse response, int status, string reasonCode)

@@ -89,6 +89,32 @@ public sealed class ForwardAuthEndpointTests
         Assert.False(refused.Headers.Contains("X-CarteAuth-Assertion"));
     }
 
+    [Theory]
+    [InlineData("X-Forwarded-Uri", "GET", "text/html,application/xhtml+xml", null, HttpStatusCode.Found)]
+    [InlineData("X-Forwarded-Uri", "GET", "*/*", "navigate", HttpStatusCode.Found)]
+    [InlineData("X-Forwarded-Uri", "GET", "text/html", "cors", HttpStatusCode.Unauthorized)]
+    [InlineData("X-Forwarded-Uri", "GET", "application/json", null, HttpStatusCode.Unauthorized)]
+    [InlineData("X-Forwarded-Uri", "POST", "text/html", null, HttpStatusCode.Unauthorized)]
+    [InlineData("X-Original-URI", "GET", "text/html", "navigate", HttpStatusCode.Unauthorized)] // nginx: auth_request takes 401 only
+    public async Task LoginAnswer_IsARedirectOnlyForBrowserNavigationsThroughTraefikOrCaddy(string uriHeader, string method, string accept, string? fetchMode, HttpStatusCode expected)
+    {
+        await using var gateway = await GatewayHost.StartAsync();
+        using var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = gateway.Address };
+        var headers = new List<(string, string)> { (uriHeader, "/accueil"), (uriHeader == "X-Original-URI" ? "X-Original-Method" : "X-Forwarded-Method", method), ("Accept", accept) };
+        if (fetchMode is not null)
+        {
+            headers.Add(("Sec-Fetch-Mode", fetchMode));
+        }
+
+        var response = await client.SendAsync(Authz([.. headers]));
+
+        Assert.Equal(expected, response.StatusCode);
+        var login = response.Headers.GetValues("X-CarteAuth-Login").Single();
+        Assert.StartsWith("/carteauth/login?returnUrl=%2Faccueil", login, StringComparison.Ordinal);
+        Assert.Equal(expected == HttpStatusCode.Found ? login : null, response.Headers.Location?.OriginalString);
+        Assert.Equal(ReasonCodes.AuthenticationRequired, response.Headers.GetValues("CarteAuth-Reason").Single());
+    }
+
     [Fact]
     public async Task EndedSession_Is401_WithSessionReason()
     {

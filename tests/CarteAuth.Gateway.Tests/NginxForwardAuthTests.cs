@@ -157,6 +157,21 @@ public sealed class NginxForwardAuthTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ApiClient_WithoutSession_Gets401_WithTheLoginUrlAndReason_NotARedirect()
+    {
+        using var client = new HttpClient { BaseAddress = Front, Timeout = TimeSpan.FromSeconds(30) };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/accueil?x=1");
+        request.Headers.Accept.ParseAdd("application/json");
+        var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.StartsWith("/carteauth/login?returnUrl=%2Faccueil%3Fx%3D1", response.Headers.GetValues("X-CarteAuth-Login").Single(), StringComparison.Ordinal);
+        Assert.Equal(ReasonCodes.AuthenticationRequired, response.Headers.GetValues("CarteAuth-Reason").Single());
+        Assert.Contains("CarteAuth", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+        Assert.Null(response.Headers.Location);
+    }
+
+    [Fact]
     public async Task DeniedPolicy_Is403_WithReasonCode()
     {
         var token = await _gateway.SignInAsync(GatewayHost.Evidence());
@@ -179,7 +194,7 @@ public sealed class NginxForwardAuthTests : IAsyncLifetime
         using var tcp = new System.Net.Sockets.TcpClient();
         await tcp.ConnectAsync(IPAddress.Loopback, _nginx.Port);
         using var stream = tcp.GetStream();
-        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: carteauth={sessionToken}\r\nConnection: close\r\n\r\n"));
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/html\r\nCookie: carteauth={sessionToken}\r\nConnection: close\r\n\r\n"));
         using var reader = new StreamReader(stream);
         return await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(10));
     }
@@ -192,6 +207,9 @@ public sealed class NginxForwardAuthTests : IAsyncLifetime
             cookies.Add(Front, new Cookie("carteauth", sessionToken));
         }
 
-        return new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = Front, Timeout = TimeSpan.FromSeconds(30) };
+        // A browser: navigations accept HTML (the proxy redirects them to the login page; API clients get a 401).
+        var client = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = Front, Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Accept.ParseAdd("text/html,application/xhtml+xml");
+        return client;
     }
 }
