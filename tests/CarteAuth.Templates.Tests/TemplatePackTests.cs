@@ -43,7 +43,7 @@ public sealed class TemplatePackTests(ITestOutputHelper output)
             Assert.Contains($"CarteAuth.Templates.{version}.nupkg", packages);
             AssertPackageContents(Path.Combine(feed, $"CarteAuth.Core.{version}.nupkg"), "README.md", "LICENSE", "lib/net10.0/CarteAuth.Core.dll", "lib/net10.0/CarteAuth.Core.xml");
             AssertPackageContents(Path.Combine(feed, $"CarteAuth.Cli.{version}.nupkg"), "README.md", "tools/net10.0/any/carteauth.dll", "tools/net10.0/any/DotnetToolSettings.xml");
-            AssertPackageContents(Path.Combine(feed, $"CarteAuth.Templates.{version}.nupkg"), "content/content/carteauth-webapp/.template.config/template.json");
+            AssertTemplatePackageLayout(Path.Combine(feed, $"CarteAuth.Templates.{version}.nupkg"));
 
             // The CLI installs from the feed as a dotnet tool and runs as `carteauth`.
             var tools = Path.Combine(temp.Path, "tools");
@@ -121,6 +121,25 @@ public sealed class TemplatePackTests(ITestOutputHelper output)
         var text = nuspec.ReadToEnd();
         Assert.Contains("<license type=\"expression\">MIT</license>", text, StringComparison.Ordinal);
         Assert.Contains("<readme>README.md</readme>", text, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The template package has the layout <c>dotnet new</c> documents: every template under <c>content/&lt;template&gt;/</c>
+    /// with its <c>.template.config/template.json</c> (not <c>content/content/…</c>), and no build output or bin/obj.
+    /// </summary>
+    private static void AssertTemplatePackageLayout(string package)
+    {
+        AssertPackageContents(package, "content/carteauth-webapp/.template.config/template.json",
+            "content/carteauth-webapp/CarteAuthWebApp/CarteAuthWebApp.csproj", "content/carteauth-webapp/CarteAuthWebApp.Tests/CarteAuthWebApp.Tests.csproj");
+        using var zip = System.IO.Compression.ZipFile.OpenRead(package);
+        var content = zip.Entries.Select(e => e.FullName).Where(n => n.StartsWith("content/", StringComparison.Ordinal)).ToList();
+        Assert.All(content, name =>
+        {
+            Assert.False(name.StartsWith("content/content/", StringComparison.Ordinal), $"{name}: the template content is packed one folder too deep");
+            Assert.DoesNotContain("/bin/", name, StringComparison.Ordinal);
+            Assert.DoesNotContain("/obj/", name, StringComparison.Ordinal);
+        });
+        Assert.DoesNotContain(zip.Entries, e => e.FullName.StartsWith("lib/", StringComparison.Ordinal));
     }
 
     /// <summary>Runs dotnet with <paramref name="arguments"/>; fails with its output on a non-zero exit or a timeout.</summary>
