@@ -46,7 +46,7 @@ internal static partial class ConfigurationReference
     internal static readonly (Type Options, string Section, string Convention, string File, string Evidence)[] OtherBindings =
     [
         (typeof(Oidc.ProSanteConnectOptions), "ProSanteConnect",
-            "the optional section of the `carteauth radius serve --config` file (e-CPS push); applications call `AddCarteAuthProSanteConnect(o => configuration.GetSection(\"ProSanteConnect\").Bind(o))`",
+            "the optional section of the `carteauth radius serve --config` file (e-CPS push); an application can bind it the same way: `AddCarteAuthProSanteConnect(o => configuration.GetSection(\"ProSanteConnect\").Bind(o))`",
             "src/CarteAuth.Cli/RadiusCommands.cs", "GetSection(\"ProSanteConnect\").Bind(o)"),
     ];
 
