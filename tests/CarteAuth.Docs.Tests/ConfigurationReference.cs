@@ -207,6 +207,10 @@ internal static partial class ConfigurationReference
                     {
                         facts.Append(": throws ").Append(exceptions);
                     }
+                    else if (docs.Summary(validate) is { Length: > 0 } validateSummary)
+                    {
+                        facts.Append(": ").Append(validateSummary.TrimEnd('.'));
+                    }
 
                     facts.Append(".\n");
                 }
@@ -498,15 +502,21 @@ internal static partial class ConfigurationReference
             }
         }
 
-        public string Summary(MemberInfo member) =>
-            Id(member) is { } id && _members.TryGetValue(id, out var element) && element.Element("summary") is { } summary ? Render(summary) : string.Empty;
+        /// <summary>The member's summary; an override's <c>inheritdoc</c> is the overridden method's.</summary>
+        public string Summary(MemberInfo member)
+        {
+            if (Id(member) is { } id && _members.TryGetValue(id, out var element) && element.Element("summary") is { } summary)
+            {
+                return Render(summary);
+            }
+
+            return member is MethodInfo method && method.GetBaseDefinition() is var overridden && overridden != method ? Summary(overridden) : string.Empty;
+        }
 
         /// <summary>The documented exceptions of a method: "<c>Type</c>: text; …".</summary>
         public string Exceptions(MethodInfo method)
         {
-            var prefix = "M:" + method.DeclaringType!.FullName!.Replace('+', '.') + "." + method.Name;
-            var parameters = method.GetParameters().Length == 0 ? string.Empty : "(" + string.Join(",", method.GetParameters().Select(p => p.ParameterType.FullName)) + ")";
-            if (!_members.TryGetValue(prefix + parameters, out var element))
+            if (!_members.TryGetValue(Id(method)!, out var element))
             {
                 return string.Empty;
             }
@@ -519,7 +529,18 @@ internal static partial class ConfigurationReference
             Type t => "T:" + t.FullName!.Replace('+', '.'),
             PropertyInfo p => "P:" + p.DeclaringType!.FullName!.Replace('+', '.') + "." + p.Name,
             FieldInfo f => "F:" + f.DeclaringType!.FullName!.Replace('+', '.') + "." + f.Name,
+            MethodInfo m => "M:" + m.DeclaringType!.FullName!.Replace('+', '.') + "." + m.Name
+                + (m.GetParameters().Length == 0 ? string.Empty : "(" + string.Join(",", m.GetParameters().Select(p => DocIdType(p.ParameterType))) + ")"),
             _ => null,
+        };
+
+        /// <summary>A parameter type as XML documentation ids write it (<c>System.Collections.Generic.IList{System.String}</c>).</summary>
+        private static string DocIdType(Type type) => type switch
+        {
+            { IsByRef: true } => DocIdType(type.GetElementType()!) + "@",
+            { IsArray: true } => DocIdType(type.GetElementType()!) + "[]",
+            { IsGenericType: true } => type.Namespace + "." + GenericArity().Replace(type.Name, string.Empty) + "{" + string.Join(",", type.GetGenericArguments().Select(DocIdType)) + "}",
+            _ => type.FullName!.Replace('+', '.'),
         };
 
         private string Render(XElement element)
