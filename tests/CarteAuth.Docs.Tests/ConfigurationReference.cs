@@ -238,6 +238,98 @@ internal static partial class ConfigurationReference
         return md.ToString().ReplaceLineEndings("\n");
     }
 
+    /// <summary>
+    /// The properties whose summary states a default ("default 5 minutes", "Default `carteauth`", "default true", "(default
+    /// 16384") that is not the value a new instance has: "property: says …, is …". Only plain statements of scalars are read.
+    /// </summary>
+    public static IReadOnlyList<string> StatedDefaultMismatches(out int checkedCount)
+    {
+        checkedCount = 0;
+        var assemblies = SourceAssemblies();
+        var set = new HashSet<Assembly>(assemblies);
+        var docs = new XmlDocs(assemblies);
+        var mismatches = new List<string>();
+        foreach (var type in DocumentedTypes(assemblies))
+        {
+            if (NewInstance(type) is not { } instance)
+            {
+                continue;
+            }
+
+            foreach (var property in Properties(type, set))
+            {
+                var summary = docs.Summary(property);
+                var value = property.GetValue(instance.Value);
+                var propertyType = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+                List<string> stated;
+                string actual;
+                if (propertyType == typeof(TimeSpan) && value is TimeSpan span)
+                {
+                    stated = [.. StatedTimeSpan().Matches(summary).Select(m => ParseTimeSpan(m.Groups[1].Value, m.Groups[2].Value).ToString("c", CultureInfo.InvariantCulture))];
+                    actual = span.ToString("c", CultureInfo.InvariantCulture);
+                }
+                else if (propertyType == typeof(int) && value is int number)
+                {
+                    stated = [.. StatedNumber().Matches(summary).Select(m => ParseNumber(m.Groups[1].Value, m.Groups[2].Value))];
+                    actual = number.ToString(CultureInfo.InvariantCulture);
+                }
+                else if (propertyType == typeof(bool) && value is bool flag)
+                {
+                    stated = [.. StatedBoolean().Matches(summary).Select(m => m.Groups[1].Value.ToLowerInvariant())];
+                    actual = flag ? "true" : "false";
+                }
+                else if ((propertyType == typeof(string) || propertyType.IsEnum) && value is not null)
+                {
+                    stated = [.. StatedCode().Matches(summary).Select(m => propertyType.IsEnum ? m.Groups[1].Value.Split('.')[^1] : m.Groups[1].Value)];
+                    actual = value.ToString()!;
+                }
+                else
+                {
+                    continue;
+                }
+
+                checkedCount += stated.Count > 0 ? 1 : 0;
+                if (stated.Count > 0 && !stated.Contains(actual))
+                {
+                    mismatches.Add($"{type.Name}.{property.Name}: the summary says default {string.Join(" / ", stated)}, a new instance has {actual}");
+                }
+            }
+        }
+
+        return mismatches;
+    }
+
+    private static TimeSpan ParseTimeSpan(string amount, string unit)
+    {
+        var n = amount.ToLowerInvariant() switch { "one" or "a" or "an" => 1d, var x => double.Parse(x.Replace(',', '.'), CultureInfo.InvariantCulture) };
+        return unit.ToLowerInvariant() switch
+        {
+            "second" => TimeSpan.FromSeconds(n),
+            "minute" => TimeSpan.FromMinutes(n),
+            "hour" => TimeSpan.FromHours(n),
+            "day" => TimeSpan.FromDays(n),
+            _ => TimeSpan.FromDays(7 * n),
+        };
+    }
+
+    private static string ParseNumber(string digits, string unit)
+    {
+        var n = long.Parse(digits.Replace(" ", string.Empty, StringComparison.Ordinal).Replace("\u00a0", string.Empty, StringComparison.Ordinal).Replace("_", string.Empty, StringComparison.Ordinal), CultureInfo.InvariantCulture);
+        return (unit switch { "KiB" => n * 1024, "MiB" => n * 1024 * 1024, _ => n }).ToString(CultureInfo.InvariantCulture);
+    }
+
+    [GeneratedRegex(@"(?i)\bdefault(?: is)?:? (\d+(?:[.,]\d+)?|one|an?) (second|minute|hour|day|week)s?\b")]
+    private static partial Regex StatedTimeSpan();
+
+    [GeneratedRegex(@"(?i)\bdefault(?: is)?:? (\d{1,3}(?:[ \u00a0_]\d{3})+|\d+)(?: ?(KiB|MiB)\b)?(?! ?(?:second|minute|hour|day|week|%))")]
+    private static partial Regex StatedNumber();
+
+    [GeneratedRegex(@"(?i)\bdefault(?: is)?:? (true|false)\b")]
+    private static partial Regex StatedBoolean();
+
+    [GeneratedRegex(@"(?i)\bdefault(?: is)?:? `([^`]+)`")]
+    private static partial Regex StatedCode();
+
     private static void AppendProperties(StringBuilder md, Type type, HashSet<Assembly> set, HashSet<Type> documented, XmlDocs docs, bool bound)
     {
         var defaults = NewInstance(type);

@@ -1,9 +1,10 @@
 using CarteAuth.Testing;
+using Xunit.Abstractions;
 
 namespace CarteAuth.Docs.Tests;
 
 /// <summary>docs/configuration.md is the generated reference of the options types, up to date with the code.</summary>
-public sealed class ConfigurationReferenceTests
+public sealed class ConfigurationReferenceTests(ITestOutputHelper output)
 {
     /// <summary>Set to 1 (scripts/update-config-reference.sh does) to write docs/configuration.md instead of comparing.</summary>
     private const string UpdateVariable = "CARTEAUTH_UPDATE_DOCS";
@@ -29,6 +30,16 @@ public sealed class ConfigurationReferenceTests
             Assert.Fail($"docs/configuration.md is out of date with the options types: run `scripts/update-config-reference.sh` and commit the result. "
                 + $"First difference at line {line + 1}:\n  file:      {currentLines.ElementAtOrDefault(line)}\n  generated: {generatedLines.ElementAtOrDefault(line)}");
         }
+    }
+
+    [Fact]
+    public void SummariesStateTheRealDefaults()
+    {
+        // The reference shows both the summary and the real default: a summary that says another default misleads.
+        var mismatches = ConfigurationReference.StatedDefaultMismatches(out var checkedCount);
+        output.WriteLine($"{checkedCount} properties state their default in their summary");
+        Assert.True(checkedCount > 50, $"only {checkedCount} stated defaults were found: the patterns no longer match the summaries");
+        Assert.True(mismatches.Count == 0, "fix the <summary> (or the default) of:\n" + string.Join("\n", mismatches));
     }
 
     [Fact]
