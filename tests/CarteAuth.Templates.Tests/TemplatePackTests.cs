@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text;
 using CarteAuth.Testing;
 using Xunit.Abstractions;
 
@@ -13,6 +11,8 @@ namespace CarteAuth.Templates.Tests;
 /// </summary>
 public sealed class TemplatePackTests(ITestOutputHelper output)
 {
+    private readonly ProcessRunner _runner = new(output);
+
 #if DEBUG
     private const string Configuration = "Debug";
 #else
@@ -31,7 +31,7 @@ public sealed class TemplatePackTests(ITestOutputHelper output)
         var version = "0.1.0-templatetest." + DateTime.UtcNow.ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture) + "." + Environment.ProcessId;
         try
         {
-            await RunAsync(RepositoryPaths.Root, TimeSpan.FromMinutes(5),
+            await _runner.DotnetAsync(RepositoryPaths.Root, TimeSpan.FromMinutes(5),
                 "pack", RepositoryPaths.Of("CarteAuth.sln"), "-c", Configuration, "--no-build", "-o", feed, "-p:PackageVersion=" + version, "-nologo", "-nodeReuse:false");
             var packages = Directory.GetFiles(feed, "*.nupkg").Select(Path.GetFileName).ToList();
             foreach (var project in Directory.GetDirectories(RepositoryPaths.Of("src")).Select(Path.GetFileName))
@@ -43,18 +43,18 @@ public sealed class TemplatePackTests(ITestOutputHelper output)
             Assert.Contains($"CarteAuth.Templates.{version}.nupkg", packages);
             AssertPackageContents(Path.Combine(feed, $"CarteAuth.Core.{version}.nupkg"), "README.md", "LICENSE", "lib/net10.0/CarteAuth.Core.dll", "lib/net10.0/CarteAuth.Core.xml");
             AssertPackageContents(Path.Combine(feed, $"CarteAuth.Cli.{version}.nupkg"), "README.md", "tools/net10.0/any/carteauth.dll", "tools/net10.0/any/DotnetToolSettings.xml");
-            AssertPackageContents(Path.Combine(feed, $"CarteAuth.Templates.{version}.nupkg"), "content/content/carteauth-webapp/.template.config/template.json");
+            AssertTemplatePackageLayout(Path.Combine(feed, $"CarteAuth.Templates.{version}.nupkg"));
 
             // The CLI installs from the feed as a dotnet tool and runs as `carteauth`.
             var tools = Path.Combine(temp.Path, "tools");
-            await RunAsync(temp.Path, TimeSpan.FromMinutes(2),
+            await _runner.DotnetAsync(temp.Path, TimeSpan.FromMinutes(2),
                 "tool", "install", "CarteAuth.Cli", "--version", version, "--tool-path", tools, "--add-source", feed);
-            var help = await RunProcessAsync(Path.Combine(tools, "carteauth"), temp.Path, TimeSpan.FromMinutes(1), "--help");
+            var help = await _runner.RunAsync(Path.Combine(tools, "carteauth"), temp.Path, TimeSpan.FromMinutes(1), "--help");
             Assert.Contains("policy", help, StringComparison.Ordinal);
 
-            await RunAsync(temp.Path, TimeSpan.FromMinutes(2),
+            await _runner.DotnetAsync(temp.Path, TimeSpan.FromMinutes(2),
                 "new", "install", Path.Combine(feed, $"CarteAuth.Templates.{version}.nupkg"), "--debug:custom-hive", hive);
-            await RunAsync(temp.Path, TimeSpan.FromMinutes(2),
+            await _runner.DotnetAsync(temp.Path, TimeSpan.FromMinutes(2),
                 "new", "carteauth-webapp", "-n", "DemoApp", "-o", appDirectory, "--CarteAuthVersion", version, "--debug:custom-hive", hive);
             Assert.True(File.Exists(Path.Combine(appDirectory, "DemoApp", "DemoApp.csproj")), "the template did not create DemoApp/DemoApp.csproj");
             Assert.Contains(version, await File.ReadAllTextAsync(Path.Combine(appDirectory, "DemoApp", "DemoApp.csproj")));
@@ -71,7 +71,7 @@ public sealed class TemplatePackTests(ITestOutputHelper output)
                 </configuration>
                 """);
             var results = Path.Combine(temp.Path, "results");
-            await RunAsync(appDirectory, TimeSpan.FromMinutes(6),
+            await _runner.DotnetAsync(appDirectory, TimeSpan.FromMinutes(6),
                 "test", Path.Combine(appDirectory, "DemoApp.Tests", "DemoApp.Tests.csproj"), "-nologo", "-nodeReuse:false",
                 "--results-directory", results, "--logger", "trx;LogFileName=app.trx");
 
@@ -123,61 +123,22 @@ public sealed class TemplatePackTests(ITestOutputHelper output)
         Assert.Contains("<readme>README.md</readme>", text, StringComparison.Ordinal);
     }
 
-    /// <summary>Runs dotnet with <paramref name="arguments"/>; fails with its output on a non-zero exit or a timeout.</summary>
-    private Task<string> RunAsync(string workingDirectory, TimeSpan timeout, params string[] arguments) =>
-        RunProcessAsync("dotnet", workingDirectory, timeout, arguments);
-
-    /// <summary>Runs <paramref name="fileName"/>; fails with its output on a non-zero exit or a timeout.</summary>
-    private async Task<string> RunProcessAsync(string fileName, string workingDirectory, TimeSpan timeout, params string[] arguments)
+    /// <summary>
+    /// The template package has the layout <c>dotnet new</c> documents: every template under <c>content/&lt;template&gt;/</c>
+    /// with its <c>.template.config/template.json</c> (not <c>content/content/…</c>), and no build output or bin/obj.
+    /// </summary>
+    private static void AssertTemplatePackageLayout(string package)
     {
-        var start = new ProcessStartInfo(fileName) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        foreach (var argument in arguments)
+        AssertPackageContents(package, "content/carteauth-webapp/.template.config/template.json",
+            "content/carteauth-webapp/CarteAuthWebApp/CarteAuthWebApp.csproj", "content/carteauth-webapp/CarteAuthWebApp.Tests/CarteAuthWebApp.Tests.csproj");
+        using var zip = System.IO.Compression.ZipFile.OpenRead(package);
+        var content = zip.Entries.Select(e => e.FullName).Where(n => n.StartsWith("content/", StringComparison.Ordinal)).ToList();
+        Assert.All(content, name =>
         {
-            start.ArgumentList.Add(argument);
-        }
-
-        // The test host's MSBuild variables would point the child builds at this build; no build servers outlive the test.
-        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase)).ToList())
-        {
-            start.Environment.Remove(name);
-        }
-
-        start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
-        start.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
-        start.Environment["UseSharedCompilation"] = "false";
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        start.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
-
-        var log = new StringBuilder();
-        using var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.AppendLine(e.Data); } } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.AppendLine(e.Data); } } };
-        var stopwatch = Stopwatch.StartNew();
-        process.Start();
-        process.StandardInput.Close();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"{Path.GetFileName(fileName)} {string.Join(' ', arguments)} did not finish within {timeout}:\n{log}");
-        }
-
-        process.WaitForExit(); // flushes the asynchronous output readers
-        string text;
-        lock (log)
-        {
-            text = log.ToString();
-        }
-
-        output.WriteLine($"$ {Path.GetFileName(fileName)} {string.Join(' ', arguments)}   ({stopwatch.Elapsed.TotalSeconds:F0} s, exit {process.ExitCode})");
-        Assert.True(process.ExitCode == 0, $"{Path.GetFileName(fileName)} {string.Join(' ', arguments)} failed with exit code {process.ExitCode}:\n{text}");
-        return text;
+            Assert.False(name.StartsWith("content/content/", StringComparison.Ordinal), $"{name}: the template content is packed one folder too deep");
+            Assert.DoesNotContain("/bin/", name, StringComparison.Ordinal);
+            Assert.DoesNotContain("/obj/", name, StringComparison.Ordinal);
+        });
+        Assert.DoesNotContain(zip.Entries, e => e.FullName.StartsWith("lib/", StringComparison.Ordinal));
     }
 }

@@ -4,7 +4,7 @@ namespace CarteAuth.Tokens;
 
 /// <summary>
 /// Settings of CarteAuth session tokens, shared by <see cref="SessionTokenIssuer"/> and
-/// <see cref="SessionTokenValidator"/>. Bind them from configuration (e.g. section <c>CarteAuth:Tokens</c>) and
+/// <see cref="SessionTokenValidator"/>. Bind them from configuration (e.g. section <c>CarteAuth:SessionTokens</c>, as <c>AddCarteAuthSessionTokens</c> does) and
 /// register <see cref="SessionTokenOptionsValidator"/> (or call <see cref="Validate"/>) to fail at start-up on bad values.
 /// </summary>
 public sealed class SessionTokenOptions

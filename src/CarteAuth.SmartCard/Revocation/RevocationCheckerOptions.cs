@@ -27,13 +27,13 @@ public abstract class RevocationCheckerOptions
     /// <summary>Tolerated clock difference with the CA or responder (thisUpdate in the future; default 5 minutes).</summary>
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Longest time an answer is cached, even when its nextUpdate is later (default 1 hour).</summary>
+    /// <summary>Longest time an answer is cached, even when its nextUpdate is later (default 1 hour for CRLs, default 15 minutes for OCSP).</summary>
     public TimeSpan MaxCacheDuration { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>Time limit of one HTTP exchange (default 10 seconds).</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Largest answer read, in bytes; larger ones are refused as unavailable (default 10 MiB).</summary>
+    /// <summary>Largest answer read, in bytes; larger ones are refused as unavailable (default 10 MiB for CRLs, default 1 MiB for OCSP).</summary>
     public int MaxResponseBytes { get; set; } = 10 * 1024 * 1024;
 
     /// <summary>Largest number of certificates remembered for degraded mode (default 100 000).</summary>
