@@ -29,7 +29,7 @@ internal static class SmartCardEvidence
         };
         if (result.IsDegraded)
         {
-            properties["degraded"] = "true";
+            properties[AuthenticationEvidence.DegradedProperty] = ReasonCodes.CertRevocationDegraded;
         }
 
         if (info.StructureProblem is not null)

@@ -63,6 +63,35 @@ public sealed class CardLoginTests : IDisposable
         Assert.Contains(audit, e => e.Kind == CarteAuthDefaults.SessionAuditKind && e.Result == "started");
     }
 
+    /// <summary>Fault matrix (docs/faults.md): the session cannot be recorded, so the login fails closed with the code, not a 500.</summary>
+    [Fact]
+    public async Task SessionStoreDown_CardLoginIsRefusedWithTheReasonCode_NotA500()
+    {
+        using var dir = new CarteAuth.Testing.TempDirectory();
+        var notADatabase = dir.File("sessions.db", new string('x', 4096));
+        await using var host = await TestHost.StartAsync(
+            options: o =>
+            {
+                o.ForwardedCertificate = new ForwardedCertificateOptions();
+                o.ForwardedCertificate.TrustedProxies.Add(IPAddress.Loopback);
+            },
+            carteAuth: b => b.UseSqliteSessionStore(o => o.Path = notADatabase).AddSmartCard(o =>
+            {
+                o.TrustAnchors.Add(_pki.Root);
+                o.Intermediates.Add(_pki.Intermediate);
+            }));
+        using var browser = host.NewBrowser();
+
+        var api = await LoginAsync(browser, Header(Card("doctor")), api: true);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, api.StatusCode);
+        Assert.Equal(ReasonCodes.SessionStoreUnavailable, (await Browser.JsonAsync(api)).GetProperty("reasonCode").GetString());
+
+        var page = await LoginAsync(browser, Header(Card("doctor")));
+        Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
+        Assert.Contains("error=" + ReasonCodes.SessionStoreUnavailable, page.Headers.Location!.OriginalString, StringComparison.Ordinal);
+        Assert.Null(browser.SessionCookie);
+    }
+
     [Fact]
     public async Task KestrelMutualTls_DoctorCard_SignsIn()
     {

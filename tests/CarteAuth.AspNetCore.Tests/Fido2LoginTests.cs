@@ -74,6 +74,51 @@ public sealed class Fido2LoginTests
         Assert.Null(replay.SessionCookie);
     }
 
+    /// <summary>
+    /// Fault matrix (docs/faults.md): the SQLite session store locked by another connection past its busy timeout while a
+    /// key signs in: refused with the code (503, no cookie), not a 500; once the lock is released the same host signs in.
+    /// </summary>
+    [Fact]
+    public async Task SessionStoreLocked_KeySignInIsRefusedWithTheReasonCode_ThenWorksOnceReleased()
+    {
+        using var dir = new CarteAuth.Testing.TempDirectory();
+        var path = Path.Combine(dir.Path, "sessions.db");
+        await using var host = await TestHost.StartAsync(carteAuth: b => b
+            .UseSqliteSessionStore(o => { o.Path = path; o.BusyTimeout = TimeSpan.FromSeconds(1); })
+            .AddFido2(
+                o =>
+                {
+                    o.RpId = SoftAuthenticator.DefaultRpId;
+                    o.RpName = "Portail";
+                    o.Origins.Add(SoftAuthenticator.DefaultOrigin);
+                },
+                f => f.UseInMemoryCredentialStore()));
+        using var key = new SoftAuthenticator();
+        using var enrolled = host.NewBrowser();
+        await enrolled.SignInAsync(TestHost.Evidence());
+        var userHandle = await RegisterAsync(enrolled, key);
+
+        using var browser = host.NewBrowser();
+        using (var blocker = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            blocker.Open();
+            using var begin = blocker.CreateCommand();
+            begin.CommandText = "BEGIN EXCLUSIVE";
+            begin.ExecuteNonQuery();
+
+            var assertion = key.Assert(await LoginChallengeAsync(browser), userHandle);
+            var refused = await browser.Client.PostAsync("/carteauth/fido2/login/verify", Json(WebAuthnJson.Serialize(assertion)));
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Equal(ReasonCodes.SessionStoreUnavailable, (await Browser.JsonAsync(refused)).GetProperty("reasonCode").GetString());
+            Assert.Null(browser.SessionCookie);
+        }
+
+        var again = key.Assert(await LoginChallengeAsync(browser), userHandle);
+        var login = await browser.Client.PostAsync("/carteauth/fido2/login/verify", Json(WebAuthnJson.Serialize(again)));
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+        Assert.NotNull(browser.SessionCookie);
+    }
+
     [Fact]
     public async Task Registration_IsAudited_AndGatedByTheRegistrationPolicy()
     {

@@ -55,6 +55,9 @@ internal sealed class FakeProvider : IAsyncDisposable
     /// <summary>Replaces the discovery answer (default: a valid document).</summary>
     public Func<HttpContext, Task>? Discovery { get; set; }
 
+    /// <summary>Replaces the JWKS answer (default: the published <see cref="Keys"/>).</summary>
+    public Func<HttpContext, Task>? Jwks { get; set; }
+
     /// <summary>Delay before every answer.</summary>
     public TimeSpan Delay { get; set; }
 
@@ -64,13 +67,15 @@ internal sealed class FakeProvider : IAsyncDisposable
 
     public Func<HttpContext, Task> Ciba { get; set; } = static ctx => Json(ctx, 200, new { auth_req_id = "req-1", expires_in = 120, interval = 5 });
 
-    public static async Task<FakeProvider> StartAsync(FakeProviderTls? tls = null)
+    /// <param name="tls">Https mode; plain http when null.</param>
+    /// <param name="port">The loopback port (a free one when null), e.g. to come back where a stopped provider was (plain http only).</param>
+    public static async Task<FakeProvider> StartAsync(FakeProviderTls? tls = null, int? port = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         if (tls is null)
         {
-            builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
+            builder.WebHost.UseKestrel().UseUrls($"http://127.0.0.1:{port ?? 0}");
         }
         else
         {
@@ -120,7 +125,7 @@ internal sealed class FakeProvider : IAsyncDisposable
         app.MapGet(realm + "/protocol/openid-connect/certs", ctx =>
         {
             Interlocked.Increment(ref self!.JwksFetches);
-            return Json(ctx, 200, new { keys = self.Keys.Select(k => JsonSerializer.Deserialize<JsonElement>(JsonSerializer.Serialize(JsonWebKeyConverter.ConvertFromSecurityKey(PublicOf(k.Key))))).ToArray() });
+            return self.Jwks is { } j ? j(ctx) : Json(ctx, 200, new { keys = self.Keys.Select(k => JsonSerializer.Deserialize<JsonElement>(JsonSerializer.Serialize(JsonWebKeyConverter.ConvertFromSecurityKey(PublicOf(k.Key))))).ToArray() });
         });
         app.MapPost(realm + "/protocol/openid-connect/token", ctx =>
         {

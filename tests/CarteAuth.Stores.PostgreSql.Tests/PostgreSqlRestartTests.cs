@@ -73,4 +73,66 @@ public sealed class PostgreSqlRestartTests : IAsyncLifetime
         Assert.NotNull(await credentials.FindAsync(credential.Id));
         Assert.True((await AuditChainVerifier.VerifyAsync(audit)).IsValid);
     }
+
+    /// <summary>
+    /// Fault matrix (docs/faults.md): writers keep appending while the server is stopped and started again. Each append
+    /// is either acknowledged or a typed error; afterwards the chain verifies, every acknowledged event is stored exactly
+    /// once with the hash its caller got, and no entry is stored twice.
+    /// </summary>
+    [Fact(Timeout = 120_000)]
+    public async Task Restart_under_concurrent_appends_loses_and_duplicates_no_acknowledged_event()
+    {
+        var audit = new PostgreSqlAuditStore(_server.DataSource(_server.NewSchema()));
+        await audit.AppendAsync(AuditTestData.Entry(0) with { CorrelationId = "seed" });
+        var acknowledged = new System.Collections.Concurrent.ConcurrentBag<AuditEvent>();
+        var refusals = new System.Collections.Concurrent.ConcurrentBag<string>();
+        using var stop = new CancellationTokenSource();
+
+        async Task WriterAsync(int writer)
+        {
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                var entry = AuditTestData.Entry(i) with { CorrelationId = $"w{writer}-{i}" };
+                try
+                {
+                    acknowledged.Add(await audit.AppendAsync(entry));
+                }
+                catch (AuditStoreException e)
+                {
+                    refusals.Add(e.ReasonCode);
+                    await Task.Delay(50);
+                }
+            }
+        }
+
+        var writers = Enumerable.Range(0, 4).Select(w => Task.Run(() => WriterAsync(w))).ToArray();
+        await Task.Delay(300);
+        await _server.StopAsync();
+        await Task.Delay(500);
+        await _server.StartAsync();
+        await Task.Delay(500);
+        await stop.CancelAsync();
+        await Task.WhenAll(writers);
+
+        Assert.NotEmpty(refusals);
+        Assert.All(refusals, code => Assert.Equal(ReasonCodes.AuditStoreUnavailable, code));
+        var result = await AuditChainVerifier.VerifyAsync(audit);
+        Assert.True(result.IsValid, result.Message);
+        var stored = new List<AuditEvent>();
+        await foreach (var e in audit.ReadAsync())
+        {
+            stored.Add(e);
+        }
+
+        Assert.Equal(stored.Count, stored.Select(e => e.CorrelationId).Distinct().Count());
+        var bySequence = stored.ToDictionary(e => e.Sequence);
+        foreach (var ack in acknowledged)
+        {
+            Assert.True(bySequence.TryGetValue(ack.Sequence, out var match), $"acknowledged event {ack.Sequence} is missing");
+            Assert.Equal(ack.CorrelationId, match.CorrelationId);
+            Assert.Equal(ack.Hash.ToArray(), match.Hash.ToArray());
+        }
+
+        Assert.True(acknowledged.Count(a => a.Sequence > 1) > 0 && stored.Count >= acknowledged.Count + 1);
+    }
 }

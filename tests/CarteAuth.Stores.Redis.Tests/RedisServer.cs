@@ -30,7 +30,32 @@ public sealed class RedisServer : IAsyncLifetime
         }
 
         Port = LoopbackPorts.Free();
+        StartProcess();
+        Multiplexer = await ConnectWithRetryAsync(Configuration);
+    }
 
+    /// <summary>Kills redis-server (SIGKILL, nothing saved): clients see the connection drop, as in a crash.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        _process?.Dispose();
+        _process = null;
+    }
+
+    /// <summary>Starts redis-server again on the same port (empty: no persistence) after <see cref="KillAsync"/>.</summary>
+    public async Task RestartAsync()
+    {
+        StartProcess();
+        await using var probe = await ConnectWithRetryAsync(Configuration);
+    }
+
+    private void StartProcess()
+    {
         var start = new ProcessStartInfo(Binary) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in new[] { "--bind", "127.0.0.1", "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode", "yes", "--dir", Path.GetTempPath(), "--loglevel", "warning" })
         {
@@ -40,19 +65,23 @@ public sealed class RedisServer : IAsyncLifetime
         _process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start.");
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
+    }
+
+    private async Task<ConnectionMultiplexer> ConnectWithRetryAsync(string configuration)
+    {
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (true)
         {
-            if (_process.HasExited)
+            if (_process is null || _process.HasExited)
             {
-                throw new InvalidOperationException($"redis-server exited with {_process.ExitCode} (port {Port}).");
+                throw new InvalidOperationException($"redis-server exited with {_process?.ExitCode} (port {Port}).");
             }
 
             try
             {
-                Multiplexer = await ConnectionMultiplexer.ConnectAsync(Configuration);
-                await Multiplexer.GetDatabase().PingAsync();
-                return;
+                var multiplexer = await ConnectionMultiplexer.ConnectAsync(configuration);
+                await multiplexer.GetDatabase().PingAsync();
+                return multiplexer;
             }
             catch (RedisConnectionException) when (DateTime.UtcNow < deadline)
             {

@@ -139,13 +139,17 @@ internal static class CarteAuthFido2Endpoints
         {
             session = await signIn.SignInAsync(http, result.Evidence!, http.RequestAborted).ConfigureAwait(false);
         }
-        catch (CarteAuthException e) when (e.ReasonCode is ReasonCodes.PairingNotPaired or ReasonCodes.PairingStoreUnavailable)
+        catch (CarteAuthException e) when (e.ReasonCode is ReasonCodes.PairingNotPaired || e.ReasonCode.EndsWith(".store-unavailable", StringComparison.Ordinal))
         {
             // HOSPI-Connect pairing: the key's identity is not (or no longer) paired; refused and audited by the pairing service.
+            // A store or audit outage (pairing, session, audit): fail closed with its code, no cookie, 503 (retry later).
             metrics.Login(Fido2Authenticator.AuthenticatorName, false, e.ReasonCode, System.Diagnostics.Stopwatch.GetElapsedTime(started));
-            return e.ReasonCode == ReasonCodes.PairingNotPaired
-                ? CarteAuthHttp.Problem(http, StatusCodes.Status403Forbidden, e.ReasonCode, e.Message)
-                : CarteAuthHttp.Problem(http, StatusCodes.Status503ServiceUnavailable, e.ReasonCode, "The pairing cannot be checked now; retry later or sign in with the card.");
+            return e.ReasonCode switch
+            {
+                ReasonCodes.PairingNotPaired => CarteAuthHttp.Problem(http, StatusCodes.Status403Forbidden, e.ReasonCode, e.Message),
+                ReasonCodes.PairingStoreUnavailable => CarteAuthHttp.Problem(http, StatusCodes.Status503ServiceUnavailable, e.ReasonCode, "The pairing cannot be checked now; retry later or sign in with the card."),
+                _ => CarteAuthHttp.Problem(http, StatusCodes.Status503ServiceUnavailable, e.ReasonCode, "The sign-in cannot be completed now; retry later."),
+            };
         }
 
         metrics.Login(Fido2Authenticator.AuthenticatorName, true, result.ReasonCode, System.Diagnostics.Stopwatch.GetElapsedTime(started));

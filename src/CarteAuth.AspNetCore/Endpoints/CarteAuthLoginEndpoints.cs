@@ -77,7 +77,21 @@ internal static class CarteAuthLoginEndpoints
             return Failure(http, options, result.ReasonCode ?? ReasonCodes.AuthenticatorError, returnUrl);
         }
 
-        var session = await signIn.SignInAsync(http, result.Evidence!, http.RequestAborted).ConfigureAwait(false);
+        CarteAuthSession session;
+        try
+        {
+            session = await signIn.SignInAsync(http, result.Evidence!, http.RequestAborted).ConfigureAwait(false);
+        }
+        catch (CarteAuthException e)
+        {
+            // Fail closed with the code: the session could not be started (session store or audit trail down, pairing
+            // refused), so no cookie is set. A store or audit outage is 503 for API requests (retry later), not a 500.
+            metrics.Login(method, false, e.ReasonCode, Stopwatch.GetElapsedTime(started));
+            return e.ReasonCode.EndsWith(".store-unavailable", StringComparison.Ordinal) && CarteAuthHttp.IsApiRequest(http.Request)
+                ? CarteAuthHttp.Problem(http, StatusCodes.Status503ServiceUnavailable, e.ReasonCode, "The sign-in cannot be completed now; retry later.")
+                : Failure(http, options, e.ReasonCode, returnUrl);
+        }
+
         metrics.Login(method, true, null, Stopwatch.GetElapsedTime(started));
         var target = CarteAuthHttp.SafeReturnUrl(returnUrl);
         return CarteAuthHttp.IsApiRequest(http.Request)

@@ -72,6 +72,14 @@ public sealed class AuthenticationEvidence
     public int FactorCount => System.Numerics.BitOperations.PopCount((uint)Factors);
 
     /// <summary>
+    /// The <see cref="Properties"/> key an authenticator sets when it accepted the credential in a degraded mode (e.g. the
+    /// smart card revocation bypass, "débrayage"); its value is the reason code of that mode (e.g.
+    /// <see cref="ReasonCodes.CertRevocationDegraded"/>). The authentication service records that code in the success's
+    /// audit event, so every degraded access can be found and reviewed afterwards.
+    /// </summary>
+    public const string DegradedProperty = "degraded";
+
+    /// <summary>
     /// Extra facts the authenticator wants kept (AAGUID, certificate issuer…). Never used for decisions by Core.
     /// A read-only copy of what was set: later changes to the caller's dictionary do not show here.
     /// </summary>

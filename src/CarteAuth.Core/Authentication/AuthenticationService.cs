@@ -61,6 +61,14 @@ public sealed partial class AuthenticationService : IAuthenticationService
 
     private async ValueTask<AuthenticationResult> RecordAsync(AuthenticationRequest request, string? authenticator, AuthenticationResult result)
     {
+        // A success accepted in a degraded mode keeps that mode's reason code in its audit event (DESIGN: the degraded
+        // mode is always audited), e.g. cert.revocation-degraded for a card accepted on its last good revocation answer.
+        string? degraded = null;
+        if (result.Succeeded && result.Evidence!.Properties.TryGetValue(AuthenticationEvidence.DegradedProperty, out var mode))
+        {
+            degraded = mode;
+        }
+
         var entry = new AuditEntry
         {
             Kind = AuditEventKinds.Authentication,
@@ -68,10 +76,10 @@ public sealed partial class AuthenticationService : IAuthenticationService
             Subject = result.AttemptedSubject,
             Methods = result.Evidence is { } evidence ? Amr.Format(evidence.Methods) : null,
             Authenticator = authenticator,
-            ReasonCode = result.ReasonCode,
+            ReasonCode = result.ReasonCode ?? degraded,
             ClientAddress = request.Context.ClientAddress,
             CorrelationId = request.Context.CorrelationId,
-            Detail = result.FailureMessage,
+            Detail = result.FailureMessage ?? (degraded is null ? null : $"Accepted in degraded mode ({degraded})."),
         };
         try
         {

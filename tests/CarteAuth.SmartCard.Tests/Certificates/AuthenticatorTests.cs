@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using CarteAuth.Authentication;
+using CarteAuth.SmartCard.Revocation;
 using CarteAuth.SmartCard.Tests.TestSupport;
 
 namespace CarteAuth.SmartCard.Tests.Certificates;
@@ -35,6 +36,31 @@ public sealed class AuthenticatorTests
         Assert.Equal("FORT", evidence.Properties["range"]);
         Assert.Equal("not checked", evidence.Properties["revocation"]);
         Assert.False(evidence.Properties.ContainsKey("degraded"));
+    }
+
+    /// <summary>Fault matrix (docs/faults.md): a card accepted in degraded mode ("débrayage") is audited as such.</summary>
+    [Fact]
+    public async Task Card_accepted_in_degraded_mode_is_flagged_and_its_audit_event_carries_the_degraded_code()
+    {
+        var degraded = new SmartCardAuthenticator(
+            CardFixtures.Validator(checker: new StubRevocationChecker(RevocationCheckResult.DegradedGood("CRL server down, last good answer 1 h ago"))),
+            new ManualTimeProvider(Now));
+        var audit = new CarteAuth.Audit.InMemoryAuditStore();
+        var service = new AuthenticationService([degraded], audit);
+
+        var result = await service.AuthenticateAsync(new ClientCertificateRequest(CardFixtures.Card("doctor")));
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+        Assert.Equal(ReasonCodes.CertRevocationDegraded, result.Evidence!.Properties[AuthenticationEvidence.DegradedProperty]);
+        var recorded = await audit.GetLastAsync();
+        Assert.Equal(CarteAuth.Audit.AuditResults.Success, recorded!.Result);
+        Assert.Equal(ReasonCodes.CertRevocationDegraded, recorded.ReasonCode);
+        Assert.Contains("degraded", recorded.Detail, StringComparison.Ordinal);
+
+        // A normal acceptance has no degraded code in its audit event.
+        var normal = await new AuthenticationService([Authenticator()], audit).AuthenticateAsync(new ClientCertificateRequest(CardFixtures.Card("doctor")));
+        Assert.True(normal.Succeeded);
+        Assert.Null((await audit.GetLastAsync())!.ReasonCode);
     }
 
     [Fact]

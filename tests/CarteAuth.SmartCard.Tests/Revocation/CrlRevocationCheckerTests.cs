@@ -105,6 +105,41 @@ public sealed class CrlRevocationCheckerTests
         Assert.Equal(RevocationStatus.Revoked, revoked.Status);
     }
 
+    /// <summary>Fault matrix (docs/faults.md): an expired CRL fails closed; once a fresh one is published the same checker accepts.</summary>
+    [Fact(Timeout = Bound)]
+    public async Task Expired_crl_fails_closed_then_a_fresh_crl_is_accepted_without_a_restart()
+    {
+        await using var server = new LoopbackHttpServer { Body = Pki.BuildCrl(DateTimeOffset.UtcNow.AddDays(-3), DateTimeOffset.UtcNow.AddDays(-1)) };
+        var checker = Checker(server.Url);
+
+        var expired = await checker.CheckAsync(Doctor.Certificate, Pki.Intermediate);
+        Assert.Equal(ReasonCodes.CertCrlStale, expired.ReasonCode);
+        Assert.False(expired.IsAccepted);
+        Assert.False(expired.Degraded);
+
+        server.Body = Pki.BuildCrl();
+        var fresh = await checker.CheckAsync(Doctor.Certificate, Pki.Intermediate);
+
+        Assert.Equal(RevocationStatus.Good, fresh.Status);
+        Assert.Equal(2, server.Requests); // the expired CRL was not cached
+    }
+
+    /// <summary>Fault matrix (docs/faults.md): one checker, the CRL server down, then back on the same port.</summary>
+    [Fact(Timeout = Bound)]
+    public async Task Crl_server_down_then_back_recovers_without_a_restart()
+    {
+        var port = LoopbackHttpServer.FreePort();
+        var checker = Checker(new Uri($"http://127.0.0.1:{port}/c.crl"));
+
+        var down = await checker.CheckAsync(Doctor.Certificate, Pki.Intermediate);
+        Assert.Equal(ReasonCodes.CertRevocationUnavailable, down.ReasonCode);
+        Assert.False(down.IsAccepted);
+
+        await using var server = new LoopbackHttpServer(port: port) { Body = Pki.BuildCrl() };
+        Assert.Equal(RevocationStatus.Good, (await checker.CheckAsync(Doctor.Certificate, Pki.Intermediate)).Status);
+        Assert.Equal(RevocationStatus.Revoked, (await checker.CheckAsync(Pharmacist.Certificate, Pki.Intermediate)).Status);
+    }
+
     [Fact(Timeout = Bound)]
     public async Task Crl_within_the_next_update_tolerance_is_used_and_beyond_it_is_stale()
     {

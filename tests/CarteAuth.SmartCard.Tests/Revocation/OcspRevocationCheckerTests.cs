@@ -167,6 +167,54 @@ public sealed class OcspRevocationCheckerTests
         Assert.Contains("could not be reached", result.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>Fault matrix (docs/faults.md): one checker, the responder down, then stalling, then back on the same port.</summary>
+    [Fact(Timeout = Bound)]
+    public async Task Responder_down_then_stalling_then_back_fails_closed_then_recovers_without_a_restart()
+    {
+        var port = LoopbackHttpServer.FreePort();
+        var checker = Checker(new Uri($"http://127.0.0.1:{port}/"), configure: o => o.RequestTimeout = TimeSpan.FromSeconds(1));
+
+        // Down (closed port): unavailable, refused (fail closed is the default policy).
+        var down = await checker.CheckAsync(Doctor.Certificate, Pki.Intermediate);
+        Assert.Equal(ReasonCodes.CertRevocationUnavailable, down.ReasonCode);
+        Assert.False(down.IsAccepted);
+
+        // Stalling: the port accepts connections and never answers; the request timeout bounds the wait.
+        using (var stall = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port))
+        {
+            stall.Start();
+            var held = new List<System.Net.Sockets.TcpClient>();
+            var accepting = Task.Run(async () =>
+            {
+                try
+                {
+                    while (true)
+                    {
+                        held.Add(await stall.AcceptTcpClientAsync());
+                    }
+                }
+                catch (Exception e) when (e is System.Net.Sockets.SocketException or ObjectDisposedException)
+                {
+                }
+            });
+            var started = DateTime.UtcNow;
+            var slow = await checker.CheckAsync(Doctor.Certificate, Pki.Intermediate);
+            Assert.Equal(ReasonCodes.CertRevocationUnavailable, slow.ReasonCode);
+            Assert.Contains("RequestTimeout", slow.Message, StringComparison.Ordinal);
+            Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(10));
+            stall.Stop();
+            await accepting;
+            held.ForEach(c => c.Dispose());
+        }
+
+        // Back on the same port: the same checker gets a fresh good answer (failures are not cached).
+        await using var responder = new OpensslOcspResponder(Dir, maxRequests: 5, port: port);
+        var back = await checker.CheckAsync(Doctor.Certificate, Pki.Intermediate);
+        Assert.Equal(RevocationStatus.Good, back.Status);
+        Assert.True(back.IsAccepted);
+        Assert.Equal(RevocationStatus.Revoked, (await checker.CheckAsync(Pharmacist.Certificate, Pki.Intermediate)).Status);
+    }
+
     [Fact(Timeout = Bound)]
     public async Task Slow_responder_times_out_as_unavailable()
     {

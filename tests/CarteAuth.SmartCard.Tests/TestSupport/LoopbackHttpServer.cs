@@ -13,10 +13,12 @@ internal sealed class LoopbackHttpServer : IAsyncDisposable
     private readonly int _maxRequests;
     private int _requests;
 
-    public LoopbackHttpServer(int maxRequests = 20)
+    /// <param name="maxRequests">Requests answered before it answers 503.</param>
+    /// <param name="port">The loopback port to listen on (a free one when null), e.g. the port of a server that went down.</param>
+    public LoopbackHttpServer(int maxRequests = 20, int? port = null)
     {
         _maxRequests = maxRequests;
-        Port = FreePort();
+        Port = port ?? FreePort();
         _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
         _listener.Start();
         _loop = Task.Run(ServeAsync);

@@ -21,7 +21,8 @@ internal sealed class OpensslOcspResponder : IAsyncDisposable
     /// <param name="maxRequests">Requests served before the responder stops answering (bounded tests).</param>
     /// <param name="signerCert">Responder certificate to sign with (default the PKI's responder).</param>
     /// <param name="signerKey">Its key.</param>
-    public OpensslOcspResponder(string pkiDir, int maxRequests = 50, string? signerCert = null, string? signerKey = null)
+    /// <param name="port">The loopback port to listen on (a free one when null), e.g. the port of a responder that went down.</param>
+    public OpensslOcspResponder(string pkiDir, int maxRequests = 50, string? signerCert = null, string? signerKey = null, int? port = null)
     {
         _dir = pkiDir;
         _maxRequests = maxRequests;
@@ -30,7 +31,7 @@ internal sealed class OpensslOcspResponder : IAsyncDisposable
             "-index", Path.Combine(pkiDir, "index.txt"), "-CA", Path.Combine(pkiDir, "intermediate.pem"),
             "-rsigner", signerCert ?? Path.Combine(pkiDir, "ocsp-responder.pem"), "-rkey", signerKey ?? Path.Combine(pkiDir, "ocsp-responder.key.pem"),
         ];
-        Port = FreePort();
+        Port = port ?? FreePort();
         _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
         _listener.Start();
         _loop = Task.Run(ServeAsync);
