@@ -39,7 +39,7 @@ public sealed class KeyFolderSigningKeyProvider : ISigningKeyProvider, IDisposab
         {
             _ring = Load();   // keys of the previous ring are not disposed: tokens being validated may still use them
         }
-        catch (Exception e) when (e is IOException or CarteAuthException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CarteAuthException)
         {
             // Half-written file or bad key: keep the current ring; the next change event tries again.
         }
