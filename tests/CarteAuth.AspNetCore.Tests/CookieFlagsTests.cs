@@ -1,6 +1,5 @@
 using System.Net;
 using CarteAuth.Testing;
-using Microsoft.Net.Http.Headers;
 
 namespace CarteAuth.AspNetCore.Tests;
 
@@ -12,20 +11,7 @@ namespace CarteAuth.AspNetCore.Tests;
 /// </summary>
 public sealed class CookieFlagsTests(PscSimulatorFixture fixture) : IClassFixture<PscSimulatorFixture>
 {
-    /// <summary>Asserts a __Host- cookie: Secure, HttpOnly, SameSite=Lax, Path=/, no Domain (RFC 6265bis §4.1.3.2).</summary>
-    internal static SetCookieHeaderValue AssertHostCookie(HttpResponseMessage response, string name)
-    {
-        var all = response.Headers.TryGetValues("Set-Cookie", out var values) ? values.ToList() : [];
-        var header = Assert.Single(all, v => v.StartsWith(name + "=", StringComparison.Ordinal));
-        var cookie = SetCookieHeaderValue.Parse(header);
-        Assert.StartsWith("__Host-", cookie.Name.ToString(), StringComparison.Ordinal);
-        Assert.True(cookie.Secure, $"{name} is not Secure: {header}");
-        Assert.True(cookie.HttpOnly, $"{name} is not HttpOnly: {header}");
-        Assert.Equal(Microsoft.Net.Http.Headers.SameSiteMode.Lax, cookie.SameSite);
-        Assert.Equal("/", cookie.Path.ToString());
-        Assert.True(cookie.Domain.Length == 0, $"{name} has a Domain: {header}");
-        return cookie;
-    }
+    private static SetCookie AssertHostCookie(HttpResponseMessage response, string name) => SetCookie.AssertHostCookie(response, name);
 
     [Fact]
     public async Task SessionCookie_IsHostPrefixedSecureHttpOnlyLax_WhenSetRenewedAndDeleted()
@@ -55,13 +41,12 @@ public sealed class CookieFlagsTests(PscSimulatorFixture fixture) : IClassFixtur
     {
         await using var host = await TestHost.StartAsync();
         using var browser = host.NewBrowser();
-        var header = Assert.Single((await browser.SignInAsync(TestHost.Evidence())).Headers.GetValues("Set-Cookie"));
-        var cookie = SetCookieHeaderValue.Parse(header);
-        Assert.Equal(CarteAuthDefaults.CookieName, cookie.Name.ToString());
-        Assert.True(cookie.HttpOnly);
-        Assert.Equal(Microsoft.Net.Http.Headers.SameSiteMode.Lax, cookie.SameSite);
-        Assert.Equal("/", cookie.Path.ToString());
-        Assert.False(cookie.Secure); // development over http only: Secure cookies are not sent back over http
+        var cookie = Assert.Single(SetCookie.From(await browser.SignInAsync(TestHost.Evidence())));
+        Assert.Equal(CarteAuthDefaults.CookieName, cookie.Name);
+        Assert.True(cookie.Has("httponly"));
+        Assert.Equal("lax", cookie["samesite"]);
+        Assert.Equal("/", cookie["path"]);
+        Assert.False(cookie.Has("secure")); // development over http only: Secure cookies are not sent back over http
     }
 
     [Fact]
