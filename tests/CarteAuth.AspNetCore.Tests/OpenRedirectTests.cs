@@ -42,6 +42,11 @@ public sealed class OpenRedirectTests : IDisposable
         { "%EF%BC%8F%EF%BC%8Fevil.example", "/" },                // fullwidth solidus "／／"
         { "~%2F%2Fevil.example", "/" },
         { "", "/" },
+        { "%2Fdossier%2F%C3%A9t%C3%A9", "/dossier/%C3%A9t%C3%A9" },   // non-ASCII: kept, percent-encoded (a header is ASCII)
+        { "%2F%E2%80%A8evil", "/%E2%80%A8evil" },                 // U+2028, encoded: stays a path
+        { "%2F%C2%85evil", "/" },                                 // C1 control (NEL)
+        { "%2F%7Fevil", "/" },                                    // DEL
+        { "%2F%ED%A0%80", "/%ED%A0%80" },                         // invalid UTF-8 (a lone surrogate's bytes): left encoded by the query parser, a path
     };
 
     private Task<TestHost> StartAsync() => TestHost.StartAsync(
@@ -106,6 +111,19 @@ public sealed class OpenRedirectTests : IDisposable
             }
         }
     }
+
+    [Theory]
+    [InlineData("/dossier/\u00e9t\u00e9", "/dossier/%C3%A9t%C3%A9")]
+    [InlineData("/\U0001F600", "/%F0%9F%98%80")]
+    [InlineData("/a b", "/a b")]
+    [InlineData("/\u0085", "/")]      // C1 control
+    [InlineData("/\u007f", "/")]
+    public void SafeReturnUrl_PercentEncodesNonAscii_AndRefusesWhatHasNoUtf8Form(string url, string expected) =>
+        Assert.Equal(expected, CarteAuthHttp.SafeReturnUrl(url));
+
+    [Fact]
+    public void SafeReturnUrl_WithAnUnpairedSurrogate_IsTheFallback() =>
+        Assert.Equal("/", CarteAuthHttp.SafeReturnUrl("/" + '\ud800' + "x"));
 
     [Fact]
     public async Task StepUpChallenge_ReturnUrlIsThisRequestsOwnPath()
