@@ -195,6 +195,7 @@ public sealed class HospitalPortalApp : IAsyncDisposable
         builder.Services.AddSingleton(new PortalSettings(address, cardAddress, psc is not null));
 
         var app = builder.Build();
+        app.UsePortalSecurityHeaders();
         app.Use(async (http, next) =>
         {
             // The card listener serves only the card login; anything else (the redirect after login, the login page on
@@ -214,7 +215,8 @@ public sealed class HospitalPortalApp : IAsyncDisposable
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapCarteAuth();
-        app.MapHealthChecks("/health");
+        // Read-only, for monitoring: mapped for every method, so declared as accepting cross-site requests (CarteAuthCsrf).
+        app.MapHealthChecks("/health").AllowCrossSite("Read-only health report, no session state changed.");
         PortalPages.Map(app);
         return app;
     }

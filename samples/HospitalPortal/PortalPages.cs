@@ -395,6 +395,9 @@ internal static class PortalPages
             </main>
             </body></html>
             """;
+        // The Content-Security-Policy allows only inline scripts and styles with this response's nonce (PortalSecurityHeaders).
+        var nonce = PortalSecurityHeaders.Nonce(http);
+        html = html.Replace("<script>", $"<script nonce=\"{nonce}\">", StringComparison.Ordinal).Replace("<style>", $"<style nonce=\"{nonce}\">", StringComparison.Ordinal);
         http.Response.Headers.CacheControl = "no-store";
         return Results.Content(html, "text/html; charset=utf-8");
     }

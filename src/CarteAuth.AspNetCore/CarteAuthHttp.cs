@@ -29,7 +29,8 @@ public static class CarteAuthHttp
     /// </summary>
     public static bool IsLocalUrl(string? url)
     {
-        if (string.IsNullOrEmpty(url) || url.Length > 2048 || url.AsSpan().ContainsAnyInRange('\0', '\u001f'))
+        // Control characters (C0, DEL, C1): CR/LF would split the Location header, browsers drop tabs ("/\t/evil" is "//evil").
+        if (string.IsNullOrEmpty(url) || url.Length > 2048 || url.AsSpan().ContainsAnyInRange('\0', '\u001f') || url.AsSpan().ContainsAnyInRange('\u007f', '\u009f'))
         {
             return false;
         }
@@ -42,8 +43,48 @@ public static class CarteAuthHttp
         return url.Length > 1 && url[0] == '~' && url[1] == '/' && (url.Length == 2 || (url[2] != '/' && url[2] != '\\'));
     }
 
-    /// <summary>The URL to go back to: <paramref name="returnUrl"/> when it is local (<see cref="IsLocalUrl"/>), else <paramref name="fallback"/>.</summary>
-    public static string SafeReturnUrl(string? returnUrl, string fallback = "/") => IsLocalUrl(returnUrl) ? returnUrl! : fallback;
+    /// <summary>
+    /// The URL to go back to: <paramref name="returnUrl"/> when it is local (<see cref="IsLocalUrl"/>), else
+    /// <paramref name="fallback"/>. Characters outside ASCII are percent-encoded as UTF-8 (RFC 3986 §2.5), so the result
+    /// can go into a <c>Location</c> header (HTTP field values are ASCII; Kestrel refuses others).
+    /// </summary>
+    public static string SafeReturnUrl(string? returnUrl, string fallback = "/") =>
+        IsLocalUrl(returnUrl) && EncodeNonAscii(returnUrl!) is { } url ? url : fallback;
+
+    /// <summary><paramref name="url"/> with every non-ASCII character percent-encoded as UTF-8; null for an unpaired surrogate.</summary>
+    private static string? EncodeNonAscii(string url)
+    {
+        if (!url.AsSpan().ContainsAnyExceptInRange('\u0020', '\u007e'))
+        {
+            return url;
+        }
+
+        var builder = new System.Text.StringBuilder(url.Length + 32);
+        Span<byte> utf8 = stackalloc byte[4];
+        for (var i = 0; i < url.Length; i++)
+        {
+            if (url[i] <= '\u007e')
+            {
+                builder.Append(url[i]);
+                continue;
+            }
+
+            if (System.Text.Rune.DecodeFromUtf16(url.AsSpan(i), out var rune, out var used) != System.Buffers.OperationStatus.Done)
+            {
+                return null;
+            }
+
+            var length = rune.EncodeToUtf8(utf8);
+            foreach (var b in utf8[..length])
+            {
+                builder.Append('%').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+            }
+
+            i += used - 1;
+        }
+
+        return builder.ToString();
+    }
 
     /// <summary>The session cookie's name for this request: <c>__Host-</c> + base name over HTTPS, the base name otherwise.</summary>
     public static string CookieName(HttpRequest request, string baseName)

@@ -209,6 +209,21 @@ public sealed class PscLoginTests(PscSimulatorFixture fixture) : IClassFixture<P
     }
 
     [Fact]
+    public async Task PscLogin_NonLocalReturnUrl_ReturnsToTheRootAfterTheCallback()
+    {
+        // The return URL is checked before it is kept in the pending-request cookie (open redirect, RFC 9700 §4.11); the
+        // whole table of hostile forms runs against the card login in OpenRedirectTests.
+        await using var host = await StartAsync();
+        foreach (var evil in new[] { "https://evil.example/", "//evil.example", "/\\evil.example", "javascript:alert(1)", "/a\r\nLocation: https://evil.example" })
+        {
+            using var browser = host.NewBrowser();
+            var callback = await SignInThroughPscAsync(host, browser, PscSimulator.MedecinIdNat, evil);
+            Assert.Equal(HttpStatusCode.Redirect, callback.StatusCode);
+            Assert.Equal("/", callback.Headers.Location!.OriginalString);
+        }
+    }
+
+    [Fact]
     public async Task PscLogin_WithoutPscConfigured_Is404WithReason()
     {
         await using var host = await TestHost.StartAsync();

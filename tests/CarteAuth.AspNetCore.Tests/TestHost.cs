@@ -44,7 +44,7 @@ internal sealed class TestHost : IAsyncDisposable
 
     public static SessionSigningKey Key1 { get; } = SessionSigningKey.Generate(SessionTokenAlgorithm.ES256, "key-1");
 
-    public static async Task<TestHost> StartAsync(Action<IServiceCollection>? services = null, Action<CarteAuthOptions>? options = null, Action<CarteAuthBuilder>? carteAuth = null, DateTimeOffset? start = null, X509Certificate2? https = null, bool clientCertificates = false)
+    public static async Task<TestHost> StartAsync(Action<IServiceCollection>? services = null, Action<CarteAuthOptions>? options = null, Action<CarteAuthBuilder>? carteAuth = null, DateTimeOffset? start = null, X509Certificate2? https = null, bool clientCertificates = false, Action<WebApplication>? endpoints = null)
     {
         var time = new FakeTimeProvider(start ?? Start);
         var builder = WebApplication.CreateSlimBuilder();
@@ -120,6 +120,7 @@ internal sealed class TestHost : IAsyncDisposable
         app.MapGet("/dossier", () => Results.Text("dossier")).RequireAuthorization("dossier-patient");
         app.MapGet("/service", () => Results.Text("service")).RequireAuthorization("dossier-service");
         app.MapGet("/internal", () => Results.Text("internal")).RequireAuthorization("internal-only");
+        endpoints?.Invoke(app);
 
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

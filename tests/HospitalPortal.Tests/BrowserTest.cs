@@ -23,12 +23,21 @@ public abstract class BrowserTest(PortalFixture fixture)
         return Path.Combine(string.IsNullOrEmpty(root) ? RepositoryPaths.Of("artifacts") : root, "hospitalportal-tests", test);
     }
 
+    /// <summary>Content-Security-Policy violations Chromium reported on the portal's pages during the scenario.</summary>
+    private readonly List<string> _cspViolations = [];
+
     protected async Task RunAsync(Func<List<IBrowserContext>, Task> scenario, [CallerMemberName] string test = "")
     {
         var contexts = new List<IBrowserContext>();
         try
         {
             await scenario(contexts).WaitAsync(ScenarioTimeout);
+
+            // The portal's pages work under its CSP (PortalSecurityHeaders): nothing was blocked on them.
+            lock (_cspViolations)
+            {
+                Assert.True(_cspViolations.Count == 0, "Content-Security-Policy violations on the portal's pages: " + string.Join(Environment.NewLine, _cspViolations));
+            }
         }
         catch (Exception failure)
         {
@@ -49,7 +58,20 @@ public abstract class BrowserTest(PortalFixture fixture)
     {
         var context = await Fixture.NewContextAsync(withCard, card);
         contexts.Add(context);
-        return await context.NewPageAsync();
+        var page = await context.NewPageAsync();
+        var portal = Portal.Address.GetLeftPart(UriPartial.Authority);
+        page.Console += (_, message) =>
+        {
+            // Chromium reports a blocked script, style or connection as a console error naming the policy.
+            if (message.Type == "error" && message.Text.Contains("Content Security Policy", StringComparison.Ordinal) && page.Url.StartsWith(portal, StringComparison.Ordinal))
+            {
+                lock (_cspViolations)
+                {
+                    _cspViolations.Add(page.Url + ": " + message.Text);
+                }
+            }
+        };
+        return page;
     }
 
     /// <summary>Goes to <paramref name="path"/> while signed out: the portal sends the browser to its login page.</summary>

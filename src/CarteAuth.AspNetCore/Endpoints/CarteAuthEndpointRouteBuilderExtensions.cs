@@ -60,13 +60,13 @@ public static class CarteAuthEndpointRouteBuilderExtensions
         {
             await signIn.SignOutAsync(http).ConfigureAwait(false);
             return Results.NoContent();
-        }).AllowAnonymous().AddEndpointFilter<SameOriginFilter>().DisableAntiforgery();
+        }).AllowAnonymous().RequireCarteAuthSameOrigin().DisableAntiforgery();
 
         group.MapPost("/logout-everywhere", static async (HttpContext http, ICarteAuthSignInManager signIn) =>
         {
             var ended = await signIn.SignOutEverywhereAsync(http).ConfigureAwait(false);
             return Results.Ok(new { ended });
-        }).RequireAuthorization(signedIn).AddEndpointFilter<SameOriginFilter>().DisableAntiforgery();
+        }).RequireAuthorization(signedIn).RequireCarteAuthSameOrigin().DisableAntiforgery();
 
         group.MapGet("/sessions", static async (HttpContext http, ICarteAuthSignInManager signIn) =>
         {
@@ -97,20 +97,21 @@ public static class CarteAuthEndpointRouteBuilderExtensions
             }
 
             return Results.NoContent();
-        }).RequireAuthorization(signedIn).AddEndpointFilter<SameOriginFilter>().DisableAntiforgery();
+        }).RequireAuthorization(signedIn).RequireCarteAuthSameOrigin().DisableAntiforgery();
 
         group.MapGet("/login/card", CarteAuthLoginEndpoints.CardAsync).AllowAnonymous().WithName("CarteAuthLoginCard");
         group.MapGet("/login/psc", CarteAuthPscEndpoints.LoginAsync).AllowAnonymous().WithName("CarteAuthLoginPsc");
-        group.MapPost("/psc/backchannel-logout", CarteAuthPscEndpoints.BackchannelLogoutAsync).AllowAnonymous().DisableAntiforgery().WithName("CarteAuthPscBackchannelLogout");
-        group.MapPost("/fido2/register/options", CarteAuthFido2Endpoints.RegisterOptionsAsync).RequireAuthorization(signedIn).AddEndpointFilter<SameOriginFilter>().DisableAntiforgery();
-        group.MapPost("/fido2/register/verify", CarteAuthFido2Endpoints.RegisterVerifyAsync).RequireAuthorization(signedIn).AddEndpointFilter<SameOriginFilter>().DisableAntiforgery();
-        group.MapPost("/fido2/login/options", CarteAuthFido2Endpoints.LoginOptionsAsync).AllowAnonymous().AddEndpointFilter<SameOriginFilter>().DisableAntiforgery();
-        group.MapPost("/fido2/login/verify", CarteAuthFido2Endpoints.LoginVerifyAsync).AllowAnonymous().AddEndpointFilter<SameOriginFilter>().DisableAntiforgery();
+        group.MapPost("/psc/backchannel-logout", CarteAuthPscEndpoints.BackchannelLogoutAsync).AllowAnonymous().DisableAntiforgery()
+            .AllowCrossSite("Server to server (OpenID Connect Back-Channel Logout 1.0): no cookie; the signed logout token is the proof.").WithName("CarteAuthPscBackchannelLogout");
+        group.MapPost("/fido2/register/options", CarteAuthFido2Endpoints.RegisterOptionsAsync).RequireAuthorization(signedIn).RequireCarteAuthSameOrigin().DisableAntiforgery();
+        group.MapPost("/fido2/register/verify", CarteAuthFido2Endpoints.RegisterVerifyAsync).RequireAuthorization(signedIn).RequireCarteAuthSameOrigin().DisableAntiforgery();
+        group.MapPost("/fido2/login/options", CarteAuthFido2Endpoints.LoginOptionsAsync).AllowAnonymous().RequireCarteAuthSameOrigin().DisableAntiforgery();
+        group.MapPost("/fido2/login/verify", CarteAuthFido2Endpoints.LoginVerifyAsync).AllowAnonymous().RequireCarteAuthSameOrigin().DisableAntiforgery();
         group.MapGet("/fido2/credentials", CarteAuthFido2KeyEndpoints.ListAsync).RequireAuthorization(signedIn);
-        group.MapPost("/fido2/credentials/{id}/delete", CarteAuthFido2KeyEndpoints.DeleteAsync).RequireAuthorization(signedIn).AddEndpointFilter<SameOriginFilter>().DisableAntiforgery();
+        group.MapPost("/fido2/credentials/{id}/delete", CarteAuthFido2KeyEndpoints.DeleteAsync).RequireAuthorization(signedIn).RequireCarteAuthSameOrigin().DisableAntiforgery();
         group.MapGet("/pairing", CarteAuthPairingEndpoints.StatusAsync).RequireAuthorization(signedIn);
-        group.MapPost("/pairing", CarteAuthPairingEndpoints.PairAsync).RequireAuthorization(signedIn).AddEndpointFilter<SameOriginFilter>().DisableAntiforgery();
-        group.MapPost("/pairing/unpair", CarteAuthPairingEndpoints.UnpairAsync).RequireAuthorization(signedIn).AddEndpointFilter<SameOriginFilter>().DisableAntiforgery();
+        group.MapPost("/pairing", CarteAuthPairingEndpoints.PairAsync).RequireAuthorization(signedIn).RequireCarteAuthSameOrigin().DisableAntiforgery();
+        group.MapPost("/pairing/unpair", CarteAuthPairingEndpoints.UnpairAsync).RequireAuthorization(signedIn).RequireCarteAuthSameOrigin().DisableAntiforgery();
         group.MapGet("/carteauth.js", static (HttpContext http) =>
         {
             http.Response.Headers.CacheControl = "public, max-age=3600";
