@@ -63,7 +63,7 @@ internal static class CarteAuthLoginEndpoints
     public static AuthenticationContext RequestContext(HttpContext http) => new()
     {
         ClientAddress = http.Connection.RemoteIpAddress?.ToString(),
-        CorrelationId = http.TraceIdentifier,
+        CorrelationId = CarteAuthHttp.RequestCorrelationId(http, http.RequestServices.GetRequiredService<IOptions<CarteAuthOptions>>().Value.CorrelationIdHeader),
     };
 
     /// <summary>Signs in on success (redirect to the local return URL, or 200 JSON for API requests); answers the failure otherwise.</summary>
