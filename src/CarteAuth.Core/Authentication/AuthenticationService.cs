@@ -59,20 +59,27 @@ public sealed partial class AuthenticationService : IAuthenticationService
         return await RecordAsync(request, authenticator?.Name, result).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// The audit entry of one authentication attempt (kind <see cref="AuditEventKinds.Authentication"/>): the one shape
+    /// for this service and for hosts that refuse an attempt before any authenticator runs (e.g. a card login without a
+    /// certificate), so every attempt is recorded alike.
+    /// </summary>
+    internal static AuditEntry AuditEntry(AuthenticationContext context, string? authenticator, AuthenticationResult result) => new()
+    {
+        Kind = AuditEventKinds.Authentication,
+        Result = result.Succeeded ? AuditResults.Success : AuditResults.Failure,
+        Subject = result.AttemptedSubject,
+        Methods = result.Evidence is { } evidence ? Amr.Format(evidence.Methods) : null,
+        Authenticator = authenticator,
+        ReasonCode = result.ReasonCode,
+        ClientAddress = context.ClientAddress,
+        CorrelationId = context.CorrelationId,
+        Detail = result.FailureMessage,
+    };
+
     private async ValueTask<AuthenticationResult> RecordAsync(AuthenticationRequest request, string? authenticator, AuthenticationResult result)
     {
-        var entry = new AuditEntry
-        {
-            Kind = AuditEventKinds.Authentication,
-            Result = result.Succeeded ? AuditResults.Success : AuditResults.Failure,
-            Subject = result.AttemptedSubject,
-            Methods = result.Evidence is { } evidence ? Amr.Format(evidence.Methods) : null,
-            Authenticator = authenticator,
-            ReasonCode = result.ReasonCode,
-            ClientAddress = request.Context.ClientAddress,
-            CorrelationId = request.Context.CorrelationId,
-            Detail = result.FailureMessage,
-        };
+        var entry = AuditEntry(request.Context, authenticator, result);
         try
         {
             // Not cancellable: an attempt that happened is recorded even if the caller has gone.
