@@ -78,11 +78,11 @@ public static class Program
         var host = await LoadHost.StartAsync(pki, serverCertificate, crl.Url, paths);
         var load = new LoadRun(host.Address, serverCertificate, pki, foreignPki, seed);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Load and no loss: {users} virtual users, {duration.TotalSeconds:F0} s, at most {maxRequests} requests, {Environment.ProcessorCount} CPUs, .NET {Environment.Version}, server GC {System.Runtime.GCSettings.IsServerGC}, load average before {LoadAverage()}"));
-        var clock = Stopwatch.StartNew();
         string loadDuring;
+        TimeSpan elapsed;
         try
         {
-            loadDuring = await load.RunAsync(users, duration, maxRequests);
+            (loadDuring, elapsed) = await load.RunAsync(users, duration, maxRequests);
         }
         finally
         {
@@ -91,7 +91,6 @@ public static class Program
             load.Dispose();
         }
 
-        var elapsed = clock.Elapsed;
         var report = new List<string>();
         await Verifier.VerifyAsync(load, paths, report);
         load.Print(elapsed, loadDuring);
@@ -296,8 +295,9 @@ internal sealed class LoadRun : IDisposable
 
     public long Errors => Interlocked.Read(ref _errors);
 
-    public async Task<string> RunAsync(int users, TimeSpan duration, long maxRequests)
+    public async Task<(string LoadAverages, TimeSpan Elapsed)> RunAsync(int users, TimeSpan duration, long maxRequests)
     {
+        var clock = Stopwatch.StartNew();
         using var stop = new CancellationTokenSource(duration);
         var samples = new List<string>();
         var sampler = Task.Run(async () =>
@@ -316,9 +316,11 @@ internal sealed class LoadRun : IDisposable
         });
         var workers = Enumerable.Range(0, users).Select(i => Task.Run(() => UserAsync(i, stop.Token, maxRequests))).ToArray();
         await Task.WhenAll(workers);
+        var elapsed = clock.Elapsed;
+        await stop.CancelAsync();
         await sampler;
         samples.Add(Program.LoadAverage().Split(' ')[0]);
-        return string.Join(", ", samples);
+        return (string.Join(", ", samples), elapsed);
     }
 
     /// <summary>One virtual user: a card login, a key registered with it, then a loop of authorizations and logins.</summary>
@@ -380,6 +382,10 @@ internal sealed class LoadRun : IDisposable
                 {
                     await CardLoginAsync(NextId(), "card-login-foreign", _foreign, "810002813839", 401, ReasonCodes.CertUntrustedChain);
                 }
+                else if (roll < 86)
+                {
+                    await CardLoginAsync(NextId(), "card-login-no-card", _noCard, null, 401, ReasonCodes.CertMissing);
+                }
                 else if (roll < 94 && userHandle is not null)
                 {
                     keySession = await KeyLoginAsync(NextId(), "fido2-login", key, userHandle, subject, 200) ?? keySession;
@@ -401,7 +407,7 @@ internal sealed class LoadRun : IDisposable
         }
     }
 
-    private async Task<string?> CardLoginAsync(string id, string kind, HttpClient client, string subject, int expected, string? expectedReason = null)
+    private async Task<string?> CardLoginAsync(string id, string kind, HttpClient client, string? subject, int expected, string? expectedReason = null)
     {
         using var request = Request(HttpMethod.Get, "/carteauth/login/card?returnUrl=%2F", id);
         var (response, body) = await SendAsync(kind, client, request);
@@ -609,7 +615,7 @@ internal sealed class LoadRun : IDisposable
 
     public void Print(TimeSpan elapsed, string loadDuring)
     {
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Interlocked.Read(ref _requests)} requests in {elapsed.TotalSeconds:F1} s (host start to stop), load average (1 min) sampled during the run: {loadDuring}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Interlocked.Read(ref _requests)} requests in {elapsed.TotalSeconds:F1} s (first request to last response), load average (1 min) sampled during the run: {loadDuring}"));
         Console.WriteLine();
         Console.WriteLine("| Request kind | requests | errors | p50 ms | p99 ms | max ms |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|");
@@ -688,54 +694,19 @@ internal static class Verifier
             }
         }
 
-        // Every attempt of an audited kind: exactly one event of its kind with its correlation id and outcome.
-        var byCorrelation = events
-            .Where(e => e.Kind is AuditEventKinds.Authentication or AuditEventKinds.PolicyDecision && e.CorrelationId is not null)
-            .GroupBy(e => e.CorrelationId!, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
-        var attemptIds = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var a in attempts)
+        CheckAttempts(attempts, events, report);
+
+        // Negative control, so a vacuous check cannot pass: the same events against the attempts with one audited
+        // attempt left out (its event then has no attempt) and one invented (it then has no event) must give 2 violations.
+        var audited = attempts.Where(a => a.AuditKind is AuditEventKinds.Authentication or AuditEventKinds.PolicyDecision).ToList();
+        if (audited.Count >= 2)
         {
-            if (!attemptIds.Add(a.Id))
+            var control = new List<string>();
+            CheckAttempts([.. attempts.Where(a => a != audited[0]), audited[1] with { Id = audited[1].Id + "-copy" }], events, control);
+            Console.WriteLine($"Negative control (one attempt dropped, one invented): {control.Count} violations found (expected 2)");
+            if (control.Count != 2)
             {
-                report.Add($"attempt id {a.Id} used twice by the client");
-            }
-
-            if (a.AuditKind is not (AuditEventKinds.Authentication or AuditEventKinds.PolicyDecision))
-            {
-                continue;
-            }
-
-            var found = byCorrelation.GetValueOrDefault(a.Id) ?? [];
-            if (found.Count != 1)
-            {
-                report.Add($"{a.Kind} {a.Id}: {found.Count} audit events (expected 1)");
-                continue;
-            }
-
-            var e = found[0];
-            if (e.Kind != a.AuditKind || e.Result != a.AuditResult)
-            {
-                report.Add($"{a.Kind} {a.Id}: audit {e.Kind}/{e.Result}, expected {a.AuditKind}/{a.AuditResult}");
-            }
-
-            if (a.Status != 200 && a.Reason is not null && e.ReasonCode != a.Reason)
-            {
-                report.Add($"{a.Kind} {a.Id}: audit reason {e.ReasonCode}, the client saw {a.Reason}");
-            }
-
-            if (a.Subject is not null && e.Subject != a.Subject)
-            {
-                report.Add($"{a.Kind} {a.Id}: audit subject {e.Subject}, expected {a.Subject}");
-            }
-        }
-
-        // No event without an attempt.
-        foreach (var (id, list) in byCorrelation)
-        {
-            if (!attemptIds.Contains(id))
-            {
-                report.Add($"{list.Count} audit event(s) {list[0].Kind}/{list[0].Result} with correlation id {id} of no attempt");
+                report.Add($"the checker found {control.Count} violations in its negative control instead of 2: {string.Join("; ", control)}");
             }
         }
 
@@ -849,6 +820,61 @@ internal static class Verifier
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Checked {attempts.Count} attempts against {events.Count} audit events, {sessions.Count} sessions, {registrations.Count} credentials, {cardSubjects.Count} pairings."));
+    }
+
+    /// <summary>Every attempt of an audited kind has exactly one event with its correlation id and outcome; no such event lacks an attempt.</summary>
+    private static void CheckAttempts(List<Attempt> attempts, List<AuditEvent> events, List<string> report)
+    {
+        // Every attempt of an audited kind: exactly one event of its kind with its correlation id and outcome.
+        var byCorrelation = events
+            .Where(e => e.Kind is AuditEventKinds.Authentication or AuditEventKinds.PolicyDecision && e.CorrelationId is not null)
+            .GroupBy(e => e.CorrelationId!, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        var attemptIds = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var a in attempts)
+        {
+            if (!attemptIds.Add(a.Id))
+            {
+                report.Add($"attempt id {a.Id} used twice by the client");
+            }
+
+            if (a.AuditKind is not (AuditEventKinds.Authentication or AuditEventKinds.PolicyDecision))
+            {
+                continue;
+            }
+
+            var found = byCorrelation.GetValueOrDefault(a.Id) ?? [];
+            if (found.Count != 1)
+            {
+                report.Add($"{a.Kind} {a.Id}: {found.Count} audit events (expected 1)");
+                continue;
+            }
+
+            var e = found[0];
+            if (e.Kind != a.AuditKind || e.Result != a.AuditResult)
+            {
+                report.Add($"{a.Kind} {a.Id}: audit {e.Kind}/{e.Result}, expected {a.AuditKind}/{a.AuditResult}");
+            }
+
+            if (a.Status != 200 && a.Reason is not null && e.ReasonCode != a.Reason)
+            {
+                report.Add($"{a.Kind} {a.Id}: audit reason {e.ReasonCode}, the client saw {a.Reason}");
+            }
+
+            if (a.Subject is not null && e.Subject != a.Subject)
+            {
+                report.Add($"{a.Kind} {a.Id}: audit subject {e.Subject}, expected {a.Subject}");
+            }
+        }
+
+        // No event without an attempt.
+        foreach (var (id, list) in byCorrelation)
+        {
+            if (!attemptIds.Contains(id))
+            {
+                report.Add($"{list.Count} audit event(s) {list[0].Kind}/{list[0].Result} with correlation id {id} of no attempt");
+            }
+        }
     }
 }
 
