@@ -189,6 +189,9 @@ internal sealed class LoadHost(WebApplication app, Uri address) : IAsyncDisposab
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+
+        // Errors only (a refused login is a warning): none is expected; each is printed with its exception.
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Error);
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.UseHttps(serverCertificate, o =>
         {
             // mTLS for the card login: TLS proves possession of the card's key; trust is the smart card authenticator's job.
@@ -701,12 +704,14 @@ internal static class Verifier
         var audited = attempts.Where(a => a.AuditKind is AuditEventKinds.Authentication or AuditEventKinds.PolicyDecision).ToList();
         if (audited.Count >= 2)
         {
+            var baseline = new List<string>();
+            CheckAttempts(attempts, events, baseline);
             var control = new List<string>();
             CheckAttempts([.. attempts.Where(a => a != audited[0]), audited[1] with { Id = audited[1].Id + "-copy" }], events, control);
-            Console.WriteLine($"Negative control (one attempt dropped, one invented): {control.Count} violations found (expected 2)");
-            if (control.Count != 2)
+            Console.WriteLine($"Negative control (one attempt dropped, one invented): {control.Count - baseline.Count} more violations found (expected 2)");
+            if (control.Count - baseline.Count != 2)
             {
-                report.Add($"the checker found {control.Count} violations in its negative control instead of 2: {string.Join("; ", control)}");
+                report.Add($"the checker found {control.Count - baseline.Count} more violations in its negative control instead of 2: {string.Join("; ", control.Except(baseline))}");
             }
         }
 
