@@ -40,12 +40,12 @@ namespace CarteAuth.LoadTest;
 /// hash chain verifies, every session and credential the clients got is stored exactly once, every card holder is
 /// paired once. Prints requests, errors and latency per kind; exits 1 on any violation or error.
 /// Usage: <c>dotnet run -c Release --project benchmarks/CarteAuth.LoadTest -- [--users 32] [--duration 60]
-/// [--max-requests 500000] [--seed 1]</c>.
+/// [--max-requests 500000] [--seed 1]</c> (no user starts a new iteration once <c>--max-requests</c> requests were sent).
 /// </summary>
 public static class Program
 {
-    private const string RequestIdHeader = "X-Request-Id";
-    private const string Origin = SoftAuthenticator.DefaultOrigin;
+    /// <summary>The header each request's correlation id travels in (<see cref="CarteAuthOptions.CorrelationIdHeader"/>).</summary>
+    internal const string RequestIdHeader = "X-Request-Id";
 
     public static async Task<int> Main(string[] args)
     {
@@ -205,7 +205,7 @@ internal sealed class LoadHost(WebApplication app, Uri address) : IAsyncDisposab
         builder.Services.AddCarteAuth(o =>
             {
                 o.SigningKeys = SigningKeyRing.Create(SessionSigningKey.Generate(SessionTokenAlgorithm.ES256, "load-1"));
-                o.CorrelationIdHeader = "X-Request-Id";
+                o.CorrelationIdHeader = Program.RequestIdHeader;
             })
             .UseSqliteSessionStore(o => o.Path = paths.Sessions)
             .AddPairing(o => o.StorePath = paths.Pairings)
@@ -556,7 +556,7 @@ internal sealed class LoadRun : IDisposable
     {
         var request = new HttpRequestMessage(method, new Uri(_address, path));
         request.Headers.Accept.ParseAdd("application/json");
-        request.Headers.Add("X-Request-Id", id);
+        request.Headers.Add(Program.RequestIdHeader, id);
         if (session is not null)
         {
             request.Headers.Add("Cookie", session[..session.IndexOf('|', StringComparison.Ordinal)]);
@@ -590,12 +590,10 @@ internal sealed class LoadRun : IDisposable
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
         {
             _latencies.GetOrAdd(kind, _ => []).Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            Error(kind, $"{kind} {request.Headers.GetValues(RequestIdHeaderName).First()}: transport error {e.GetType().Name}: {e.Message}");
+            Error(kind, $"{kind} {request.Headers.GetValues(Program.RequestIdHeader).First()}: transport error {e.GetType().Name}: {e.Message}");
             return (null, string.Empty);
         }
     }
-
-    private const string RequestIdHeaderName = "X-Request-Id";
 
     private void Record(Attempt attempt, int expectedStatus, string? expectedReason, string? problem)
     {
