@@ -3,6 +3,7 @@
 # Usage: ./test.sh            (CI calls exactly this through .ci/run)
 # Env:   CARTEAUTH_SKIP_INSTALL=1 skips the apt-get/npm step (already installed).
 #        CARTEAUTH_SKIP_BENCH_SMOKE=1 skips the benchmark dry run.
+#        CARTEAUTH_SKIP_LOAD=1 skips the 60 s load-and-no-loss run.
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$(pwd)
@@ -56,6 +57,15 @@ echo "== dotnet test"
 dotnet test CarteAuth.sln -c Release --no-build -nologo \
   --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results" \
   --blame-hang-timeout 5m || status=$?
+
+# ---- 3b. load and no loss: 32 virtual users for 60 s against one CarteAuth node on 127.0.0.1 (SQLite stores), then
+# every attempt must have exactly one audit event, the hash chain must verify, no session or credential lost or doubled ----
+if [ "${CARTEAUTH_SKIP_LOAD:-0}" != 1 ]; then
+  echo "== load and no loss (benchmarks/CarteAuth.LoadTest, 60 s)"
+  # Prints its figures (requests, errors, p50/p99/max per kind, requests/s) and the checks; also in artifacts/load.log.
+  timeout 300 dotnet run -c Release --project benchmarks/CarteAuth.LoadTest --no-build -- --users 32 --duration 60 --max-requests 500000 \
+    2>&1 | tee "$root/artifacts/load.log" || { echo "load and no loss failed (exit or timeout), see artifacts/load.log"; status=1; }
+fi
 
 # ---- 4. benchmarks still run (dry job: one iteration, no measurement) ----
 if [ "${CARTEAUTH_SKIP_BENCH_SMOKE:-0}" != 1 ]; then

@@ -29,6 +29,9 @@ internal static partial class CarteAuthAspNetCoreLog
     [LoggerMessage(EventId = 3007, Level = LogLevel.Error, Message = "CarteAuth could not audit the session event {Result} of {Subject}.")]
     public static partial void AuditFailed(ILogger logger, Exception exception, string result, string subject);
 
+    [LoggerMessage(EventId = 3008, Level = LogLevel.Error, Message = "CarteAuth could not audit a {Authenticator} login refused before authentication ({ReasonCode}); it stays refused.")]
+    public static partial void RefusedLoginNotAudited(ILogger logger, Exception exception, string authenticator, string? reasonCode);
+
     [LoggerMessage(EventId = 3010, Level = LogLevel.Information, Message = "CarteAuth policy {Policy} asks for a step-up ({ReasonCode}): {Requirement}.")]
     public static partial void StepUpChallenge(ILogger logger, string policy, string reasonCode, string requirement);
 

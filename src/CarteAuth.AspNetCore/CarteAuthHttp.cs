@@ -93,6 +93,33 @@ public static class CarteAuthHttp
         return request.IsHttps ? CarteAuthDefaults.HostCookiePrefix + baseName : baseName;
     }
 
+    /// <summary>The longest correlation id taken from <see cref="CarteAuthOptions.CorrelationIdHeader"/>.</summary>
+    internal const int MaxCorrelationIdLength = 128;
+
+    /// <summary>
+    /// The caller's correlation id from <paramref name="headerName"/> (<see cref="CarteAuthOptions.CorrelationIdHeader"/>),
+    /// or null when no header is configured or the value is unusable: empty, repeated, longer than
+    /// <see cref="MaxCorrelationIdLength"/>, or not only visible ASCII (it goes into the audit trail and logs as is).
+    /// </summary>
+    internal static string? HeaderCorrelationId(HttpRequest request, string? headerName)
+    {
+        if (string.IsNullOrEmpty(headerName))
+        {
+            return null;
+        }
+
+        var values = request.Headers[headerName];
+        if (values.Count != 1 || values[0] is not { Length: > 0 and <= MaxCorrelationIdLength } value)
+        {
+            return null;
+        }
+
+        return value.AsSpan().ContainsAnyExceptInRange('\u0021', '\u007e') ? null : value;
+    }
+
+    /// <summary>The correlation id of a request's login audit event: the caller's (<see cref="HeaderCorrelationId"/>), else <see cref="HttpContext.TraceIdentifier"/>.</summary>
+    internal static string RequestCorrelationId(HttpContext http, string? headerName) => HeaderCorrelationId(http.Request, headerName) ?? http.TraceIdentifier;
+
     /// <summary>The request's own URL, local form (path base, path and query), for <c>returnUrl</c>.</summary>
     internal static string CurrentLocalUrl(HttpRequest request) => $"{request.PathBase}{request.Path}{request.QueryString}";
 

@@ -53,6 +53,15 @@ public sealed class CarteAuthOptions
     public string ForwardedCertificateHeader { get; set; } = "X-SSL-Client-Cert";
 
     /// <summary>
+    /// The request header carrying the caller's correlation id (e.g. <c>X-Request-Id</c>, set by nginx with
+    /// <c>proxy_set_header X-Request-Id $request_id;</c>). When set and the request carries a usable value (1 to 128
+    /// visible ASCII characters, no space), every audit event of that request (login, policy decision) records it as its
+    /// correlation id, so one request of a proxy's or a client's log finds its one audit event. Null (the default), or a
+    /// request without a usable value: logins record <c>HttpContext.TraceIdentifier</c> and policy decisions the session id.
+    /// </summary>
+    public string? CorrelationIdHeader { get; set; }
+
+    /// <summary>
     /// The path of the Pro Santé Connect callback endpoint (<c>redirect_uri</c>). When
     /// <c>ProSanteConnectOptions.RedirectUri</c> is not set, the redirect URI is this path on the request's own scheme
     /// and host; when it is set, its path must be this one. Default <c>/carteauth/psc/callback</c>.

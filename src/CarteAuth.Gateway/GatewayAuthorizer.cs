@@ -31,7 +31,7 @@ internal sealed class GatewayAuthorizer(
         var request = new AuthenticationContext
         {
             ClientAddress = clientAddress,
-            CorrelationId = feature?.Session.Id ?? http.TraceIdentifier,
+            CorrelationId = CarteAuthHttp.HeaderCorrelationId(http.Request, carteAuth.Value.CorrelationIdHeader) ?? feature?.Session.Id ?? http.TraceIdentifier,
             Zone = route.Zone,
         };
         var decision = await evaluator.EvaluateAsync(route.Policy, policyContext, request, http.RequestAborted).ConfigureAwait(false);

@@ -168,6 +168,28 @@ public sealed class ForwardAuthEndpointTests
         Assert.Contains("'nope' is not a registered CarteAuth policy", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task CorrelationIdHeader_IsTheDecisionsCorrelationId()
+    {
+        await using var gateway = await GatewayHost.StartAsync(services: s => s.Configure<CarteAuth.AspNetCore.CarteAuthOptions>(o => o.CorrelationIdHeader = "X-Request-Id"));
+        var token = await gateway.SignInAsync(GatewayHost.Evidence());
+        using var client = new HttpClient { BaseAddress = gateway.Address };
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(Authz(("X-Original-URI", "/dossier/1"), ("Cookie", "carteauth=" + token), ("X-Request-Id", "nginx-7f3a")))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(Authz(("X-Original-URI", "/dossier/1"), ("X-Request-Id", "nginx-7f3b")))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(Authz(("X-Original-URI", "/dossier/1"), ("Cookie", "carteauth=" + token)))).StatusCode);
+
+        var decisions = (await gateway.Services.GetRequiredService<CarteAuth.Audit.IAuditStore>().ReadAsync().ToListAsync())
+            .Where(e => e.Kind == CarteAuth.Audit.AuditEventKinds.PolicyDecision).ToList();
+        Assert.Equal(3, decisions.Count);
+        Assert.Equal(("nginx-7f3a", CarteAuth.Audit.AuditResults.Allow), (decisions[0].CorrelationId, decisions[0].Result));
+        Assert.Equal("nginx-7f3b", decisions[1].CorrelationId);
+        Assert.NotEqual(CarteAuth.Audit.AuditResults.Allow, decisions[1].Result);
+
+        // Without the header: the session id, as before.
+        var session = (await gateway.Services.GetRequiredService<CarteAuth.Audit.IAuditStore>().ReadAsync().ToListAsync()).Single(e => e.Kind == CarteAuth.AspNetCore.CarteAuthDefaults.SessionAuditKind).CorrelationId;
+        Assert.Equal(session, decisions[2].CorrelationId);
+    }
+
     private static HttpRequestMessage Authz(params (string Name, string Value)[] headers)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, "/carteauth/authz");

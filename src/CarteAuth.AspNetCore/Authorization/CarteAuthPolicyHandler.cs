@@ -2,6 +2,7 @@ using CarteAuth.AspNetCore.Sessions;
 using CarteAuth.Policies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
 
 namespace CarteAuth.AspNetCore;
 
@@ -11,7 +12,7 @@ namespace CarteAuth.AspNetCore;
 /// with a <see cref="CarteAuthPolicyFailureReason"/> that <see cref="CarteAuthAuthorizationResultHandler"/> turns into
 /// a 403 or a step-up challenge.
 /// </summary>
-internal sealed class CarteAuthPolicyHandler(IPolicyEvaluator evaluator, ICarteAuthNetworkZoneResolver zones, TimeProvider time, IHttpContextAccessor accessor)
+internal sealed class CarteAuthPolicyHandler(IPolicyEvaluator evaluator, ICarteAuthNetworkZoneResolver zones, TimeProvider time, IHttpContextAccessor accessor, IOptions<CarteAuthOptions> options)
     : AuthorizationHandler<CarteAuthPolicyRequirement>
 {
     protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, CarteAuthPolicyRequirement requirement)
@@ -30,7 +31,7 @@ internal sealed class CarteAuthPolicyHandler(IPolicyEvaluator evaluator, ICarteA
         var request = new Authentication.AuthenticationContext
         {
             ClientAddress = http.Connection.RemoteIpAddress?.ToString(),
-            CorrelationId = feature?.Session.Id ?? http.TraceIdentifier,
+            CorrelationId = CarteAuthHttp.HeaderCorrelationId(http.Request, options.Value.CorrelationIdHeader) ?? feature?.Session.Id ?? http.TraceIdentifier,
             Zone = zone,
         };
         var decision = await evaluator.EvaluateAsync(requirement.PolicyName, policyContext, request, http.RequestAborted).ConfigureAwait(false);

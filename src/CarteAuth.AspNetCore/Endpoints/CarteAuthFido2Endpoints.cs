@@ -122,6 +122,7 @@ internal static class CarteAuthFido2Endpoints
         }
         catch (CarteAuthException e)
         {
+            await CarteAuthLoginEndpoints.RefusedAsync(http, Fido2Authenticator.AuthenticatorName, AuthenticationResult.Fail(e.ReasonCode, e.Message)).ConfigureAwait(false);
             metrics.Login(Fido2Authenticator.AuthenticatorName, false, e.ReasonCode, System.Diagnostics.Stopwatch.GetElapsedTime(started));
             return CarteAuthHttp.Problem(http, StatusCodes.Status400BadRequest, e.ReasonCode, "The assertion is not a WebAuthn AuthenticationResponseJSON.");
         }

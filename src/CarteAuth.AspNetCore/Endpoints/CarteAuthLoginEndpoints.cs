@@ -1,11 +1,13 @@
 using System.Diagnostics;
 using System.Security.Cryptography.X509Certificates;
 using CarteAuth.AspNetCore.Sessions;
+using CarteAuth.Audit;
 using CarteAuth.Authentication;
 using CarteAuth.SmartCard;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace CarteAuth.AspNetCore;
@@ -32,7 +34,7 @@ internal static class CarteAuthLoginEndpoints
                 var header = http.Request.Headers[o.ForwardedCertificateHeader].ToString();
                 if (!ForwardedClientCertificate.TryRead(header, http.Connection.RemoteIpAddress, proxies, out forwarded, out var code, out var message))
                 {
-                    return await CompleteAsync(http, signIn, o, AuthenticationResult.Fail(code, message), returnUrl, SmartCardMethod, started).ConfigureAwait(false);
+                    return await CompleteAsync(http, signIn, o, await RefusedAsync(http, SmartCardMethod, AuthenticationResult.Fail(code, message)).ConfigureAwait(false), returnUrl, SmartCardMethod, started).ConfigureAwait(false);
                 }
 
                 certificate = forwarded;
@@ -40,7 +42,8 @@ internal static class CarteAuthLoginEndpoints
 
             if (certificate is null)
             {
-                return await CompleteAsync(http, signIn, o, AuthenticationResult.Fail(ReasonCodes.CertMissing, "No client certificate: the TLS handshake carried none and no trusted proxy forwarded one."), returnUrl, SmartCardMethod, started).ConfigureAwait(false);
+                var missing = AuthenticationResult.Fail(ReasonCodes.CertMissing, "No client certificate: the TLS handshake carried none and no trusted proxy forwarded one.");
+                return await CompleteAsync(http, signIn, o, await RefusedAsync(http, SmartCardMethod, missing).ConfigureAwait(false), returnUrl, SmartCardMethod, started).ConfigureAwait(false);
             }
 
             var result = await authentication.AuthenticateAsync(new ClientCertificateRequest(certificate) { Context = RequestContext(http) }, http.RequestAborted).ConfigureAwait(false);
@@ -63,8 +66,30 @@ internal static class CarteAuthLoginEndpoints
     public static AuthenticationContext RequestContext(HttpContext http) => new()
     {
         ClientAddress = http.Connection.RemoteIpAddress?.ToString(),
-        CorrelationId = http.TraceIdentifier,
+        CorrelationId = CarteAuthHttp.RequestCorrelationId(http, http.RequestServices.GetRequiredService<IOptions<CarteAuthOptions>>().Value.CorrelationIdHeader),
     };
+
+    /// <summary>
+    /// Records a login refused before any authenticator ran (no card certificate, a forwarded one from an untrusted
+    /// peer or unreadable, an assertion that is not JSON) the way Core's authentication service records the others
+    /// (kind <c>authentication</c>, result <c>failure</c>, the reason code, the request's correlation id), so every login
+    /// attempt has exactly one audit event. The attempt is refused whatever happens: a failure to record it is logged.
+    /// </summary>
+    public static async ValueTask<AuthenticationResult> RefusedAsync(HttpContext http, string authenticator, AuthenticationResult failure)
+    {
+        var entry = AuthenticationService.AuditEntry(RequestContext(http), authenticator, failure);
+        try
+        {
+            // Not cancellable: an attempt that happened is recorded even if the caller has gone.
+            await http.RequestServices.GetRequiredService<IAuditTrail>().AppendAsync(entry, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (CarteAuthException e)
+        {
+            CarteAuthAspNetCoreLog.RefusedLoginNotAudited(http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(CarteAuthLoginEndpoints)), e, authenticator, failure.ReasonCode);
+        }
+
+        return failure;
+    }
 
     /// <summary>Signs in on success (redirect to the local return URL, or 200 JSON for API requests); answers the failure otherwise.</summary>
     public static async Task<IResult> CompleteAsync(HttpContext http, ICarteAuthSignInManager signIn, CarteAuthOptions options, AuthenticationResult result, string? returnUrl, string method, long started)

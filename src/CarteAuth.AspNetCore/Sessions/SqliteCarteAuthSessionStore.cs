@@ -7,7 +7,8 @@ namespace CarteAuth.AspNetCore.Sessions;
 /// <summary>
 /// An <see cref="ICarteAuthSessionStore"/> in a SQLite file (the embedded default: survives restarts, one host).
 /// Times are stored as Unix milliseconds. Every SQLite failure is a <see cref="CarteAuthException"/> with
-/// <see cref="ReasonCodes.SessionStoreUnavailable"/> naming the file. Thread-safe (one connection per call).
+/// <see cref="ReasonCodes.SessionStoreUnavailable"/> naming the file. Thread-safe (one connection per call; writes
+/// queued in this process, so concurrent sign-ins do not fail on SQLite's lock).
 /// </summary>
 public sealed class SqliteCarteAuthSessionStore : ICarteAuthSessionStore
 {
@@ -33,7 +34,7 @@ public sealed class SqliteCarteAuthSessionStore : ICarteAuthSessionStore
     public ValueTask CreateAsync(CarteAuthSession session, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(session);
-        return RunAsync(async c =>
+        return _db.WriteAsync(async c =>
         {
             await using var cmd = c.CreateCommand();
             cmd.CommandText = $"INSERT INTO carteauth_sessions ({Columns}) VALUES ($id, $idnat, $evidence, $authenticator, $created, $lastSeen, $idle, $absolute, $address, $agent, $sid, NULL, NULL, $account)";
@@ -100,7 +101,7 @@ public sealed class SqliteCarteAuthSessionStore : ICarteAuthSessionStore
     }
 
     /// <inheritdoc/>
-    public ValueTask<int> PurgeAsync(DateTimeOffset before, CancellationToken ct = default) => RunAsync(async c =>
+    public ValueTask<int> PurgeAsync(DateTimeOffset before, CancellationToken ct = default) => _db.WriteAsync(async c =>
     {
         // Same rule as InMemoryCarteAuthSessionStore.PurgeableBefore: ended, absolute or idle expiry before the cut-off.
         await using var cmd = c.CreateCommand();
@@ -109,7 +110,7 @@ public sealed class SqliteCarteAuthSessionStore : ICarteAuthSessionStore
         return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }, ct);
 
-    private ValueTask<int> ExecuteAsync(string sql, string key, DateTimeOffset time, string? reason, CancellationToken ct) => RunAsync(async c =>
+    private ValueTask<int> ExecuteAsync(string sql, string key, DateTimeOffset time, string? reason, CancellationToken ct) => _db.WriteAsync(async c =>
     {
         await using var cmd = c.CreateCommand();
         cmd.CommandText = sql;

@@ -59,7 +59,12 @@ public sealed partial class AuthenticationService : IAuthenticationService
         return await RecordAsync(request, authenticator?.Name, result).ConfigureAwait(false);
     }
 
-    private async ValueTask<AuthenticationResult> RecordAsync(AuthenticationRequest request, string? authenticator, AuthenticationResult result)
+    /// <summary>
+    /// The audit entry of one authentication attempt (kind <see cref="AuditEventKinds.Authentication"/>): the one shape
+    /// for this service and for hosts that refuse an attempt before any authenticator runs (e.g. a card login without a
+    /// certificate), so every attempt is recorded alike.
+    /// </summary>
+    internal static AuditEntry AuditEntry(AuthenticationContext context, string? authenticator, AuthenticationResult result)
     {
         // A success accepted in a degraded mode keeps that mode's reason code in its audit event (DESIGN: the degraded
         // mode is always audited), e.g. cert.revocation-degraded for a card accepted on its last good revocation answer.
@@ -69,7 +74,7 @@ public sealed partial class AuthenticationService : IAuthenticationService
             degraded = mode;
         }
 
-        var entry = new AuditEntry
+        return new()
         {
             Kind = AuditEventKinds.Authentication,
             Result = result.Succeeded ? AuditResults.Success : AuditResults.Failure,
@@ -77,10 +82,15 @@ public sealed partial class AuthenticationService : IAuthenticationService
             Methods = result.Evidence is { } evidence ? Amr.Format(evidence.Methods) : null,
             Authenticator = authenticator,
             ReasonCode = result.ReasonCode ?? degraded,
-            ClientAddress = request.Context.ClientAddress,
-            CorrelationId = request.Context.CorrelationId,
+            ClientAddress = context.ClientAddress,
+            CorrelationId = context.CorrelationId,
             Detail = result.FailureMessage ?? (degraded is null ? null : $"Accepted in degraded mode ({degraded})."),
         };
+    }
+
+    private async ValueTask<AuthenticationResult> RecordAsync(AuthenticationRequest request, string? authenticator, AuthenticationResult result)
+    {
+        var entry = AuditEntry(request.Context, authenticator, result);
         try
         {
             // Not cancellable: an attempt that happened is recorded even if the caller has gone.
