@@ -101,4 +101,12 @@ public sealed class BruteForceTests
         Assert.Equal(3, events.Count);
         Assert.Equal((ReasonCodes.AuthRateLimited, "127.0.0.1"), (events[^1].ReasonCode, events[^1].ClientAddress));
     }
+
+    [Fact]
+    public async Task InvalidLimits_StopTheHostAtStart()
+    {
+        var e = await Assert.ThrowsAsync<CarteAuthException>(() => TestHost.StartAsync(services: s => s.AddCarteAuthAttemptLimits(o => o.MaxFailuresPerSource = 0)));
+        Assert.Equal(ReasonCodes.AuthInvalidAttemptLimits, e.ReasonCode);
+        Assert.Contains("MaxFailuresPerSource", e.Message, StringComparison.Ordinal);
+    }
 }
