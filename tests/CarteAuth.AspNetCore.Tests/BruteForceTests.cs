@@ -110,3 +110,38 @@ public sealed class BruteForceTests
         Assert.Contains("MaxFailuresPerSource", e.Message, StringComparison.Ordinal);
     }
 }
+
+/// <summary>Failed Pro Santé Connect callbacks rate-limit their source.</summary>
+public sealed class PscBruteForceTests(PscSimulatorFixture fixture) : IClassFixture<PscSimulatorFixture>
+{
+    [Fact]
+    public async Task FailedCallbacks_RateLimitTheSource_ARealSignInIsThen429()
+    {
+        var sim = fixture.Simulator;
+        await using var host = await TestHost.StartAsync(
+            services: s => s.AddCarteAuthAttemptLimits(o => o.MaxFailuresPerSource = 2),
+            options: o => o.PscCallbackPath = CarteAuth.Testing.PscSimulator.RedirectPath,
+            carteAuth: b => b.AddProSanteConnect(o =>
+            {
+                o.Issuer = sim.Issuer.ToString();
+                o.ClientId = CarteAuth.Testing.PscSimulator.ClientId;
+                o.ClientSecret = CarteAuth.Testing.PscSimulator.ClientSecret;
+            }),
+            start: DateTimeOffset.UtcNow);
+        using var browser = host.NewBrowser();
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.Equal(HttpStatusCode.Redirect, (await browser.GetHtmlAsync("/carteauth/login/psc")).StatusCode);
+            var forged = await browser.GetApiAsync(CarteAuth.Testing.PscSimulator.RedirectPath + "?code=guess&state=guess");
+            Assert.Equal(HttpStatusCode.Unauthorized, forged.StatusCode);
+        }
+
+        var login = await browser.GetHtmlAsync("/carteauth/login/psc");
+        var callback = await sim.LoginAsync(login.Headers.Location!, CarteAuth.Testing.PscSimulator.MedecinIdNat, "card", new CookieContainer());
+        var limited = await browser.GetHtmlAsync(callback.PathAndQuery);
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        Assert.Equal(ReasonCodes.AuthRateLimited, (await Browser.JsonAsync(limited)).GetProperty("reasonCode").GetString());
+        Assert.Null(browser.SessionCookie);
+        Assert.Equal(ReasonCodes.AuthRateLimited, (await host.AuditAsync()).Last(e => e.Kind == AuditEventKinds.Authentication).ReasonCode);
+    }
+}
