@@ -91,10 +91,26 @@ public sealed partial class AuthenticationService : IAuthenticationService
             return default;
         }
 
-        var identity = request.AttemptIdentity;
-        var source = request.Context.AttemptSource ?? request.Context.ClientAddress;
-        return (string.IsNullOrEmpty(identity) ? null : AttemptKey.Identity(identity), string.IsNullOrEmpty(source) ? null : AttemptKey.Source(source));
+        var identity = Bounded(request.AttemptIdentity);
+        var source = Bounded(request.Context.AttemptSource ?? request.Context.ClientAddress);
+        return (identity is null ? null : AttemptKey.Identity(identity), source is null ? null : AttemptKey.Source(source));
     }
+
+    // Values come from the client (a FIDO2 credential id may be kilobytes long): long ones are replaced by their SHA-256,
+    // so a tracked key costs a bounded amount of memory (in process and in Redis).
+    private static string? Bounded(string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return null;
+        }
+
+        return value.Length <= MaxKeyLength
+            ? value
+            : "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(value)));
+    }
+
+    private const int MaxKeyLength = 200;
 
     // Refuses without running the authenticator (no oracle) while the identity or the source is locked out.
     private async ValueTask<AuthenticationResult?> CheckLockoutAsync(AuthenticationRequest request, AttemptKey? identity, AttemptKey? source, CancellationToken cancellationToken)

@@ -176,4 +176,42 @@ public sealed class AuthenticationServiceAttemptLimitTests
         await service.AuthenticateAsync(Attempt("alice", "guess"));
         Assert.True((await service.AuthenticateAsync(Attempt("alice", "right"))).Succeeded);
     }
+
+    private sealed class DownLimiter : IAuthenticationAttemptLimiter
+    {
+        public AttemptLimiterOptions Options { get; } = new();
+
+        public ValueTask<AttemptStatus> GetStatusAsync(AttemptKey key, CancellationToken cancellationToken = default) =>
+            throw new CarteAuthException(ReasonCodes.AuthAttemptStoreUnavailable, "Redis down.");
+
+        public ValueTask<AttemptStatus> RecordFailureAsync(AttemptKey key, CancellationToken cancellationToken = default) =>
+            throw new CarteAuthException(ReasonCodes.AuthAttemptStoreUnavailable, "Redis down.");
+
+        public ValueTask ResetAsync(AttemptKey key, CancellationToken cancellationToken = default) =>
+            throw new CarteAuthException(ReasonCodes.AuthAttemptStoreUnavailable, "Redis down.");
+    }
+
+    [Fact]
+    public async Task AnUnavailableLimiter_RefusesTheAttemptUnchecked_AndAuditsIt()
+    {
+        var service = new AuthenticationService([_authenticator], _audit) { AttemptLimiter = new DownLimiter() };
+        var result = await service.AuthenticateAsync(Attempt("alice", "right"));
+        Assert.Equal(ReasonCodes.AuthAttemptStoreUnavailable, result.ReasonCode);
+        Assert.Null(result.RetryAt);
+        Assert.Equal(0, _authenticator.Calls);
+        Assert.Equal(ReasonCodes.AuthAttemptStoreUnavailable, Assert.Single(await EventsAsync()).ReasonCode);
+    }
+
+    [Fact]
+    public async Task LongIdentities_AreCountedByTheirHash()
+    {
+        var service = Service(perIdentity: 2);
+        var longUser = new string('u', 10_000);
+        await service.AuthenticateAsync(Attempt(longUser, "guess"));
+        await service.AuthenticateAsync(Attempt(longUser, "guess"));
+        var locked = await service.AuthenticateAsync(Attempt(longUser, "right"));
+        Assert.Equal(ReasonCodes.AuthLockedOut, locked.ReasonCode);
+        Assert.StartsWith("sha256:", locked.AttemptedSubject, StringComparison.Ordinal);
+        Assert.Equal(71, locked.AttemptedSubject!.Length);
+    }
 }
