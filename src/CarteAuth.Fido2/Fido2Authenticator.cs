@@ -22,6 +22,9 @@ public sealed class Fido2AssertionRequest : AuthenticationRequest
 
     /// <summary>The session binding of the options.</summary>
     public string? Binding { get; }
+
+    /// <summary>Failed assertions are counted per credential id (<c>webauthn:&lt;base64url id&gt;</c>) by the attempt limiter.</summary>
+    public override string? AttemptIdentity => string.IsNullOrEmpty(Response.Id) ? null : "webauthn:" + Response.Id;
 }
 
 /// <summary>

@@ -661,7 +661,7 @@ public sealed class Fido2RelyingParty
 
         var state = await _challenges.ConsumeAsync(challenge, ceremony, cancellationToken).ConfigureAwait(false)
             ?? throw new WebAuthnException(ReasonCodes.WebAuthnChallengeUnknown, $"The challenge of this {(ceremony == WebAuthnCeremony.Registration ? "registration" : "authentication")} response is unknown, expired or already used (challenges are single use and valid {_options.ChallengeLifetime.TotalMinutes:0.#} min). Ask for new options and retry.");
-        if (state.Binding is not null && !string.Equals(state.Binding, binding, StringComparison.Ordinal))
+        if (state.Binding is not null && !CarteAuth.Text.FixedTime.Equals(state.Binding, binding))
         {
             throw new WebAuthnException(ReasonCodes.WebAuthnChallengeMismatch, "The challenge was issued to another session than the one sending this response; start the ceremony again from this session.");
         }

@@ -80,7 +80,7 @@ public sealed class PscAuthorizationCodeFlow
         ArgumentNullException.ThrowIfNull(response);
 
         // RFC 6749 §10.12 / RFC 9700 §4.7: the state must be the one of this browser's pending request.
-        if (string.IsNullOrEmpty(response.State) || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(response.State), Encoding.UTF8.GetBytes(pending.State)))
+        if (string.IsNullOrEmpty(response.State) || !CarteAuth.Text.FixedTime.Equals(response.State, pending.State))
         {
             throw new PscException(ReasonCodes.PscStateMismatch, "The callback's state is missing or is not the one of this browser's sign-in (RFC 6749 §10.12): the response belongs to another sign-in or is forged (CSRF). Start the sign-in again.");
         }

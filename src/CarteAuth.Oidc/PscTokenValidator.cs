@@ -78,7 +78,7 @@ public sealed class PscTokenValidator
             // Step 11: the nonce sent must come back, once.
             if (expectations.Nonce is not null)
             {
-                if (!token.TryGetPayloadValue<string>("nonce", out var nonce) || !FixedTimeEquals(nonce, expectations.Nonce))
+                if (!token.TryGetPayloadValue<string>("nonce", out var nonce) || !CarteAuth.Text.FixedTime.Equals(nonce, expectations.Nonce))
                 {
                     throw Fail(ReasonCodes.PscNonceMismatch, "The ID token's nonce is missing or is not the one of this sign-in (OpenID Connect Core 1.0 §3.1.3.7 step 11): the response belongs to another sign-in or is forged. Start the sign-in again.", token);
                 }
@@ -393,8 +393,6 @@ public sealed class PscTokenValidator
         }
     }
 
-    private static bool FixedTimeEquals(string? a, string b) =>
-        a is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(a), Encoding.UTF8.GetBytes(b));
 
     /// <summary>A value from a token or response, safe to put in a message: control characters replaced, truncated.</summary>
     internal static string Show(string? value)

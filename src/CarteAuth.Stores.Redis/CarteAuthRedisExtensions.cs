@@ -1,6 +1,7 @@
 using CarteAuth;
 using CarteAuth.AspNetCore;
 using CarteAuth.AspNetCore.Sessions;
+using CarteAuth.Authentication.Attempts;
 using CarteAuth.DependencyInjection;
 using CarteAuth.Fido2.Challenges;
 using CarteAuth.SmartCard.Pkcs11;
@@ -21,7 +22,7 @@ public static class CarteAuthRedisExtensions
     /// <summary>
     /// Keeps CarteAuth's shared state in Redis, so several nodes behind a load balancer act as one: web sessions
     /// (<see cref="ICarteAuthSessionStore"/>), revocation epochs (<see cref="IRevocationEpochStore"/>) and the one-time
-    /// token replay cache (<see cref="IReplayCache"/>) and WebAuthn challenges (<see cref="IWebAuthnChallengeStore"/>, so a
+    /// token replay cache (<see cref="IReplayCache"/>), the brute-force attempt limiter (<see cref="IAuthenticationAttemptLimiter"/>) and WebAuthn challenges (<see cref="IWebAuthnChallengeStore"/>, so a
     /// ceremony started on one node finishes on another), PKCS#11 card challenges (<see cref="ICardChallengeStore"/>), and the ASP.NET Core Data Protection keys
     /// (<see cref="RedisStoreOptions.ShareDataProtectionKeys"/>). One <see cref="IConnectionMultiplexer"/> is shared (registered
     /// unless one already is). Options are validated at start (<see cref="ReasonCodes.StoreInvalidOptions"/>).
@@ -53,7 +54,8 @@ public static class CarteAuthRedisExtensions
     }
 
     /// <summary>
-    /// Registers the Redis connection and the Core stores (revocation epochs, replay cache) without the web session
+    /// Registers the Redis connection and the Core stores (revocation epochs, replay cache, the brute-force attempt
+    /// limiter <see cref="IAuthenticationAttemptLimiter"/>, so failures on every node count together) without the web session
     /// store, for hosts that use Core's tokens without CarteAuth.AspNetCore.
     /// </summary>
     public static IServiceCollection AddCarteAuthRedisStores(this IServiceCollection services, Action<RedisStoreOptions> configure)
@@ -72,6 +74,9 @@ public static class CarteAuthRedisExtensions
         services.TryAddSingleton(static sp => new RedisConnection(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value.KeyPrefix));
         services.Replace(ServiceDescriptor.Singleton<IRevocationEpochStore>(static sp => new RedisRevocationEpochStore(sp.GetRequiredService<RedisConnection>())));
         services.Replace(ServiceDescriptor.Singleton<IReplayCache>(static sp => new RedisReplayCache(sp.GetRequiredService<RedisConnection>())));
+        services.AddOptions<AttemptLimiterOptions>();
+        services.Replace(ServiceDescriptor.Singleton<IAuthenticationAttemptLimiter>(static sp => new RedisAuthenticationAttemptLimiter(
+            sp.GetRequiredService<RedisConnection>(), sp.GetRequiredService<IOptions<AttemptLimiterOptions>>().Value, sp.GetService<TimeProvider>() ?? TimeProvider.System)));
         return services;
     }
 }

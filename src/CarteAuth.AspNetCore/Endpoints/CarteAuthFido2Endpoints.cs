@@ -132,7 +132,7 @@ internal static class CarteAuthFido2Endpoints
         {
             metrics.Login(Fido2Authenticator.AuthenticatorName, false, result.ReasonCode, System.Diagnostics.Stopwatch.GetElapsedTime(started));
             // Always JSON here: these endpoints are called by the page's script, not navigated to.
-            return CarteAuthHttp.Problem(http, StatusCodes.Status401Unauthorized, result.ReasonCode ?? ReasonCodes.AuthenticatorError, "The security key sign-in failed.");
+            return CarteAuthLoginEndpoints.LockedOut(http, result) ?? CarteAuthHttp.Problem(http, StatusCodes.Status401Unauthorized, result.ReasonCode ?? ReasonCodes.AuthenticatorError, "The security key sign-in failed.");
         }
 
         CarteAuthSession session;

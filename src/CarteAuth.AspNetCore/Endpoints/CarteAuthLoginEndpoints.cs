@@ -99,7 +99,7 @@ internal static class CarteAuthLoginEndpoints
         if (!result.Succeeded)
         {
             metrics.Login(method, false, result.ReasonCode, Stopwatch.GetElapsedTime(started));
-            return Failure(http, options, result.ReasonCode ?? ReasonCodes.AuthenticatorError, returnUrl);
+            return LockedOut(http, result) ?? Failure(http, options, result.ReasonCode ?? ReasonCodes.AuthenticatorError, returnUrl);
         }
 
         CarteAuthSession session;
@@ -122,6 +122,28 @@ internal static class CarteAuthLoginEndpoints
         return CarteAuthHttp.IsApiRequest(http.Request)
             ? Results.Ok(new { sessionId = session.Id, returnUrl = target })
             : Results.Redirect(target);
+    }
+
+    /// <summary>
+    /// The answer to an attempt refused by the brute-force protection (<see cref="AuthenticationResult.RetryAt"/> set:
+    /// <see cref="ReasonCodes.AuthLockedOut"/>, <see cref="ReasonCodes.AuthRateLimited"/>): 429 problem details with the
+    /// reason code and <c>retryAfter</c> (seconds), and the <c>Retry-After</c> header (RFC 9110 §10.2.3, RFC 6585 §4),
+    /// for browsers and API requests alike. Null for any other failure.
+    /// </summary>
+    public static IResult? LockedOut(HttpContext http, AuthenticationResult result)
+    {
+        if (result.RetryAt is not { } retryAt)
+        {
+            return null;
+        }
+
+        var now = http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
+        var seconds = (long)Math.Max(1, Math.Ceiling((retryAt - now).TotalSeconds));
+        http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return CarteAuthHttp.Problem(http, StatusCodes.Status429TooManyRequests, result.ReasonCode!, "Too many failed sign-in attempts; try again later.", new Dictionary<string, object?>(StringComparer.Ordinal)
+        {
+            ["retryAfter"] = seconds,
+        });
     }
 
     /// <summary>

@@ -26,6 +26,12 @@ public sealed class AuthenticationResult
     /// <summary>The identity the credential claimed, if one could be read even though it failed (for the audit trail).</summary>
     public string? AttemptedSubject { get; }
 
+    /// <summary>
+    /// When the attempt was refused because its identity or source is locked out (<see cref="ReasonCodes.AuthLockedOut"/>,
+    /// <see cref="ReasonCodes.AuthRateLimited"/>): when to try again (HTTP <c>Retry-After</c>). Null otherwise.
+    /// </summary>
+    public DateTimeOffset? RetryAt { get; private init; }
+
     /// <summary>A success.</summary>
     public static AuthenticationResult Success(AuthenticationEvidence evidence)
     {
@@ -43,6 +49,14 @@ public sealed class AuthenticationResult
         ArgumentException.ThrowIfNullOrEmpty(message);
         return new AuthenticationResult(null, reasonCode, message, attemptedSubject);
     }
+
+    /// <summary>A refusal because the identity or source is locked out; the secret was not checked.</summary>
+    /// <param name="reasonCode"><see cref="ReasonCodes.AuthLockedOut"/> or <see cref="ReasonCodes.AuthRateLimited"/>.</param>
+    /// <param name="message">What is locked and until when (no secrets).</param>
+    /// <param name="retryAt">When the lockout ends.</param>
+    /// <param name="attemptedSubject">The identity the attempt claimed, when known.</param>
+    public static AuthenticationResult LockedOut(string reasonCode, string message, DateTimeOffset retryAt, string? attemptedSubject = null) =>
+        new(null, reasonCode, message, attemptedSubject) { RetryAt = retryAt };
 
     /// <inheritdoc/>
     public override string ToString() => Succeeded ? $"success: {Evidence!.Identity}" : $"failure: {ReasonCode}: {FailureMessage}";

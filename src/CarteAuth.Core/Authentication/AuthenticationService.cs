@@ -1,4 +1,5 @@
 using CarteAuth.Audit;
+using CarteAuth.Authentication.Attempts;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -7,11 +8,18 @@ namespace CarteAuth.Authentication;
 /// <summary>
 /// Runs the authenticator that handles a credential and records exactly one audit event per attempt. Fails closed:
 /// an authenticator that throws, or an audit trail that cannot record the attempt, gives a failure, never evidence.
+/// With an <see cref="IAuthenticationAttemptLimiter"/>, an attempt whose identity
+/// (<see cref="AuthenticationRequest.AttemptIdentity"/>) or source (<see cref="AuthenticationContext.AttemptSource"/>,
+/// else <see cref="AuthenticationContext.ClientAddress"/>) is locked out is refused before the authenticator runs
+/// (<see cref="ReasonCodes.AuthLockedOut"/>, <see cref="ReasonCodes.AuthRateLimited"/>; the refusal is the attempt's
+/// one audit event); a refused credential counts one failure for each; a success resets the identity's count only
+/// (not the source's: one valid account must not let a source go on guessing others).
 /// </summary>
 public sealed partial class AuthenticationService : IAuthenticationService
 {
     private readonly IAuthenticator[] _authenticators;
     private readonly IAuditTrail _audit;
+    private readonly IAuthenticationAttemptLimiter? _limiter;
     private readonly ILogger _logger;
 
     /// <summary>Creates the service.</summary>
@@ -24,11 +32,27 @@ public sealed partial class AuthenticationService : IAuthenticationService
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
 
+    /// <summary>
+    /// The brute-force protection: counts failures per identity and source and refuses locked ones without running the
+    /// authenticator. Null (or <see cref="AttemptLimiterOptions.Enabled"/> false): no limit. <c>AddCarteAuthCore</c> sets it.
+    /// </summary>
+    public IAuthenticationAttemptLimiter? AttemptLimiter
+    {
+        get => _limiter;
+        init => _limiter = value is { Options.Enabled: true } ? value : null;
+    }
+
     /// <inheritdoc/>
     public async ValueTask<AuthenticationResult> AuthenticateAsync(AuthenticationRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         var authenticator = Array.Find(_authenticators, a => a.CanAuthenticate(request));
+        var (identityKey, sourceKey) = AttemptKeys(request);
+        if (await CheckLockoutAsync(request, identityKey, sourceKey, cancellationToken).ConfigureAwait(false) is { } refused)
+        {
+            return await RecordAsync(request, authenticator?.Name, refused).ConfigureAwait(false);
+        }
+
         AuthenticationResult result;
         if (authenticator is null)
         {
@@ -56,7 +80,109 @@ public sealed partial class AuthenticationService : IAuthenticationService
             }
         }
 
+        await CountAsync(result, identityKey, sourceKey).ConfigureAwait(false);
         return await RecordAsync(request, authenticator?.Name, result).ConfigureAwait(false);
+    }
+
+    private (AttemptKey? Identity, AttemptKey? Source) AttemptKeys(AuthenticationRequest request)
+    {
+        if (_limiter is null)
+        {
+            return default;
+        }
+
+        var identity = Bounded(request.AttemptIdentity);
+        var source = Bounded(request.Context.AttemptSource ?? request.Context.ClientAddress);
+        return (identity is null ? null : AttemptKey.Identity(identity), source is null ? null : AttemptKey.Source(source));
+    }
+
+    // Values come from the client (a FIDO2 credential id may be kilobytes long): long ones are replaced by their SHA-256,
+    // so a tracked key costs a bounded amount of memory (in process and in Redis).
+    private static string? Bounded(string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return null;
+        }
+
+        return value.Length <= MaxKeyLength
+            ? value
+            : "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(value)));
+    }
+
+    private const int MaxKeyLength = 200;
+
+    // Refuses without running the authenticator (no oracle) while the identity or the source is locked out.
+    private async ValueTask<AuthenticationResult?> CheckLockoutAsync(AuthenticationRequest request, AttemptKey? identity, AttemptKey? source, CancellationToken cancellationToken)
+    {
+        if (_limiter is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            for (var i = 0; i < 2; i++)
+            {
+                if ((i == 0 ? identity : source) is { } k && await _limiter.GetStatusAsync(k, cancellationToken).ConfigureAwait(false) is { LockedUntil: { } until })
+                {
+                    Log.LockedOut(_logger, k.LockedReasonCode, k.ToString(), until, request.Context.CorrelationId);
+                    var what = k.Kind == AttemptKeyKind.Identity
+                        ? $"The identity '{k.Value}' had {_limiter.Options.MaxFailuresPerIdentity} failed attempts within {_limiter.Options.Window} and is locked out"
+                        : $"The source '{k.Value}' had {_limiter.Options.MaxFailuresPerSource} failed attempts within {_limiter.Options.Window} and is refused";
+                    return AuthenticationResult.LockedOut(k.LockedReasonCode, $"{what} until {until:u}; the credential was not checked. Try again after that time.", until, identity?.Value);
+                }
+            }
+        }
+        catch (CarteAuthException e)
+        {
+            return AuthenticationResult.Fail(e.ReasonCode, "The attempt limiter cannot be read, so the attempt is refused (fail closed): " + e.Message, identity?.Value);
+        }
+
+        return null;
+    }
+
+    // A refused credential counts for the identity and the source; a success resets the identity only. Failures of
+    // the service itself (no authenticator, an exception, an unavailable dependency) are not guesses and do not count.
+    private async ValueTask CountAsync(AuthenticationResult result, AttemptKey? identity, AttemptKey? source)
+    {
+        if (_limiter is null)
+        {
+            return;
+        }
+
+        try
+        {
+            if (result.Succeeded)
+            {
+                if (identity is { } id)
+                {
+                    await _limiter.ResetAsync(id, CancellationToken.None).ConfigureAwait(false);
+                }
+
+                return;
+            }
+
+            var code = result.ReasonCode!;
+            if (code is ReasonCodes.NoAuthenticator or ReasonCodes.AuthenticatorError || code.EndsWith("-unavailable", StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            for (var i = 0; i < 2; i++)
+            {
+                if ((i == 0 ? identity : source) is { } k)
+                {
+                    // Not cancellable: a failure that happened is counted even if the caller has gone.
+                    await _limiter.RecordFailureAsync(k, CancellationToken.None).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (CarteAuthException e)
+        {
+            // The outcome is unchanged (a failure stays one; the next attempt's check fails closed if the store is still down).
+            Log.CountFailed(_logger, e, e.ReasonCode);
+        }
     }
 
     /// <summary>
@@ -130,5 +256,11 @@ public sealed partial class AuthenticationService : IAuthenticationService
 
         [LoggerMessage(EventId = 1003, Level = LogLevel.Critical, Message = "The audit trail could not record an authentication by {Authenticator} for {Subject} ({Outcome}); the attempt is refused.")]
         public static partial void AuditFailed(ILogger logger, Exception exception, string? authenticator, string? subject, string outcome);
+
+        [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "Authentication refused without checking the credential ({ReasonCode}): {Key} is locked until {LockedUntil} (correlation {CorrelationId}).")]
+        public static partial void LockedOut(ILogger logger, string reasonCode, string key, DateTimeOffset lockedUntil, string? correlationId);
+
+        [LoggerMessage(EventId = 1005, Level = LogLevel.Error, Message = "The attempt limiter could not count an attempt ({ReasonCode}).")]
+        public static partial void CountFailed(ILogger logger, Exception exception, string reasonCode);
     }
 }

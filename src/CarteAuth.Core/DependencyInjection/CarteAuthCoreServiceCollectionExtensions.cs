@@ -1,8 +1,10 @@
 using CarteAuth;
 using CarteAuth.Audit;
 using CarteAuth.Authentication;
+using CarteAuth.Authentication.Attempts;
 using CarteAuth.Policies;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -13,6 +15,9 @@ public static class CarteAuthCoreServiceCollectionExtensions
     /// Registers <see cref="IAuthenticationService"/> (over every registered <see cref="IAuthenticator"/>) and
     /// <see cref="IPolicyEvaluator"/>. Also register policies (<c>AddCarteAuthPolicies</c>) and an audit store
     /// (<see cref="AddCarteAuthSqliteAudit"/>); resolving without an audit store fails with a message saying so.
+    /// Brute-force protection is on by default: an in-memory <see cref="IAuthenticationAttemptLimiter"/> with the
+    /// default <see cref="AttemptLimiterOptions"/> (change them with <see cref="AddCarteAuthAttemptLimits"/>; the Redis
+    /// store package replaces the limiter with one shared by every node).
     /// </summary>
     public static IServiceCollection AddCarteAuthCore(this IServiceCollection services)
     {
@@ -21,8 +26,27 @@ public static class CarteAuthCoreServiceCollectionExtensions
         services.TryAddSingleton<IAuditTrail>(static sp => sp.GetService<IAuditStore>() ?? throw new CarteAuthException(
             ReasonCodes.AuditInvalidOptions,
             "No CarteAuth audit store is registered; every authentication and decision must be recorded. Call services.AddCarteAuthSqliteAudit(o => o.Path = \"/var/lib/carteauth/audit.db\") (or AddCarteAuthInMemoryAudit() in tests)."));
-        services.TryAddSingleton<IAuthenticationService, AuthenticationService>();
+        services.AddOptions<AttemptLimiterOptions>();
+        services.TryAddSingleton<IAuthenticationAttemptLimiter>(static sp => new InMemoryAuthenticationAttemptLimiter(
+            sp.GetRequiredService<IOptions<AttemptLimiterOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IAuthenticationService>(static sp => new AuthenticationService(
+            sp.GetServices<IAuthenticator>(), sp.GetRequiredService<IAuditTrail>(), sp.GetService<Logging.ILogger<AuthenticationService>>())
+        {
+            AttemptLimiter = sp.GetRequiredService<IAuthenticationAttemptLimiter>(),
+        });
         services.TryAddSingleton<IPolicyEvaluator, PolicyEvaluator>();
+        return services;
+    }
+
+    /// <summary>
+    /// Sets the brute-force limits (<see cref="AttemptLimiterOptions"/>: failures per identity and per source, window,
+    /// lockout), validated when the limiter is created (<see cref="ReasonCodes.AuthInvalidAttemptLimits"/>).
+    /// </summary>
+    public static IServiceCollection AddCarteAuthAttemptLimits(this IServiceCollection services, Action<AttemptLimiterOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        services.AddOptions<AttemptLimiterOptions>().Configure(configure);
         return services;
     }
 

@@ -29,6 +29,14 @@ public static class ReasonCodes
     public const string UnknownAmr = "auth.unknown-amr";
     /// <summary>An assurance level or ACR value is not recognised.</summary>
     public const string UnknownAssurance = "auth.unknown-assurance";
+    /// <summary>The identity (user name, FIDO2 credential) had too many failed attempts and is locked out for a while; the secret was not checked.</summary>
+    public const string AuthLockedOut = "auth.locked-out";
+    /// <summary>The source (client address, VPN Calling-Station-Id) had too many failed attempts and is refused for a while; the secret was not checked.</summary>
+    public const string AuthRateLimited = "auth.rate-limited";
+    /// <summary>The attempt limiter's store (Redis) cannot be read or written; the attempt is refused (fail closed).</summary>
+    public const string AuthAttemptStoreUnavailable = "auth.attempt-store-unavailable";
+    /// <summary>The attempt limits (AttemptLimiterOptions) are invalid.</summary>
+    public const string AuthInvalidAttemptLimits = "auth.invalid-attempt-limits";
 
     // ---- policy ----
     /// <summary>The policy allows the request.</summary>

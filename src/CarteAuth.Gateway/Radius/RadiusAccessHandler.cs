@@ -12,7 +12,10 @@ namespace CarteAuth.Gateway.Radius;
 /// <summary>
 /// Decides one Access-Request (RFC 2865 §4.1): PAP first factor, the policy, then an Access-Challenge for the second
 /// factor (OTP code, or the Pro Santé Connect e-CPS push held until PSC answers). Every attempt is audited by Core's
-/// authentication service and every decision by its policy evaluator.
+/// authentication service and every decision by its policy evaluator. Brute force: the service's attempt limiter counts
+/// password and OTP failures per User-Name and per source: the Calling-Station-Id (the VPN user's address) when the
+/// NAS sends one, else the NAS's own address; a locked user or source gets an Access-Reject without the password or
+/// code being checked (same reply as a wrong password: no oracle), audited as <c>auth.locked-out</c> / <c>auth.rate-limited</c>.
 /// </summary>
 internal sealed class RadiusAccessHandler(
     RadiusServerOptions options,
@@ -63,7 +66,7 @@ internal sealed class RadiusAccessHandler(
     private async ValueTask<byte[]> FirstFactorAsync(RadiusPacket request, RadiusClient client, IPEndPoint source, string userName, byte[] password, CancellationToken ct)
     {
         var correlationId = NewCorrelationId();
-        var context = Context(source, correlationId);
+        var context = Context(source, correlationId, request);
         var result = await authentication.AuthenticateAsync(new RadiusPapRequest { UserName = userName, Password = password, Context = context }, ct).ConfigureAwait(false);
         if (result.Evidence is not { } evidence)
         {
@@ -121,14 +124,14 @@ internal sealed class RadiusAccessHandler(
             return await PushAsync(request, client, source, challenge, ct).ConfigureAwait(false);
         }
 
-        var context = Context(source, challenge.CorrelationId);
+        var context = Context(source, challenge.CorrelationId, request);
         var result = await authentication.AuthenticateAsync(new RadiusOtpRequest { Challenge = challenge, Code = code, Context = context }, ct).ConfigureAwait(false);
         return await DecideAsync(request, client, source, challenge.CorrelationId, result, ct).ConfigureAwait(false);
     }
 
     private async ValueTask<byte[]> PushAsync(RadiusPacket request, RadiusClient client, IPEndPoint source, RadiusChallenge challenge, CancellationToken ct)
     {
-        var context = Context(source, challenge.CorrelationId);
+        var context = Context(source, challenge.CorrelationId, request);
         var idNat = challenge.FirstFactor.Identity.NationalId.Value;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(options.PushTimeout);
@@ -179,7 +182,7 @@ internal sealed class RadiusAccessHandler(
             return Reject(request, client, source, correlationId, result.ReasonCode!);
         }
 
-        var decision = await policies.EvaluateAsync(options.Policy, new PolicyContext(evidence, time.GetUtcNow(), options.Zone), Context(source, correlationId), ct).ConfigureAwait(false);
+        var decision = await policies.EvaluateAsync(options.Policy, new PolicyContext(evidence, time.GetUtcNow(), options.Zone), Context(source, correlationId, request), ct).ConfigureAwait(false);
         return decision.IsAllowed
             ? Accept(request, client, source, correlationId, decision.ReasonCode)
             : Reject(request, client, source, correlationId, decision.ReasonCode);
@@ -229,8 +232,16 @@ internal sealed class RadiusAccessHandler(
             },
             CancellationToken.None).ConfigureAwait(false);
 
-    private AuthenticationContext Context(IPEndPoint source, string correlationId) =>
-        new() { ClientAddress = source.Address.ToString(), CorrelationId = correlationId, Zone = options.Zone };
+    private AuthenticationContext Context(IPEndPoint source, string correlationId, RadiusPacket request) =>
+        new()
+        {
+            ClientAddress = source.Address.ToString(),
+            CorrelationId = correlationId,
+            Zone = options.Zone,
+            // RFC 2865 §5.31: Calling-Station-Id, the address the VPN user calls from; counting per NAS address would
+            // lock out everyone behind the concentrator.
+            AttemptSource = request.FindText(RadiusAttributeType.CallingStationId) is { Length: > 0 } calling ? calling : null,
+        };
 
     private static string NewCorrelationId() => "radius-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
 }

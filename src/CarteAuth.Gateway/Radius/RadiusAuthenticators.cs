@@ -8,6 +8,9 @@ internal sealed class RadiusPapRequest : AuthenticationRequest
     public required string UserName { get; init; }
 
     public required ReadOnlyMemory<byte> Password { get; init; }
+
+    /// <summary>Password guesses are counted per User-Name (the user directory compares names ordinally).</summary>
+    public override string AttemptIdentity => "radius-password:" + UserName;
 }
 
 /// <summary>The answer to an OTP Access-Challenge, with the first factor it completes.</summary>
@@ -16,6 +19,9 @@ internal sealed class RadiusOtpRequest : AuthenticationRequest
     public required RadiusChallenge Challenge { get; init; }
 
     public required string Code { get; init; }
+
+    /// <summary>OTP guesses are counted apart from the password's, so a right password does not reset them.</summary>
+    public override string AttemptIdentity => "radius-otp:" + Challenge.UserName;
 }
 
 /// <summary>Names and evidence shapes of the RADIUS authenticators.</summary>

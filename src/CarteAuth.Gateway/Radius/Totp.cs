@@ -50,7 +50,7 @@ public sealed class TotpVerifier
         for (var step = now - 1; step <= now + 1; step++)
         {
             var expected = Compute(secret, step);
-            if (CryptographicOperations.FixedTimeEquals(System.Text.Encoding.ASCII.GetBytes(expected), System.Text.Encoding.ASCII.GetBytes(code)))
+            if (CarteAuth.Text.FixedTime.Equals(expected, code))
             {
                 // Single use: only a step after the last accepted one passes.
                 var accepted = false;
