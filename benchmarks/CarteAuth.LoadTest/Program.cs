@@ -202,6 +202,10 @@ internal sealed class LoadHost(WebApplication app, Uri address) : IAsyncDisposab
         builder.Services.AddCarteAuthPolicy("acces-distant", b => b.RequireAssurance(AssuranceLevel.Substantial));
         builder.Services.AddCarteAuthPolicy("dossier-patient", b => b.RequireAssurance(AssuranceLevel.High).RequireMethods(AuthenticationMethods.Pin).RequirePhishingResistant());
         builder.Services.AddCarteAuthPolicy("pharmacie", b => b.RequireProfession("21"));
+        // Every virtual user comes from 127.0.0.1: the default per-source limit (30 failures in 15 minutes) would refuse
+        // the whole load after its first deliberate failures. Per-identity limits stay at their defaults (the failing
+        // key logins use a new credential id each time, the failing card logins have no identity).
+        builder.Services.AddCarteAuthAttemptLimits(o => o.MaxFailuresPerSource = 100_000);
         builder.Services.AddCarteAuth(o =>
             {
                 o.SigningKeys = SigningKeyRing.Create(SessionSigningKey.Generate(SessionTokenAlgorithm.ES256, "load-1"));
@@ -395,6 +399,9 @@ internal sealed class LoadRun : IDisposable
                 }
                 else if (roll < 97)
                 {
+                    // A new unknown credential id each time: the same one would be locked out by the attempt limiter after
+                    // 5 failures (per identity, the credential id), which tests/CarteAuth.AspNetCore.Tests/BruteForceTests covers.
+                    unknownKey.CredentialId = RandomNumberGenerator.GetBytes(32);
                     await KeyLoginAsync(NextId(), "fido2-login-unknown-key", unknownKey, RandomNumberGenerator.GetBytes(16), null, 401);
                 }
                 else if (roll < 98 && cardSession is not null && registered < 3)
