@@ -3,6 +3,8 @@
 # Usage: ./test.sh            (CI calls exactly this through .ci/run)
 # Env:   CARTEAUTH_SKIP_INSTALL=1 skips the apt-get/npm step (already installed).
 #        CARTEAUTH_SKIP_BENCH_SMOKE=1 skips the benchmark dry run.
+#        CARTEAUTH_SKIP_AFL=1 skips the AFL++ fuzz run; CARTEAUTH_AFL_SECONDS (default 25) sets its length;
+#        CARTEAUTH_FUZZ_SECONDS (default 7) the in-process fuzz time per parser (docs/fuzzing.md).
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$(pwd)
@@ -16,7 +18,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 # redis-server: the Redis store tests and two gateway nodes sharing one Redis (tests start their own on 127.0.0.1);
 # postgresql: the PostgreSQL store tests (they initdb their own cluster in a temp dir and start it on 127.0.0.1);
 # freeradius-utils: the real radclient the RADIUS server tests talk to (no daemon: the package starts no service).
-apt_packages=(openssl softhsm2 opensc nginx chromium redis-server postgresql freeradius-utils)
+# afl++: the coverage-guided fuzz run of step 3b (scripts/fuzz-afl.sh, docs/fuzzing.md).
+apt_packages=(openssl softhsm2 opensc nginx chromium redis-server postgresql freeradius-utils afl++)
 need_apt=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$p")
@@ -55,6 +58,13 @@ echo "== dotnet test"
 dotnet test CarteAuth.sln -c Release --no-build -nologo \
   --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results" \
   --blame-hang-timeout 5m || status=$?
+
+# ---- 3b. coverage-guided fuzzing, time-boxed: AFL++ with SharpFuzz on the attestation/CBOR parser (docs/fuzzing.md) ----
+# The in-process mutation harness of every parser ran in step 3 (tests/CarteAuth.Fuzz.Tests).
+if [ "${CARTEAUTH_SKIP_AFL:-0}" != 1 ]; then
+  echo "== AFL++ fuzzing (attestation, ${CARTEAUTH_AFL_SECONDS:-25} s)"
+  timeout 600 scripts/fuzz-afl.sh attestation "${CARTEAUTH_AFL_SECONDS:-25}" || { echo "AFL++ fuzzing found a crash or hang, or did not run (see above)"; status=1; }
+fi
 
 # ---- 4. benchmarks still run (dry job: one iteration, no measurement) ----
 if [ "${CARTEAUTH_SKIP_BENCH_SMOKE:-0}" != 1 ]; then

@@ -4,7 +4,7 @@ using CarteAuth.Testing;
 namespace CarteAuth.Fuzz.Tests.Engine;
 
 /// <summary>
-/// Run settings from the environment: <c>CARTEAUTH_FUZZ_SECONDS</c> (time budget per target, default 8),
+/// Run settings from the environment: <c>CARTEAUTH_FUZZ_SECONDS</c> (time budget per target, default 7),
 /// <c>CARTEAUTH_FUZZ_SEED</c> (mutation seed, default random and printed), <c>CARTEAUTH_FUZZ_EXECS</c> (stop after
 /// that many mutated inputs, to replay a seed exactly), <c>CARTEAUTH_FUZZ_HANG_MS</c> (one input taking longer is a
 /// hang, default 2000) and <c>CARTEAUTH_ARTIFACTS</c> (crashing inputs go to <c>$CARTEAUTH_ARTIFACTS/fuzz/&lt;target&gt;/</c>).
@@ -13,7 +13,7 @@ internal sealed record FuzzSettings(TimeSpan Budget, int Seed, bool SeedFromEnvi
 {
     public static FuzzSettings FromEnvironment()
     {
-        var seconds = Read("CARTEAUTH_FUZZ_SECONDS", 8.0);
+        var seconds = Read("CARTEAUTH_FUZZ_SECONDS", 7.0);
         var seedText = Environment.GetEnvironmentVariable("CARTEAUTH_FUZZ_SEED");
         var hasSeed = int.TryParse(seedText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var seed);
         var execs = (long)Read("CARTEAUTH_FUZZ_EXECS", long.MaxValue);
