@@ -25,6 +25,9 @@ public sealed class FuzzTests(ITestOutputHelper output)
     public void Client_data_json() => Fuzz("client-data");
 
     [Fact]
+    public void WebAuthn_response_json_forms() => Fuzz("webauthn-json");
+
+    [Fact]
     public void Card_certificate_identity() => Fuzz("certificate");
 
     [Fact]

@@ -10,6 +10,7 @@ internal static class AllTargets
         ["attestation"] = () => new AttestationTarget(),
         ["authenticator-data"] = () => new AuthenticatorDataTarget(),
         ["client-data"] = () => new ClientDataTarget(),
+        ["webauthn-json"] = () => new WebAuthnJsonTarget(),
         ["certificate"] = () => new CertificateTarget(),
         ["forwarded-cert"] = () => new ForwardedCertificateTarget(),
         ["jwt"] = () => new TokenTarget(),

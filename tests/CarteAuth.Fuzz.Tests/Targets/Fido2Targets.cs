@@ -102,3 +102,46 @@ internal sealed class ClientDataTarget : FuzzTarget
         return $"ok|{data.Type}|{data.CrossOrigin}";
     }
 }
+
+/// <summary>
+/// The W3C JSON forms of a ceremony's response (WebAuthn L3 §5.1.8/§5.1.9 <c>RegistrationResponseJSON</c>,
+/// <c>AuthenticationResponseJSON</c>, the latter read by a hand-written converter): every input is parsed as both.
+/// </summary>
+internal sealed class WebAuthnJsonTarget : FuzzTarget
+{
+    public override string Name => "webauthn-json";
+
+    public override int MaxInputLength => 16 * 1024;
+
+    public override IReadOnlyList<byte[]> Dictionary => Tokens(
+        "\"id\"", "\"rawId\"", "\"type\"", "\"response\"", "\"clientDataJSON\"", "\"attestationObject\"", "\"authenticatorData\"", "\"signature\"",
+        "\"userHandle\"", "\"transports\"", "\"publicKey\"", "\"publicKeyAlgorithm\"", "\"clientExtensionResults\"", "\"authenticatorAttachment\"",
+        "\"public-key\"", "-7", "true", "false", "null", "[]", "{}", "[", "]", "{", "}", ",", ":", "\\u0000", "\\ud800", "\"\"", "\"A\"", "\"AA==\"", "\"+/\"", "\u00e9");
+
+    public override string Execute(byte[] input)
+    {
+        var text = System.Text.Encoding.UTF8.GetString(input);
+        string registration, authentication;
+        try
+        {
+            var parsed = CarteAuth.Fido2.Json.RegistrationResponseJSON.Parse(text);
+            registration = $"reg-ok|{parsed.Response.Transports?.Count}";
+        }
+        catch (CarteAuthException e)
+        {
+            registration = Label(e);
+        }
+
+        try
+        {
+            var parsed = CarteAuth.Fido2.Json.AuthenticationResponseJSON.Parse(text);
+            authentication = $"auth-ok|{parsed.Response.UserHandle is null}";
+        }
+        catch (CarteAuthException e)
+        {
+            authentication = Label(e);
+        }
+
+        return registration + "||" + authentication;
+    }
+}
