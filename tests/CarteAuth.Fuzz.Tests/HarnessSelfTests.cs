@@ -47,6 +47,20 @@ public sealed class HarnessSelfTests
         Assert.Contains("stopped early", report.Note, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_seed_and_an_execution_count_replay_the_same_run()
+    {
+        using var dir = new TempDirectory();
+        var settings = Settings(dir.Path, hangMs: 10_000) with { Budget = TimeSpan.FromMinutes(1), MaxExecutions = 20_000 };
+
+        var first = FuzzRunner.Run(new Targets.RadiusTarget(), settings);
+        var second = FuzzRunner.Run(new Targets.RadiusTarget(), settings);
+
+        Assert.Equal(20_000, first.Executions);
+        Assert.Equal(first.Executions, second.Executions);
+        Assert.Equal(first.Outcomes, second.Outcomes);
+    }
+
     /// <summary>Seeds "hello" plus the planted input; crashes on "CRASH" anywhere, hangs or stalls on request.</summary>
     private sealed class PlantedTarget : FuzzTarget
     {

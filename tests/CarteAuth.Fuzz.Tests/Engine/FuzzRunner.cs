@@ -47,6 +47,7 @@ internal sealed class FuzzRunner
     private volatile bool _stop;
     private Exception? _harnessError;
     private string? _slowNote;
+    private Random? _random;
 
     private FuzzRunner(FuzzTarget target, FuzzSettings settings)
     {
@@ -147,7 +148,7 @@ internal sealed class FuzzRunner
                 ExecuteOne(input, keepIfNew: false);
             }
 
-            var random = new Random(seed);
+            var random = _random = new Random(seed);
             var mutator = new Mutator(random, _target.Dictionary, _target.MaxInputLength);
             while (!_stop && _clock.Elapsed < _settings.Budget && Interlocked.Read(ref _executions) < _settings.MaxExecutions)
             {
@@ -207,7 +208,7 @@ internal sealed class FuzzRunner
             }
             else
             {
-                _pool[Random.Shared.Next(_pool.Count)] = input;
+                _pool[_random!.Next(_pool.Count)] = input;
             }
         }
     }

@@ -16,7 +16,7 @@ internal sealed record FuzzSettings(TimeSpan Budget, int Seed, bool SeedFromEnvi
         var seconds = Read("CARTEAUTH_FUZZ_SECONDS", 7.0);
         var seedText = Environment.GetEnvironmentVariable("CARTEAUTH_FUZZ_SEED");
         var hasSeed = int.TryParse(seedText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var seed);
-        var execs = (long)Read("CARTEAUTH_FUZZ_EXECS", long.MaxValue);
+        var execs = long.TryParse(Environment.GetEnvironmentVariable("CARTEAUTH_FUZZ_EXECS"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : long.MaxValue;
         var hangMs = Read("CARTEAUTH_FUZZ_HANG_MS", 2000.0);
         var artifacts = Environment.GetEnvironmentVariable("CARTEAUTH_ARTIFACTS");
         var root = Path.Combine(string.IsNullOrWhiteSpace(artifacts) ? RepositoryPaths.Of("artifacts") : artifacts, "fuzz");
