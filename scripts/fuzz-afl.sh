@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Optional coverage-guided fuzzing of one CarteAuth parser with AFL++ and SharpFuzz (docs/fuzzing.md).
-# Not part of test.sh: the time-boxed in-process harness (tests/CarteAuth.Fuzz.Tests) is.
+# test.sh runs it on the attestation parser for 25 s (step 3b); every parser also runs in the in-process harness
+# (tests/CarteAuth.Fuzz.Tests).
 # Usage: scripts/fuzz-afl.sh <target> [seconds]     e.g. scripts/fuzz-afl.sh radius 600
-#   targets: attestation authenticator-data client-data certificate forwarded-cert jwt jwt-claims radius policy
+#   targets: attestation authenticator-data client-data webauthn-json certificate forwarded-cert jwt jwt-claims radius policy
+#   (self-test: a planted crash on inputs starting with "!", to check that crashes are reported; exits non-zero)
 # Needs: afl++ (apt-get install afl++), the sharpfuzz tool (dotnet tool restore, from .config/dotnet-tools.json).
 # Output: $CARTEAUTH_ARTIFACTS/fuzz-afl/<target>/ (default artifacts/): findings/default/{queue,crashes,hangs}.
 set -euo pipefail

@@ -11,6 +11,32 @@ if (args.Length == 0)
 }
 
 var name = args[0];
+if (name == "self-test")
+{
+    // Checks the AFL crash path: an input starting with '!' throws an exception no target expects.
+    if (args.Length == 3 && args[1] == "--seeds")
+    {
+        Directory.CreateDirectory(args[2]);
+        File.WriteAllText(Path.Combine(args[2], "seed-000"), "hello");
+        return 0;
+    }
+
+    Fuzzer.OutOfProcess.Run(stream =>
+    {
+        using var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        var input = buffer.ToArray();
+
+        // Instrumented code must run, or afl-fuzz stops with "No instrumentation detected".
+        CarteAuth.Gateway.Radius.RadiusPacket.TryDecode(input, out _, out _, out _);
+        if (input.Length > 0 && input[0] == '!')
+        {
+            throw new InvalidOperationException("planted crash");
+        }
+    });
+    return 0;
+}
+
 if (!AllTargets.Names.Contains(name))
 {
     Console.Error.WriteLine($"unknown target '{name}'; targets: {string.Join(", ", AllTargets.Names)}");
