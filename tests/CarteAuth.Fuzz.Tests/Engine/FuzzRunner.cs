@@ -33,6 +33,7 @@ internal sealed class FuzzRunner
 {
     private const int MaxPool = 4096;
     private const int MaxUniqueCrashes = 20;
+    private const int MaxOutcomes = 100_000;
 
     private readonly FuzzTarget _target;
     private readonly FuzzSettings _settings;
@@ -200,7 +201,8 @@ internal sealed class FuzzRunner
             return;
         }
 
-        if (_outcomes.Add(label) && keepIfNew)
+        // Labels with free text (JSON paths, names) are many: past the cap, no label is new (bounded memory on long runs).
+        if (_outcomes.Count < MaxOutcomes && _outcomes.Add(label) && keepIfNew)
         {
             if (_pool.Count < MaxPool)
             {
