@@ -4,6 +4,8 @@
 # Env:   CARTEAUTH_SKIP_INSTALL=1 skips the apt-get/npm step (already installed).
 #        CARTEAUTH_SKIP_BENCH_SMOKE=1 skips the benchmark dry run.
 #        CARTEAUTH_SKIP_LOAD=1 skips the 60 s load-and-no-loss run.
+#        CARTEAUTH_SKIP_AFL=1 skips the AFL++ fuzz run; CARTEAUTH_AFL_SECONDS (default 25) sets its length;
+#        CARTEAUTH_FUZZ_SECONDS (default 7) the in-process fuzz time per parser (docs/fuzzing.md).
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$(pwd)
@@ -18,7 +20,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 # postgresql: the PostgreSQL store tests (they initdb their own cluster in a temp dir and start it on 127.0.0.1);
 # freeradius-utils: the real radclient the RADIUS server tests talk to (no daemon: the package starts no service).
 # caddy: the real Caddy in front of the forward-auth endpoint (forward_auth; tests run it as a foreground process).
-apt_packages=(openssl softhsm2 opensc nginx chromium redis-server postgresql freeradius-utils caddy)
+# afl++: the coverage-guided fuzz run of step 3c (scripts/fuzz-afl.sh, docs/fuzzing.md).
+apt_packages=(openssl softhsm2 opensc nginx chromium redis-server postgresql freeradius-utils caddy afl++)
 need_apt=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$p")
@@ -65,6 +68,13 @@ if [ "${CARTEAUTH_SKIP_LOAD:-0}" != 1 ]; then
   # Prints its figures (requests, errors, p50/p99/max per kind, requests/s) and the checks; also in artifacts/load.log.
   timeout 300 dotnet run -c Release --project benchmarks/CarteAuth.LoadTest --no-build -- --users 32 --duration 60 --max-requests 500000 \
     2>&1 | tee "$root/artifacts/load.log" || { echo "load and no loss failed (exit or timeout), see artifacts/load.log"; status=1; }
+fi
+
+# ---- 3c. coverage-guided fuzzing, time-boxed: AFL++ with SharpFuzz on the attestation/CBOR parser (docs/fuzzing.md) ----
+# The in-process mutation harness of every parser ran in step 3 (tests/CarteAuth.Fuzz.Tests).
+if [ "${CARTEAUTH_SKIP_AFL:-0}" != 1 ]; then
+  echo "== AFL++ fuzzing (attestation, ${CARTEAUTH_AFL_SECONDS:-25} s)"
+  timeout 600 scripts/fuzz-afl.sh attestation "${CARTEAUTH_AFL_SECONDS:-25}" || { echo "AFL++ fuzzing found a crash or hang, or did not run (see above)"; status=1; }
 fi
 
 # ---- 4. benchmarks still run (dry job: one iteration, no measurement) ----

@@ -121,6 +121,12 @@ public sealed class CollectedClientData
         {
             throw Malformed($"it is not valid JSON ({ex.Message})", ex);
         }
+        catch (InvalidOperationException ex)
+        {
+            // Utf8JsonReader reads "\ud800" (an escaped lone UTF-16 surrogate, RFC 8259 §8.2) as a token but throws
+            // this when the string is decoded or compared.
+            throw Malformed($"a string escapes an unpaired UTF-16 surrogate ({ex.Message.TrimEnd('.')})", ex);
+        }
 
         if (type is null || challenge is null || origin is null)
         {

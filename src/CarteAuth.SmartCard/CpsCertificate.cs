@@ -84,8 +84,8 @@ public static class CpsCertificate
     /// <summary>Reads the identity in a card certificate.</summary>
     /// <param name="certificate">The card's authentication certificate.</param>
     /// <param name="info">What the certificate says, on success.</param>
-    /// <param name="reasonCode">On failure, <c>cert.malformed-subject</c>; empty on success.</param>
-    /// <param name="message">On failure, what is wrong with the subject; empty on success.</param>
+    /// <param name="reasonCode">On failure, <c>cert.malformed-subject</c> (or <c>cert.unreadable</c> when the validity dates cannot be decoded); empty on success.</param>
+    /// <param name="message">On failure, what is wrong with the subject or the certificate; empty on success.</param>
     public static bool TryRead(
         X509Certificate2 certificate,
         [NotNullWhen(true)] out CpsCertificateInfo? info,
@@ -174,6 +174,13 @@ public static class CpsCertificate
             return false;
         }
 
+        if (!TryReadValidity(certificate, out var notBefore, out var notAfter, out var validityProblem))
+        {
+            reasonCode = ReasonCodes.CertUnreadable;
+            message = validityProblem;
+            return false;
+        }
+
         var issuerCn = DistinguishedNames.Values(issuer, DistinguishedNames.CommonName).FirstOrDefault();
         info = new CpsCertificateInfo(identity, kind)
         {
@@ -185,8 +192,8 @@ public static class CpsCertificate
             Issuer = certificate.Issuer,
             SerialNumber = certificate.SerialNumber,
             Sha256Thumbprint = certificate.GetCertHashString(HashAlgorithmName.SHA256),
-            NotBefore = new DateTimeOffset(certificate.NotBefore.ToUniversalTime(), TimeSpan.Zero),
-            NotAfter = new DateTimeOffset(certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero),
+            NotBefore = notBefore,
+            NotAfter = notAfter,
             HasClientAuth = HasClientAuth(certificate),
             HasDigitalSignature = HasDigitalSignature(certificate),
         };
@@ -196,7 +203,7 @@ public static class CpsCertificate
     }
 
     /// <summary>Reads the identity in a card certificate.</summary>
-    /// <exception cref="CarteAuthException"><c>cert.malformed-subject</c>: the subject does not have the CPS/CPx shape.</exception>
+    /// <exception cref="CarteAuthException"><c>cert.malformed-subject</c>: the subject does not have the CPS/CPx shape; <c>cert.unreadable</c>: the validity dates cannot be decoded.</exception>
     public static CpsCertificateInfo Read(X509Certificate2 certificate)
     {
         if (TryRead(certificate, out var info, out var code, out var message))
@@ -207,35 +214,76 @@ public static class CpsCertificate
         throw new CarteAuthException(code, message);
     }
 
-    /// <summary>RFC 5280 §4.2.1.12: true when the extended key usage extension is present and lists id-kp-clientAuth.</summary>
+    /// <summary>
+    /// RFC 5280 §4.1.2.5: the validity period as UTC instants. False, with what is wrong, when the dates cannot be
+    /// decoded (the platform decodes them lazily, so a certificate that loaded can still fail here).
+    /// </summary>
+    internal static bool TryReadValidity(X509Certificate2 certificate, out DateTimeOffset notBefore, out DateTimeOffset notAfter, out string problem)
+    {
+        try
+        {
+            notBefore = new DateTimeOffset(certificate.NotBefore.ToUniversalTime(), TimeSpan.Zero);
+            notAfter = new DateTimeOffset(certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero);
+            problem = string.Empty;
+            return true;
+        }
+        catch (CryptographicException e)
+        {
+            (notBefore, notAfter) = (default, default);
+            problem = $"The certificate's validity dates cannot be decoded ({e.Message.TrimEnd('.')}); it is not a well-formed X.509 certificate (RFC 5280 §4.1.2.5). Export the card's certificate again.";
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// RFC 5280 §4.2.1.12: true when the extended key usage extension is present and lists id-kp-clientAuth. An
+    /// extension whose value cannot be decoded asserts nothing (false: the certificate is refused, fail closed).
+    /// </summary>
     internal static bool HasClientAuth(X509Certificate2 certificate)
     {
-        foreach (var extension in certificate.Extensions)
+        try
         {
-            if (extension is X509EnhancedKeyUsageExtension eku)
+            foreach (var extension in certificate.Extensions)
             {
-                foreach (var oid in eku.EnhancedKeyUsages)
+                if (extension is X509EnhancedKeyUsageExtension eku)
                 {
-                    if (oid.Value == ClientAuthOid)
+                    foreach (var oid in eku.EnhancedKeyUsages)
                     {
-                        return true;
+                        if (oid.Value == ClientAuthOid)
+                        {
+                            return true;
+                        }
                     }
                 }
             }
+        }
+        catch (CryptographicException)
+        {
+            return false;
         }
 
         return false;
     }
 
-    /// <summary>RFC 5280 §4.2.1.3: true when the key usage extension is present and asserts digitalSignature.</summary>
+    /// <summary>
+    /// RFC 5280 §4.2.1.3: true when the key usage extension is present and asserts digitalSignature. An extension
+    /// whose value cannot be decoded asserts nothing (false: the certificate is refused, fail closed).
+    /// </summary>
     internal static bool HasDigitalSignature(X509Certificate2 certificate)
     {
-        foreach (var extension in certificate.Extensions)
+        try
         {
-            if (extension is X509KeyUsageExtension ku)
+            foreach (var extension in certificate.Extensions)
             {
-                return (ku.KeyUsages & X509KeyUsageFlags.DigitalSignature) != 0;
+                if (extension is X509KeyUsageExtension ku)
+                {
+                    return (ku.KeyUsages & X509KeyUsageFlags.DigitalSignature) != 0;
+                }
             }
+        }
+        catch (CryptographicException)
+        {
+            return false;
         }
 
         return false;

@@ -91,8 +91,11 @@ public sealed class SmartCardCertificateValidator
         CpsCertificate.TryRead(certificate, out var info, out var subjectCode, out var subjectMessage);
 
         // RFC 5280 §6.1.3 (a)(2): "The certificate validity period includes the current time" (§4.1.2.5), with a tolerated skew.
-        var notBefore = new DateTimeOffset(certificate.NotBefore.ToUniversalTime(), TimeSpan.Zero);
-        var notAfter = new DateTimeOffset(certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero);
+        if (!CpsCertificate.TryReadValidity(certificate, out var notBefore, out var notAfter, out var validityProblem))
+        {
+            return CertificateValidationResult.Refused(ReasonCodes.CertUnreadable, validityProblem, info);
+        }
+
         if (now - _options.ClockSkew > notAfter)
         {
             return CertificateValidationResult.Refused(ReasonCodes.CertExpired, $"The certificate expired on {notAfter:u} (now {now:u}, clock skew {_options.ClockSkew}). The card must be renewed; if it is not expired, check this server's clock.", info);
@@ -250,7 +253,17 @@ public sealed class SmartCardCertificateValidator
     {
         Interlocked.Increment(ref _chainBuilds);
         using var chain = NewChain(trust, extra, verificationTime);
-        var built = chain.Build(certificate);
+        bool built;
+        try
+        {
+            built = chain.Build(certificate);
+        }
+        catch (CryptographicException e)
+        {
+            // The platform chain engine (OpenSSL) fails on some malformed certificates instead of reporting a status.
+            return ChainOutcome.Refused($"The certificate issued by '{Printable.Of(certificate.Issuer, 160)}' cannot be processed by the chain engine ({e.Message.TrimEnd('.')}); it is not a well-formed X.509 certificate.");
+        }
+
         var elements = chain.ChainElements;
         if (!built)
         {
