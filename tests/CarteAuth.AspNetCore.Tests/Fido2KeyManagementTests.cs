@@ -1,7 +1,9 @@
 using System.Net;
 using System.Text.Json;
+using CarteAuth.Audit;
 using CarteAuth.Fido2.Json;
 using CarteAuth.Fido2.Tests.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CarteAuth.AspNetCore.Tests;
 
@@ -92,5 +94,51 @@ public sealed class Fido2KeyManagementTests
             Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
             Assert.Equal(ReasonCodes.WebAuthnInvalidOptions, (await Browser.JsonAsync(response)).GetProperty("reasonCode").GetString());
         }
+    }
+
+    [Fact]
+    public async Task Registration_WhoseAuditFails_Is503_AndTheKeyIsNotKept()
+    {
+        var audit = new SwitchableAuditTrail();
+        await using var host = await TestHost.StartAsync(
+            services: s => s.AddSingleton<IAuditTrail>(audit),
+            carteAuth: b => b.AddFido2(
+                o =>
+                {
+                    o.RpId = SoftAuthenticator.DefaultRpId;
+                    o.RpName = "Portail";
+                    o.Origins.Add(SoftAuthenticator.DefaultOrigin);
+                },
+                f => f.UseInMemoryCredentialStore()));
+        using var key = new SoftAuthenticator();
+        using var doctor = host.NewBrowser();
+        await doctor.SignInAsync(TestHost.Evidence());
+        var optionsResponse = await doctor.Client.PostAsync("/carteauth/fido2/register/options", null);
+        var options = JsonDocument.Parse(await optionsResponse.Content.ReadAsStringAsync()).RootElement;
+        var registration = key.Register(options.GetProperty("challenge").GetString()!);
+
+        audit.Failing = true;
+        var verify = await doctor.Client.PostAsync("/carteauth/fido2/register/verify", Fido2LoginTests.Json(WebAuthnJson.Serialize(registration)));
+        audit.Failing = false;
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, verify.StatusCode);
+        Assert.Equal(ReasonCodes.AuditStoreUnavailable, (await Browser.JsonAsync(verify)).GetProperty("reasonCode").GetString());
+        Assert.Empty(await KeysAsync(doctor));
+        using var browser = host.NewBrowser();
+        var assertion = key.Assert(await Fido2LoginTests.LoginChallengeAsync(browser), null);
+        var login = await browser.Client.PostAsync("/carteauth/fido2/login/verify", Fido2LoginTests.Json(WebAuthnJson.Serialize(assertion)));
+        Assert.Equal(HttpStatusCode.Unauthorized, login.StatusCode);
+    }
+
+    /// <summary>An in-memory audit trail that refuses appends while <see cref="Failing"/> is set (an audit store outage).</summary>
+    private sealed class SwitchableAuditTrail : IAuditTrail
+    {
+        private readonly InMemoryAuditStore _inner = new();
+
+        public volatile bool Failing;
+
+        public ValueTask<AuditEvent> AppendAsync(AuditEntry entry, CancellationToken ct = default) => Failing
+            ? throw new AuditStoreException(ReasonCodes.AuditStoreUnavailable, "The audit store is down (test).")
+            : _inner.AppendAsync(entry, ct);
     }
 }

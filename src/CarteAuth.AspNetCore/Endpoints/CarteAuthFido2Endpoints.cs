@@ -2,6 +2,7 @@ using CarteAuth.AspNetCore.Sessions;
 using CarteAuth.Authentication;
 using CarteAuth.Fido2;
 using CarteAuth.Fido2.Json;
+using CarteAuth.Fido2.Stores;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -77,8 +78,15 @@ internal static class CarteAuthFido2Endpoints
 
         var result = await rp.VerifyRegistrationAsync(body, current.Session.Id, http.RequestAborted).ConfigureAwait(false);
         var credentialId = result.Credential is { } c ? System.Buffers.Text.Base64Url.EncodeToString(c.Id) : null;
-        await http.RequestServices.GetRequiredService<CarteAuthSessionAudit>().Fido2RegistrationAsync(
+        var unaudited = await http.RequestServices.GetRequiredService<CarteAuthSessionAudit>().Fido2RegistrationAsync(
             current.Session.NationalId, current.Session.Id, result.Succeeded, result.ReasonCode, credentialId, http.Connection.RemoteIpAddress?.ToString()).ConfigureAwait(false);
+        if (unaudited is not null && result.Credential is { } registered && http.RequestServices.GetService<IFido2CredentialStore>() is { } store)
+        {
+            // Traceability is mandatory: a key whose registration cannot be recorded is not kept (fail closed).
+            await store.DeleteAsync(registered.Id, CancellationToken.None).ConfigureAwait(false);
+            return CarteAuthHttp.Problem(http, StatusCodes.Status503ServiceUnavailable, unaudited.ReasonCode, "The registration could not be recorded in the audit trail, so the key was not kept; retry later.");
+        }
+
         return result.Succeeded
             ? Results.Ok(new { credentialId })
             : CarteAuthHttp.Problem(http, StatusCodes.Status400BadRequest, result.ReasonCode, "The security key registration was refused.");

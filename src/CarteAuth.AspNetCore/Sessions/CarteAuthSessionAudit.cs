@@ -36,7 +36,7 @@ internal sealed class CarteAuthSessionAudit(IAuditTrail audit, CarteAuthMetrics 
     public const string Fido2RegistrationKind = "fido2-registration";
 
     /// <summary>Records a FIDO2 registration attempt; a failure is logged, never thrown.</summary>
-    public async ValueTask Fido2RegistrationAsync(string subject, string sessionId, bool succeeded, string reasonCode, string? credentialId, string? clientAddress)
+    public async ValueTask<CarteAuthException?> Fido2RegistrationAsync(string subject, string sessionId, bool succeeded, string reasonCode, string? credentialId, string? clientAddress)
     {
         try
         {
@@ -51,10 +51,12 @@ internal sealed class CarteAuthSessionAudit(IAuditTrail audit, CarteAuthMetrics 
                 CorrelationId = sessionId,
                 Detail = credentialId is null ? null : "credential " + credentialId,
             }, CancellationToken.None).ConfigureAwait(false);
+            return null;
         }
         catch (CarteAuthException e)
         {
             CarteAuthAspNetCoreLog.AuditFailed(logger, e, Fido2RegistrationKind, subject);
+            return e;
         }
     }
 
