@@ -22,16 +22,7 @@ public sealed class BruteForceTests
     [Fact]
     public async Task Fido2_FailedAssertionsLockTheCredential_429WithRetryAfter_ThenItWorksAfterTheLockout()
     {
-        await using var host = await TestHost.StartAsync(
-            services: s => Limits(s, perIdentity: 2, perSource: 100),
-            carteAuth: b => b.AddFido2(
-                o =>
-                {
-                    o.RpId = SoftAuthenticator.DefaultRpId;
-                    o.RpName = "Portail";
-                    o.Origins.Add(SoftAuthenticator.DefaultOrigin);
-                },
-                f => f.UseInMemoryCredentialStore()));
+        await using var host = await Fido2LoginTests.StartAsync(services: s => Limits(s, perIdentity: 2, perSource: 100));
         using var key = new SoftAuthenticator();
         using var enrolled = host.NewBrowser();
         await enrolled.SignInAsync(TestHost.Evidence());

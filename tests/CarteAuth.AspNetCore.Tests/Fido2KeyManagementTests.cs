@@ -100,16 +100,7 @@ public sealed class Fido2KeyManagementTests
     public async Task Registration_WhoseAuditFails_Is503_AndTheKeyIsNotKept()
     {
         var audit = new SwitchableAuditTrail();
-        await using var host = await TestHost.StartAsync(
-            services: s => s.AddSingleton<IAuditTrail>(audit),
-            carteAuth: b => b.AddFido2(
-                o =>
-                {
-                    o.RpId = SoftAuthenticator.DefaultRpId;
-                    o.RpName = "Portail";
-                    o.Origins.Add(SoftAuthenticator.DefaultOrigin);
-                },
-                f => f.UseInMemoryCredentialStore()));
+        await using var host = await Fido2LoginTests.StartAsync(services: s => s.AddSingleton<IAuditTrail>(audit));
         using var key = new SoftAuthenticator();
         using var doctor = host.NewBrowser();
         await doctor.SignInAsync(TestHost.Evidence());

@@ -9,7 +9,7 @@ namespace CarteAuth.AspNetCore.Tests;
 /// <summary>FIDO2 registration and sign-in through the endpoints, with a software authenticator.</summary>
 public sealed class Fido2LoginTests
 {
-    internal static Task<TestHost> StartAsync(string? registrationPolicy = null) => TestHost.StartAsync(options: o => o.Fido2RegistrationPolicy = registrationPolicy, carteAuth: b => b.AddFido2(
+    internal static Task<TestHost> StartAsync(string? registrationPolicy = null, Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null) => TestHost.StartAsync(services: services, options: o => o.Fido2RegistrationPolicy = registrationPolicy, carteAuth: b => b.AddFido2(
         o =>
         {
             o.RpId = SoftAuthenticator.DefaultRpId;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using System.Text;
 using CarteAuth.Testing;
 
@@ -74,43 +73,17 @@ internal sealed class CaddyProxy : IDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var proxy = new CaddyProxy(process, port, output);
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException($"caddy exited with {process.ExitCode}: {proxy.Output}");
-            }
-
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync("127.0.0.1", port);
-                return proxy;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(50);
-            }
-        }
-
-        proxy.Dispose();
-        throw new TimeoutException($"caddy did not listen on 127.0.0.1:{port} within {timeout}: {proxy.Output}");
-    }
-
-    public void Dispose()
-    {
         try
         {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit(10_000);
-            }
+            await LoopbackPorts.WaitUntilListeningAsync(process, port, timeout, () => proxy.Output);
+            return proxy;
         }
-        finally
+        catch
         {
-            _process.Dispose();
+            proxy.Dispose();
+            throw;
         }
     }
+
+    public void Dispose() => LoopbackPorts.Stop(_process);
 }

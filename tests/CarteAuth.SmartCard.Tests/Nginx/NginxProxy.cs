@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using CarteAuth.SmartCard.Tests.TestSupport;
 using CarteAuth.Testing;
 
@@ -60,45 +59,19 @@ internal sealed class NginxProxy : IDisposable
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("nginx did not start.");
         var proxy = new NginxProxy(process, port, directory);
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException($"nginx exited with {process.ExitCode}: {await process.StandardError.ReadToEndAsync()} {ErrorLog(directory)}");
-            }
-
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync("127.0.0.1", port);
-                return proxy;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(50);
-            }
-        }
-
-        proxy.Dispose();
-        throw new TimeoutException($"nginx did not listen on 127.0.0.1:{port} within {timeout}. {ErrorLog(directory)}");
-    }
-
-    public void Dispose()
-    {
         try
         {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit(10_000);
-            }
+            await LoopbackPorts.WaitUntilListeningAsync(process, port, timeout, () => $"{(process.HasExited ? process.StandardError.ReadToEnd() : string.Empty)} {ErrorLog(directory)}");
+            return proxy;
         }
-        finally
+        catch
         {
-            _process.Dispose();
+            proxy.Dispose();
+            throw;
         }
     }
+
+    public void Dispose() => LoopbackPorts.Stop(_process);
 
     private static string ErrorLog(string directory)
     {

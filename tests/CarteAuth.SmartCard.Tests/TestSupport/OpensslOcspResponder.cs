@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 
 namespace CarteAuth.SmartCard.Tests.TestSupport;
 
@@ -90,12 +89,7 @@ internal sealed class OpensslOcspResponder : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => CarteAuth.Testing.LoopbackPorts.Free();
 
     public async ValueTask DisposeAsync()
     {
