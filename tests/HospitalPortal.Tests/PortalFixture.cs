@@ -29,23 +29,33 @@ public sealed class PortalFixture : IAsyncLifetime
     /// <summary>The doctor's dev card (PFX, password carteauth-dev), made by the portal's first run.</summary>
     public string DoctorPfx => Portal.Environment.CardPfx("doctor");
 
-    public async Task InitializeAsync()
+    /// <summary>Starts the portal on free ports with its data in <paramref name="dataDirectory"/> and the PSC simulator (required).</summary>
+    internal static async Task<HospitalPortalApp> StartPortalAsync(string dataDirectory)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        Portal = await HospitalPortalApp.StartAsync(
+        var portal = await HospitalPortalApp.StartAsync(
             new HospitalPortalOptions
             {
-                DataDirectory = _data.Path,
+                DataDirectory = dataDirectory,
                 HttpsPort = 0,
                 CardPort = 0,
                 LogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
                 PscSimulatorDirectory = RepositoryPaths.Of("samples", "psc-simulator"),
             },
             timeout.Token);
-        if (Portal.PscSimulator is null)
+        if (portal.PscSimulator is null)
         {
-            throw new InvalidOperationException("The portal started without the PSC simulator: " + Portal.PscUnavailableReason);
+            var reason = portal.PscUnavailableReason;
+            await portal.DisposeAsync();
+            throw new InvalidOperationException("The portal started without the PSC simulator: " + reason);
         }
+
+        return portal;
+    }
+
+    public async Task InitializeAsync()
+    {
+        Portal = await StartPortalAsync(_data.Path);
 
         var spki = Convert.ToBase64String(SHA256.HashData(Portal.Environment.TlsCertificate.PublicKey.ExportSubjectPublicKeyInfo()));
         await _chromium.StartAsync([$"--ignore-certificate-errors-spki-list={spki}"]);

@@ -14,21 +14,7 @@ public sealed class PortalHttpFixture : IAsyncLifetime
 
     public HospitalPortalApp Portal { get; private set; } = null!;
 
-    public async Task InitializeAsync()
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        Portal = await HospitalPortalApp.StartAsync(
-            new HospitalPortalOptions
-            {
-                DataDirectory = _data.Path,
-                HttpsPort = 0,
-                CardPort = 0,
-                LogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
-                PscSimulatorDirectory = RepositoryPaths.Of("samples", "psc-simulator"),
-            },
-            timeout.Token);
-        Assert.True(Portal.PscSimulator is not null, "The portal started without the PSC simulator: " + Portal.PscUnavailableReason);
-    }
+    public async Task InitializeAsync() => Portal = await PortalFixture.StartPortalAsync(_data.Path);
 
     public async Task DisposeAsync()
     {
