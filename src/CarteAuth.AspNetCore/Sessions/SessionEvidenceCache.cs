@@ -1,5 +1,5 @@
-using System.Collections.Concurrent;
 using CarteAuth.Authentication;
+using CarteAuth.Storage;
 
 namespace CarteAuth.AspNetCore.Sessions;
 
@@ -14,29 +14,18 @@ internal sealed class SessionEvidenceCache
 {
     internal const int Capacity = 10_000;
 
-    private readonly ConcurrentDictionary<string, AuthenticationEvidence> _entries = new(StringComparer.Ordinal);
-    private int _count;
+    private readonly BoundedStringCache<AuthenticationEvidence> _entries = new(Capacity);
 
     /// <exception cref="CarteAuthException">The JSON is not valid evidence (<see cref="ReasonCodes.InvalidEvidence"/>).</exception>
     public AuthenticationEvidence Get(string evidenceJson)
     {
-        if (_entries.TryGetValue(evidenceJson, out var known))
+        if (_entries.TryGet(evidenceJson, out var known))
         {
-            return known;
+            return known!;
         }
 
         var evidence = EvidenceJson.Parse(evidenceJson);
-        if (Volatile.Read(ref _count) >= Capacity)
-        {
-            _entries.Clear();
-            Volatile.Write(ref _count, 0);
-        }
-
-        if (_entries.TryAdd(evidenceJson, evidence))
-        {
-            Interlocked.Increment(ref _count);
-        }
-
+        _entries.Add(evidenceJson, evidence);
         return evidence;
     }
 

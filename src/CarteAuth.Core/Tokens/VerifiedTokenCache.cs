@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using CarteAuth.Storage;
 
 namespace CarteAuth.Tokens;
 
@@ -12,50 +12,30 @@ namespace CarteAuth.Tokens;
 /// </summary>
 internal sealed class VerifiedTokenCache(int capacity)
 {
-    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
-    private int _count;
+    private readonly BoundedStringCache<Entry> _entries = new(capacity);
+
+    internal int Count => _entries.Count;
 
     public bool TryGet(string token, SigningKeyRing ring, out SessionTokenClaims? claims)
     {
-        if (_entries.TryGetValue(token, out var entry))
+        if (_entries.TryGet(token, out var entry))
         {
-            if (ReferenceEquals(entry.Ring, ring))
+            if (ReferenceEquals(entry!.Ring, ring))
             {
                 claims = entry.Claims;
                 return true;
             }
 
-            Remove(token);
+            _entries.Remove(token);
         }
 
         claims = null;
         return false;
     }
 
-    public void Add(string token, SigningKeyRing ring, SessionTokenClaims claims)
-    {
-        if (Volatile.Read(ref _count) >= capacity)
-        {
-            // Bounded memory without per-entry bookkeeping on the hot path: start again (a miss costs one full check).
-            _entries.Clear();
-            Volatile.Write(ref _count, 0);
-        }
+    public void Add(string token, SigningKeyRing ring, SessionTokenClaims claims) => _entries.Add(token, new Entry(ring, claims));
 
-        if (_entries.TryAdd(token, new Entry(ring, claims)))
-        {
-            Interlocked.Increment(ref _count);
-        }
-    }
-
-    public void Remove(string token)
-    {
-        if (_entries.TryRemove(token, out _))
-        {
-            Interlocked.Decrement(ref _count);
-        }
-    }
-
-    internal int Count => _entries.Count;
+    public void Remove(string token) => _entries.Remove(token);
 
     private sealed record Entry(SigningKeyRing Ring, SessionTokenClaims Claims);
 }
