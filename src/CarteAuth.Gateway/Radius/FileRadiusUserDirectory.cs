@@ -96,7 +96,7 @@ public sealed class FileRadiusUserDirectory : IRadiusPasswordVerifier, IRadiusOt
                 var identity = new ProfessionalIdentity(idNat, Field("FamilyName"), Field("GivenName", required: false));
                 if (!TryParseHash(Field("Password"), out var salt, out var hash, out var iterations))
                 {
-                    throw RadiusServerOptions.Invalid($"{source}: Users[{index}] ({userName}).Password is not '{Scheme}$<iterations>$<salt base64>$<hash base64>' (make one with FileRadiusUserDirectory.HashPassword).");
+                    throw RadiusServerOptions.Invalid($"{source}: Users[{index}] ({userName}).Password is not '{Scheme}$<iterations>$<salt base64>$<hash base64>' with at least 1000 iterations, a salt of 8 to 256 octets and a hash of 16 to 64 octets (make one with FileRadiusUserDirectory.HashPassword).");
                 }
 
                 byte[]? totp = null;
@@ -124,7 +124,8 @@ public sealed class FileRadiusUserDirectory : IRadiusPasswordVerifier, IRadiusOt
         ArgumentNullException.ThrowIfNull(password);
         ArgumentOutOfRangeException.ThrowIfLessThan(iterations, 1000);
         var salt = RandomNumberGenerator.GetBytes(16);
-        var hash = Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(password), salt, iterations, HashAlgorithmName.SHA256, 32);
+        var hash = new byte[32];
+        Pbkdf2Sha256.DeriveKey(Encoding.UTF8.GetBytes(password), salt, iterations, hash);
         return $"{Scheme}${iterations}${Convert.ToBase64String(salt)}${Convert.ToBase64String(hash)}";
     }
 
@@ -133,7 +134,8 @@ public sealed class FileRadiusUserDirectory : IRadiusPasswordVerifier, IRadiusOt
     {
         var known = _users.TryGetValue(userName, out var entry);
         entry ??= _dummy; // same work for unknown users: no timing oracle on user names
-        var computed = Rfc2898DeriveBytes.Pbkdf2(password.Span, entry.Salt, entry.Iterations, HashAlgorithmName.SHA256, entry.Hash.Length);
+        Span<byte> computed = stackalloc byte[entry.Hash.Length];
+        Pbkdf2Sha256.DeriveKey(password.Span, entry.Salt, entry.Iterations, computed);
         var match = CryptographicOperations.FixedTimeEquals(computed, entry.Hash);
         return ValueTask.FromResult<(RadiusUser?, string?)>(
             !known ? (null, ReasonCodes.RadiusUnknownUser)
@@ -171,7 +173,7 @@ public sealed class FileRadiusUserDirectory : IRadiusPasswordVerifier, IRadiusOt
             return false;
         }
 
-        return salt.Length >= 8 && hash.Length >= 16;
+        return salt.Length is >= 8 and <= 256 && hash.Length is >= 16 and <= 64;
     }
 
     private sealed record Entry(RadiusUser User, byte[] Salt, byte[] Hash, int Iterations, byte[]? TotpSecret);

@@ -165,6 +165,8 @@ public sealed class RadiusCodecTests
     [InlineData("""{ "Users": [ { "UserName": "a", "IdNat": "123", "FamilyName": "X", "Password": "x" } ] }""", "IdNat")]
     [InlineData("""{ "Users": [ { "UserName": "a", "IdNat": "899700075122", "FamilyName": "X", "Password": "md5$x" } ] }""", "Password")]
     [InlineData("""{ "Users": [ { "UserName": "a", "IdNat": "899700075122", "FamilyName": "X", "Password": "pbkdf2-sha256$1000$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "TotpSecret": "!!" } ] }""", "TotpSecret")]
+    [InlineData("""{ "Users": [ { "UserName": "a", "IdNat": "899700075122", "FamilyName": "X", "Password": "pbkdf2-sha256$999$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" } ] }""", "at least 1000 iterations")]
+    [InlineData("""{ "Users": [ { "UserName": "a", "IdNat": "899700075122", "FamilyName": "X", "Password": "pbkdf2-sha256$1000$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" } ] }""", "a hash of 16 to 64 octets")]
     public void UserFile_Malformed_IsInvalidOptions(string json, string names)
     {
         var e = Assert.Throws<CarteAuthException>(() => FileRadiusUserDirectory.Parse(json, TimeProvider.System));
