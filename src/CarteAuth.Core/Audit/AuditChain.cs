@@ -202,7 +202,13 @@ public static class AuditChain
         }
 
         var span = value.AsSpan();
-        for (var i = 0; i < span.Length; i++)
+        var first = span.IndexOfAnyInRange('\uD800', '\uDFFF'); // vectorized: most text has no surrogate at all
+        if (first < 0)
+        {
+            return;
+        }
+
+        for (var i = first; i < span.Length; i++)
         {
             if (char.IsHighSurrogate(span[i]) && i + 1 < span.Length && char.IsLowSurrogate(span[i + 1]))
             {
