@@ -122,9 +122,11 @@ public sealed class RadiusServer : IHostedService, IAsyncDisposable
     private async Task ReceiveLoopAsync(Socket socket)
     {
         var any = new IPEndPoint(socket.AddressFamily == AddressFamily.InterNetwork ? IPAddress.Any : IPAddress.IPv6Any, 0);
+        // One receive buffer per socket; each datagram is copied out at its own size (a request's packet and the
+        // attributes that slice it may outlive the receive, e.g. in a pending challenge).
+        var buffer = new byte[RadiusPacket.MaxLength];
         while (!_stopping.IsCancellationRequested)
         {
-            var buffer = new byte[RadiusPacket.MaxLength];
             SocketReceiveFromResult received;
             try
             {
@@ -154,7 +156,7 @@ public sealed class RadiusServer : IHostedService, IAsyncDisposable
                 continue;
             }
 
-            var task = ProcessAsync(socket, buffer.AsMemory(0, received.ReceivedBytes), source);
+            var task = ProcessAsync(socket, buffer.AsSpan(0, received.ReceivedBytes).ToArray(), source);
             _inFlight[task] = 0;
             _ = task.ContinueWith(t => _inFlight.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
