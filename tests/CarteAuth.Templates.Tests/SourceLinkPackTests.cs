@@ -104,7 +104,7 @@ public sealed class SourceLinkPackTests(ITestOutputHelper output)
                 using var a = ZipFile.OpenRead(PackageFile(first, project, kind));
                 using var b = ZipFile.OpenRead(PackageFile(second, project, kind));
                 var binaries = Binaries(a);
-                Assert.Contains(binaries, n => n.EndsWith($"/{project}.{(kind == "nupkg" ? "dll" : "pdb")}", StringComparison.Ordinal));
+                Assert.Contains(binaries, n => n.EndsWith($"/{AssemblyName(project)}.{(kind == "nupkg" ? "dll" : "pdb")}", StringComparison.Ordinal));
                 Assert.Equal(binaries, Binaries(b));
                 foreach (var name in binaries)
                 {
@@ -149,6 +149,13 @@ public sealed class SourceLinkPackTests(ITestOutputHelper output)
         }
 
         return logging;
+    }
+
+    /// <summary>The assembly name of a src project: its AssemblyName property (the CLI's is <c>carteauth</c>), else the project name.</summary>
+    private static string AssemblyName(string project)
+    {
+        var csproj = XDocument.Load(RepositoryPaths.Of("src", project, project + ".csproj"));
+        return csproj.Descendants().FirstOrDefault(e => e.Name.LocalName == "AssemblyName")?.Value ?? project;
     }
 
     /// <summary>The DLL and PDB entries of a package, ordered.</summary>
