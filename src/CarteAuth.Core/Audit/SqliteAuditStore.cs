@@ -302,12 +302,12 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
             catch (SqliteException ex)
             {
                 var error = Map(ex, "record an audit event in");
-                AuditLog.AppendFailed(_logger, ex, Path, error.ReasonCode);
+                CoreLog.AppendFailed(_logger, ex, Path, error.ReasonCode);
                 throw error;
             }
             catch (AuditStoreException ex)
             {
-                AuditLog.AppendFailed(_logger, ex, Path, ex.ReasonCode);
+                CoreLog.AppendFailed(_logger, ex, Path, ex.ReasonCode);
                 throw;
             }
         }
@@ -515,13 +515,13 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
                 var journalMode = Convert.ToString(Scalar(connection, "PRAGMA journal_mode = WAL"), CultureInfo.InvariantCulture) ?? string.Empty;
                 if (!string.Equals(journalMode, "wal", StringComparison.OrdinalIgnoreCase))
                 {
-                    AuditLog.NotWal(_logger, Path, journalMode);
+                    CoreLog.NotWal(_logger, Path, journalMode);
                 }
 
                 Execute(connection, _durability == SqliteAuditDurability.ProcessCrash ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL");
             }
 
-            AuditLog.StoreOpened(_logger, Path, IsReadOnly);
+            CoreLog.StoreOpened(_logger, Path, IsReadOnly);
             _connection = connection;
             return connection;
         }
@@ -529,13 +529,13 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
         {
             connection.Dispose();
             var error = Map(ex, "open");
-            AuditLog.OpenFailed(_logger, ex, Path, error.ReasonCode);
+            CoreLog.OpenFailed(_logger, ex, Path, error.ReasonCode);
             throw error;
         }
         catch (AuditStoreException ex)
         {
             connection.Dispose();
-            AuditLog.OpenFailed(_logger, ex, Path, ex.ReasonCode);
+            CoreLog.OpenFailed(_logger, ex, Path, ex.ReasonCode);
             throw;
         }
         catch
@@ -592,7 +592,7 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
                 command.CommandText = CreateSchemaSql;
                 command.Parameters.AddWithValue("$version", SchemaVersion.ToString(CultureInfo.InvariantCulture));
                 command.ExecuteNonQuery();
-                AuditLog.SchemaCreated(_logger, SchemaVersion, Path);
+                CoreLog.SchemaCreated(_logger, SchemaVersion, Path);
                 tables = ListTables(connection);
             }
 

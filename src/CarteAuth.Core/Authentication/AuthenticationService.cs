@@ -15,7 +15,7 @@ namespace CarteAuth.Authentication;
 /// one audit event); a refused credential counts one failure for each; a success resets the identity's count only
 /// (not the source's: one valid account must not let a source go on guessing others).
 /// </summary>
-public sealed partial class AuthenticationService : IAuthenticationService
+public sealed class AuthenticationService : IAuthenticationService
 {
     private readonly IAuthenticator[] _authenticators;
     private readonly IAuditTrail _audit;
@@ -73,7 +73,7 @@ public sealed partial class AuthenticationService : IAuthenticationService
             }
             catch (Exception e)
             {
-                Log.AuthenticatorFailed(_logger, e, authenticator.Name, request.Context.CorrelationId);
+                CoreLog.AuthenticatorFailed(_logger, e, authenticator.Name, request.Context.CorrelationId);
                 result = AuthenticationResult.Fail(
                     ReasonCodes.AuthenticatorError,
                     $"The {authenticator.Name} authenticator failed ({e.GetType().Name}); the attempt is refused. Correlation id: {request.Context.CorrelationId ?? "none"}.");
@@ -126,7 +126,7 @@ public sealed partial class AuthenticationService : IAuthenticationService
             {
                 if ((i == 0 ? identity : source) is { } k && await _limiter.GetStatusAsync(k, cancellationToken).ConfigureAwait(false) is { LockedUntil: { } until })
                 {
-                    Log.LockedOut(_logger, k.LockedReasonCode, k.ToString(), until, request.Context.CorrelationId);
+                    CoreLog.LockedOut(_logger, k.LockedReasonCode, k.ToString(), until, request.Context.CorrelationId);
                     var what = k.Kind == AttemptKeyKind.Identity
                         ? $"The identity '{k.Value}' had {_limiter.Options.MaxFailuresPerIdentity} failed attempts within {_limiter.Options.Window} and is locked out"
                         : $"The source '{k.Value}' had {_limiter.Options.MaxFailuresPerSource} failed attempts within {_limiter.Options.Window} and is refused";
@@ -181,7 +181,7 @@ public sealed partial class AuthenticationService : IAuthenticationService
         catch (CarteAuthException e)
         {
             // The outcome is unchanged (a failure stays one; the next attempt's check fails closed if the store is still down).
-            Log.CountFailed(_logger, e, e.ReasonCode);
+            CoreLog.CountFailed(_logger, e, e.ReasonCode);
         }
     }
 
@@ -224,7 +224,7 @@ public sealed partial class AuthenticationService : IAuthenticationService
         }
         catch (CarteAuthException e)
         {
-            Log.AuditFailed(_logger, e, authenticator, result.AttemptedSubject, result.ReasonCode ?? "success");
+            CoreLog.AuditFailed(_logger, e, authenticator, result.AttemptedSubject, result.ReasonCode ?? "success");
             return AuthenticationResult.Fail(
                 e.ReasonCode,
                 "The authentication cannot be recorded in the audit trail, so it is refused (traceability is mandatory): " + e.Message,
@@ -233,34 +233,13 @@ public sealed partial class AuthenticationService : IAuthenticationService
 
         if (result.Succeeded)
         {
-            Log.Succeeded(_logger, authenticator, result.AttemptedSubject, request.Context.CorrelationId);
+            CoreLog.Succeeded(_logger, authenticator, result.AttemptedSubject, request.Context.CorrelationId);
         }
         else
         {
-            Log.Failed(_logger, authenticator, result.ReasonCode, result.AttemptedSubject, request.Context.CorrelationId);
+            CoreLog.Failed(_logger, authenticator, result.ReasonCode, result.AttemptedSubject, request.Context.CorrelationId);
         }
 
         return result;
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = 1000, Level = LogLevel.Information, Message = "Authentication succeeded with {Authenticator} for {Subject} (correlation {CorrelationId}).")]
-        public static partial void Succeeded(ILogger logger, string? authenticator, string? subject, string? correlationId);
-
-        [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Authentication failed with {Authenticator}: {ReasonCode} (subject {Subject}, correlation {CorrelationId}).")]
-        public static partial void Failed(ILogger logger, string? authenticator, string? reasonCode, string? subject, string? correlationId);
-
-        [LoggerMessage(EventId = 1002, Level = LogLevel.Error, Message = "The {Authenticator} authenticator threw; the attempt is refused (correlation {CorrelationId}).")]
-        public static partial void AuthenticatorFailed(ILogger logger, Exception exception, string authenticator, string? correlationId);
-
-        [LoggerMessage(EventId = 1003, Level = LogLevel.Critical, Message = "The audit trail could not record an authentication by {Authenticator} for {Subject} ({Outcome}); the attempt is refused.")]
-        public static partial void AuditFailed(ILogger logger, Exception exception, string? authenticator, string? subject, string outcome);
-
-        [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "Authentication refused without checking the credential ({ReasonCode}): {Key} is locked until {LockedUntil} (correlation {CorrelationId}).")]
-        public static partial void LockedOut(ILogger logger, string reasonCode, string key, DateTimeOffset lockedUntil, string? correlationId);
-
-        [LoggerMessage(EventId = 1005, Level = LogLevel.Error, Message = "The attempt limiter could not count an attempt ({ReasonCode}).")]
-        public static partial void CountFailed(ILogger logger, Exception exception, string reasonCode);
     }
 }

@@ -28,7 +28,7 @@ public interface IPolicyProvider
 /// <see cref="IOptionsMonitor{TOptions}.OnChange"/>: the monitor rebuilds the options before calling its listeners, so a
 /// bad edit would throw into the configuration's change notification and never reach this provider to be reported.
 /// </remarks>
-internal sealed partial class OptionsPolicyProvider : IPolicyProvider, IDisposable
+internal sealed class OptionsPolicyProvider : IPolicyProvider, IDisposable
 {
     private readonly IDisposable[] _subscriptions;
     private readonly IOptionsFactory<CarteAuthPolicyOptions> _factory;
@@ -40,7 +40,7 @@ internal sealed partial class OptionsPolicyProvider : IPolicyProvider, IDisposab
         _factory = factory;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _policies = PolicyCompiler.CompileAll(factory.Create(Options.DefaultName));
-        Log.PoliciesLoaded(_logger, _policies.Count);
+        CoreLog.PoliciesLoaded(_logger, _policies.Count);
         _subscriptions = [.. sources.Where(static s => s.Name is null || s.Name == Options.DefaultName).Select(s => ChangeToken.OnChange(s.GetChangeToken, Reload))];
     }
 
@@ -52,7 +52,7 @@ internal sealed partial class OptionsPolicyProvider : IPolicyProvider, IDisposab
         try
         {
             _policies = PolicyCompiler.CompileAll(_factory.Create(Options.DefaultName));
-            Log.PoliciesLoaded(_logger, _policies.Count);
+            CoreLog.PoliciesLoaded(_logger, _policies.Count);
             return;
         }
         catch (PolicyConfigurationException e)
@@ -69,7 +69,7 @@ internal sealed partial class OptionsPolicyProvider : IPolicyProvider, IDisposab
             (problem, error) = (PolicyConfigurationLoader.Explain(e), e);
         }
 
-        Log.PolicyReloadFailed(_logger, error, problem);
+        CoreLog.PolicyReloadFailed(_logger, error, problem);
     }
 
     public IReadOnlyCollection<string> PolicyNames => _policies.Keys;
@@ -82,15 +82,6 @@ internal sealed partial class OptionsPolicyProvider : IPolicyProvider, IDisposab
         {
             subscription.Dispose();
         }
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = 1100, Level = LogLevel.Information, Message = "CarteAuth policies compiled: {Count} policies.")]
-        public static partial void PoliciesLoaded(ILogger logger, int count);
-
-        [LoggerMessage(EventId = 1101, Level = LogLevel.Error, Message = "CarteAuth policy configuration change rejected, the previous policies stay in force: {Problem}")]
-        public static partial void PolicyReloadFailed(ILogger logger, Exception exception, string problem);
     }
 }
 

@@ -16,7 +16,7 @@ public interface IPolicyEvaluator
 }
 
 /// <summary>The default <see cref="IPolicyEvaluator"/>: compiled policies from <see cref="IPolicyProvider"/>, decisions to <see cref="IAuditTrail"/>.</summary>
-public sealed partial class PolicyEvaluator : IPolicyEvaluator
+public sealed class PolicyEvaluator : IPolicyEvaluator
 {
     private readonly IPolicyProvider _policies;
     private readonly IAuditTrail _audit;
@@ -67,17 +67,17 @@ public sealed partial class PolicyEvaluator : IPolicyEvaluator
         }
         catch (CarteAuthException e)
         {
-            Log.AuditFailed(_logger, e, policyName, entry.Subject);
+            CoreLog.PolicyAuditFailed(_logger, e, policyName, entry.Subject);
             return PolicyDecision.Deny(policyName, e.ReasonCode);
         }
 
         if (decision.BreakGlassUsed)
         {
-            Log.BreakGlass(_logger, policyName, entry.Subject, context.BreakGlassReason);
+            CoreLog.BreakGlass(_logger, policyName, entry.Subject, context.BreakGlassReason);
         }
         else
         {
-            Log.Decided(_logger, policyName, entry.Result, decision.ReasonCode, entry.Subject);
+            CoreLog.Decided(_logger, policyName, entry.Result, decision.ReasonCode, entry.Subject);
         }
 
         return decision;
@@ -92,17 +92,5 @@ public sealed partial class PolicyEvaluator : IPolicyEvaluator
         }
 
         return decision.Outcome == PolicyOutcome.StepUp ? $"{zone}; {decision.StepUp.Describe()}" : zone;
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = 1110, Level = LogLevel.Debug, Message = "Policy {Policy}: {Result} ({ReasonCode}) for {Subject}.")]
-        public static partial void Decided(ILogger logger, string policy, string result, string reasonCode, string? subject);
-
-        [LoggerMessage(EventId = 1111, Level = LogLevel.Warning, Message = "Break-glass access on policy {Policy} by {Subject}: {Reason}")]
-        public static partial void BreakGlass(ILogger logger, string policy, string? subject, string? reason);
-
-        [LoggerMessage(EventId = 1112, Level = LogLevel.Critical, Message = "The audit trail could not record a decision of policy {Policy} for {Subject}; access is denied.")]
-        public static partial void AuditFailed(ILogger logger, Exception exception, string policy, string? subject);
     }
 }

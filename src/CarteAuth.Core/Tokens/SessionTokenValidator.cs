@@ -20,7 +20,7 @@ namespace CarteAuth.Tokens;
 /// for one-time tokens, the replay cache. Every bad token gives a <see cref="SessionTokenValidationResult"/> with a
 /// stable <c>token.*</c> reason code and a message; no token string makes it throw. Thread-safe.
 /// </summary>
-public sealed partial class SessionTokenValidator
+public sealed class SessionTokenValidator
 {
     /// <summary>Longest header, in base64url characters (CarteAuth headers are about 100).</summary>
     internal const int MaxHeaderChars = 1024;
@@ -211,7 +211,7 @@ public sealed partial class SessionTokenValidator
     {
         if (_logger.IsEnabled(LogLevel.Debug))
         {
-            LogAccepted(_logger, claims.TokenId, claims.KeyId);
+            CoreLog.LogAccepted(_logger, claims.TokenId, claims.KeyId);
         }
 
         return SessionTokenValidationResult.Success(claims);
@@ -219,7 +219,7 @@ public sealed partial class SessionTokenValidator
 
     private SessionTokenValidationResult Refuse(SessionTokenValidationResult failure)
     {
-        LogRefused(_logger, failure.ReasonCode!, failure.Message);
+        CoreLog.LogRefused(_logger, failure.ReasonCode!, failure.Message);
         return failure;
     }
 
@@ -1074,12 +1074,6 @@ public sealed partial class SessionTokenValidator
         Claim.Profession => SessionTokenClaimNames.Profession,
         _ => claim.ToString(),
     };
-
-    [LoggerMessage(EventId = 1200, Level = LogLevel.Information, Message = "Session token refused: {ReasonCode}: {Detail}")]
-    private static partial void LogRefused(ILogger logger, string reasonCode, string detail);
-
-    [LoggerMessage(EventId = 1201, Level = LogLevel.Debug, Message = "Session token {TokenId} accepted (key {KeyId})")]
-    private static partial void LogAccepted(ILogger logger, string tokenId, string keyId);
 
     /// <summary>A header already read and resolved to a key in a ring (immutable, swapped atomically).</summary>
     private sealed class HeaderMemo(SigningKeyRing ring, string header, SessionSigningKey key)

@@ -181,7 +181,7 @@ public sealed class FidoMetadataService : IFidoMetadataService, IDisposable
         DateTimeOffset now;
         try
         {
-            FidoMetadataLog.Fetching(_logger, _source);
+            Fido2Log.Fetching(_logger, _source);
             var bytes = await FetchAsync().ConfigureAwait(false);
             now = _timeProvider.GetUtcNow();
             var blob = MetadataBlob.Parse(MetadataBlobJws.Verify(bytes, _roots, _options.RevocationMode, now), now);
@@ -191,21 +191,21 @@ public sealed class FidoMetadataService : IFidoMetadataService, IDisposable
             {
                 if (blob.Info.Number == current.Info.Number)
                 {
-                    FidoMetadataLog.NotNewer(_logger, _source, blob.Info.Number);
+                    Fido2Log.NotNewer(_logger, _source, blob.Info.Number);
                 }
                 else
                 {
-                    FidoMetadataLog.RolledBack(_logger, _source, blob.Info.Number, current.Info.Number);
+                    Fido2Log.RolledBack(_logger, _source, blob.Info.Number, current.Info.Number);
                 }
 
                 _state = new State(current, NextCheck(current, now, failed: false), null, CacheTried: true);
                 return;
             }
 
-            FidoMetadataLog.Loaded(_logger, blob.Info.Number, _source, blob.Info.EntryCount, blob.Info.NextUpdate);
+            Fido2Log.Loaded(_logger, blob.Info.Number, _source, blob.Info.EntryCount, blob.Info.NextUpdate);
             if (blob.Info.MalformedEntryCount > 0)
             {
-                FidoMetadataLog.MalformedEntries(_logger, blob.Info.Number, blob.Info.MalformedEntryCount, string.Join("; ", blob.Problems.Take(3)));
+                Fido2Log.MalformedEntries(_logger, blob.Info.Number, blob.Info.MalformedEntryCount, string.Join("; ", blob.Problems.Take(3)));
             }
 
             if (_options.CacheFilePath is { } path && _options.BlobUrl is not null)
@@ -222,14 +222,14 @@ public sealed class FidoMetadataService : IFidoMetadataService, IDisposable
             var next = NextCheck(current, now, failed: true);
             if (current is null)
             {
-                FidoMetadataLog.RefreshFailedEmpty(_logger, _source, error.ReasonCode, error.Message, next);
+                Fido2Log.RefreshFailedEmpty(_logger, _source, error.ReasonCode, error.Message, next);
             }
             else
             {
-                FidoMetadataLog.RefreshFailedKeeping(_logger, _source, error.ReasonCode, error.Message, current.Info.Number, current.Info.NextUpdate, next);
+                Fido2Log.RefreshFailedKeeping(_logger, _source, error.ReasonCode, error.Message, current.Info.Number, current.Info.NextUpdate, next);
                 if (now > current.Info.NextUpdate + _options.NextUpdateGrace)
                 {
-                    FidoMetadataLog.PastGrace(_logger, current.Info.Number, current.Info.NextUpdate, _options.NextUpdateGrace);
+                    Fido2Log.PastGrace(_logger, current.Info.Number, current.Info.NextUpdate, _options.NextUpdateGrace);
                 }
             }
 
@@ -352,12 +352,12 @@ public sealed class FidoMetadataService : IFidoMetadataService, IDisposable
             var bytes = await ReadFileAsync(path, _disposed.Token).ConfigureAwait(false);
             var now = _timeProvider.GetUtcNow();
             var blob = MetadataBlob.Parse(MetadataBlobJws.Verify(bytes, _roots, _options.RevocationMode, now), now);
-            FidoMetadataLog.CacheLoaded(_logger, blob.Info.Number, path, blob.Info.NextUpdate);
+            Fido2Log.CacheLoaded(_logger, blob.Info.Number, path, blob.Info.NextUpdate);
             return blob;
         }
         catch (WebAuthnException e)
         {
-            FidoMetadataLog.CacheRefused(_logger, path, e.ReasonCode, e.Message);
+            Fido2Log.CacheRefused(_logger, path, e.ReasonCode, e.Message);
             return null;
         }
         catch (OperationCanceledException)
@@ -377,7 +377,7 @@ public sealed class FidoMetadataService : IFidoMetadataService, IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            FidoMetadataLog.CacheWriteFailed(_logger, path, e.Message);
+            Fido2Log.CacheWriteFailed(_logger, path, e.Message);
         }
     }
 

@@ -105,7 +105,7 @@ internal sealed class RadiusAccessHandler(
             .Add(RadiusAttributeType.State, state)
             .AddText(RadiusAttributeType.ReplyMessage, message)
             .BuildResponse(request.Authenticator.Span, client.Secret, addMessageAuthenticator: true);
-        RadiusLog.Replied(logger, "Access-Challenge", source.ToString(), client.Name, decision.ReasonCode, correlationId);
+        GatewayLog.Replied(logger, "Access-Challenge", source.ToString(), client.Name, decision.ReasonCode, correlationId);
         return reply;
     }
 
@@ -198,14 +198,14 @@ internal sealed class RadiusAccessHandler(
             builder.AddInteger(RadiusAttributeType.SessionTimeout, (uint)session.TotalSeconds);
         }
 
-        RadiusLog.Replied(logger, "Access-Accept", source.ToString(), client.Name, reasonCode, correlationId);
+        GatewayLog.Replied(logger, "Access-Accept", source.ToString(), client.Name, reasonCode, correlationId);
         return builder.BuildResponse(request.Authenticator.Span, client.Secret, addMessageAuthenticator: true);
     }
 
     private byte[] Reject(RadiusPacket request, RadiusClient client, IPEndPoint source, string correlationId, string reasonCode)
     {
         // The reply never says why (no personal data, no user enumeration); the audit event has the code.
-        RadiusLog.Replied(logger, "Access-Reject", source.ToString(), client.Name, reasonCode, correlationId);
+        GatewayLog.Replied(logger, "Access-Reject", source.ToString(), client.Name, reasonCode, correlationId);
         return new RadiusPacketBuilder(RadiusCode.AccessReject, request.Identifier)
             .Add(RadiusAttributeType.ReplyMessage, _rejectMessage)
             .BuildResponse(request.Authenticator.Span, client.Secret, addMessageAuthenticator: true);

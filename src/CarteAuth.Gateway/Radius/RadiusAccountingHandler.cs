@@ -17,7 +17,7 @@ internal sealed class RadiusAccountingHandler(IAuditTrail audit, ILogger logger)
         var status = request.Find(RadiusAttributeType.AcctStatusType);
         if (status is not { Value.Length: 4 } s)
         {
-            RadiusLog.Discarded(logger, source.ToString(), ReasonCodes.RadiusMissingAttribute, "the Accounting-Request has no 4-octet Acct-Status-Type (RFC 2866 §5.1).");
+            GatewayLog.Discarded(logger, source.ToString(), ReasonCodes.RadiusMissingAttribute, "the Accounting-Request has no 4-octet Acct-Status-Type (RFC 2866 §5.1).");
             return null;
         }
 
@@ -47,7 +47,7 @@ internal sealed class RadiusAccountingHandler(IAuditTrail audit, ILogger logger)
                 Detail = $"nas={client.Name}; session={Clean(sessionId)}; user={Clean(userName)}; calling-station={Clean(callingStation)}",
             },
             CancellationToken.None).ConfigureAwait(false);
-        RadiusLog.Accounting(logger, statusName, client.Name, sessionId);
+        GatewayLog.Accounting(logger, statusName, client.Name, sessionId);
         return new RadiusPacketBuilder(RadiusCode.AccountingResponse, request.Identifier)
             .BuildResponse(request.Authenticator.Span, client.Secret, addMessageAuthenticator: true);
     }

@@ -67,7 +67,7 @@ public sealed class RadiusServer : IHostedService, IAsyncDisposable
 
         foreach (var socket in _sockets)
         {
-            RadiusLog.Listening(_logger, socket.LocalEndPoint!.ToString()!);
+            GatewayLog.Listening(_logger, socket.LocalEndPoint!.ToString()!);
             _loops.Add(Task.Run(() => ReceiveLoopAsync(socket), CancellationToken.None));
         }
 
@@ -144,7 +144,7 @@ public sealed class RadiusServer : IHostedService, IAsyncDisposable
             }
             catch (Exception e)
             {
-                RadiusLog.ReceiveFailed(_logger, e, socket.LocalEndPoint?.ToString() ?? "?");
+                GatewayLog.ReceiveFailed(_logger, e, socket.LocalEndPoint?.ToString() ?? "?");
                 return;
             }
 
@@ -177,7 +177,7 @@ public sealed class RadiusServer : IHostedService, IAsyncDisposable
             {
                 // Fail closed: no reply (e.g. the audit trail cannot record); never a crash of the server. The
                 // request is forgotten so the NAS's retransmission is processed again, not dropped as a duplicate.
-                RadiusLog.Failed(_logger, e, source.ToString());
+                GatewayLog.Failed(_logger, e, source.ToString());
                 if (key is { } failed)
                 {
                     _duplicates.Forget(failed);
@@ -202,7 +202,7 @@ public sealed class RadiusServer : IHostedService, IAsyncDisposable
         }
         catch (SocketException e)
         {
-            RadiusLog.Failed(_logger, e, source.ToString());
+            GatewayLog.Failed(_logger, e, source.ToString());
         }
         finally
         {
@@ -232,7 +232,7 @@ public sealed class RadiusServer : IHostedService, IAsyncDisposable
         if (!_duplicates.TryBegin(source, packet, out var key, out var cached))
         {
             Interlocked.Increment(ref _duplicateCount);
-            RadiusLog.Duplicate(_logger, packet.Identifier, source.ToString(), cached is null ? "dropped (in progress or discarded)" : "cached reply re-sent");
+            GatewayLog.Duplicate(_logger, packet.Identifier, source.ToString(), cached is null ? "dropped (in progress or discarded)" : "cached reply re-sent");
             return cached;
         }
 
@@ -290,7 +290,7 @@ public sealed class RadiusServer : IHostedService, IAsyncDisposable
     private byte[]? Count(string reasonCode, string source, string message)
     {
         _discarded.AddOrUpdate(reasonCode, 1, static (_, n) => n + 1);
-        RadiusLog.Discarded(_logger, source, reasonCode, message);
+        GatewayLog.Discarded(_logger, source, reasonCode, message);
         return null;
     }
 }

@@ -59,7 +59,7 @@ public sealed class CardChallengeIssuer
         var now = _time.GetUtcNow();
         var challenge = new CardChallenge(CardChallenge.NewId(), RandomNumberGenerator.GetBytes(CardChallenge.ValueLength), now, now + _lifetime);
         await _store.AddAsync(challenge, cancellationToken).ConfigureAwait(false);
-        Pkcs11Log.ChallengeIssued(_logger, challenge.Id, challenge.ExpiresAt);
+        SmartCardLog.ChallengeIssued(_logger, challenge.Id, challenge.ExpiresAt);
         return challenge;
     }
 }

@@ -99,7 +99,7 @@ public sealed class Pkcs11CardClient : IDisposable
         try
         {
             var info = library.GetInfo();
-            Pkcs11Log.ModuleLoaded(log, fullPath, info.ManufacturerId.Trim(), info.LibraryDescription.Trim());
+            SmartCardLog.ModuleLoaded(log, fullPath, info.ManufacturerId.Trim(), info.LibraryDescription.Trim());
         }
         catch (Pkcs11Exception)
         {
@@ -233,14 +233,14 @@ public sealed class Pkcs11CardClient : IDisposable
                             continue;
                         }
 
-                        Pkcs11Log.TokenSelected(_logger, label, token.Slot.SlotId, candidate.Certificate.Subject, Convert.ToHexString(candidate.Id));
+                        SmartCardLog.TokenSelected(_logger, label, token.Slot.SlotId, candidate.Certificate.Subject, Convert.ToHexString(candidate.Id));
                         byte[] signature;
                         using (var mechanism = _factories.MechanismFactory.Create(CKM.CKM_SHA256_RSA_PKCS))
                         {
                             signature = Call(() => session.Sign(mechanism, key, toBeSigned), "C_Sign", label);
                         }
 
-                        Pkcs11Log.ChallengeSigned(_logger, challengeId, label, candidate.Certificate.Subject);
+                        SmartCardLog.ChallengeSigned(_logger, challengeId, label, candidate.Certificate.Subject);
                         return new Pkcs11CardResponse(challengeId, candidate.Certificate.RawData, signature);
                     }
 
@@ -510,13 +510,13 @@ public sealed class Pkcs11CardClient : IDisposable
 
     private Pkcs11CardException Refused(string label, Pkcs11CardException error)
     {
-        Pkcs11Log.CardRefused(_logger, label, error.ReasonCode, error.ReturnValue);
+        SmartCardLog.CardRefused(_logger, label, error.ReasonCode, error.ReturnValue);
         return error;
     }
 
     private static Pkcs11CardException Failed(ILogger logger, string modulePath, Pkcs11CardException error)
     {
-        Pkcs11Log.ModuleFailed(logger, modulePath, error.ReasonCode, error.InnerException);
+        SmartCardLog.ModuleFailed(logger, modulePath, error.ReasonCode, error.InnerException);
         return error;
     }
 

@@ -74,11 +74,11 @@ public sealed class Pkcs11ChallengeVerifier
         var result = await VerifyCoreAsync(response, cancellationToken).ConfigureAwait(false);
         if (result.IsVerified)
         {
-            Pkcs11Log.ResponseVerified(_logger, response.ChallengeId, result.Certificate!.Subject);
+            SmartCardLog.ResponseVerified(_logger, response.ChallengeId, result.Certificate!.Subject);
         }
         else
         {
-            Pkcs11Log.ResponseRefused(_logger, result.ReasonCode, CardChallenge.IsWellFormedId(response.ChallengeId) ? response.ChallengeId : "(malformed)", result.Message);
+            SmartCardLog.ResponseRefused(_logger, result.ReasonCode, CardChallenge.IsWellFormedId(response.ChallengeId) ? response.ChallengeId : "(malformed)", result.Message);
         }
 
         return result;

@@ -39,7 +39,7 @@ public sealed class CombinedRevocationChecker : ICertificateRevocationChecker
             return first;
         }
 
-        RevocationLog.FallingBack(_logger, certificate.SerialNumber, first.ReasonCode);
+        SmartCardLog.FallingBack(_logger, certificate.SerialNumber, first.ReasonCode);
         var second = await _fallback.CheckAsync(certificate, issuer, cancellationToken).ConfigureAwait(false);
         if (IsDefinite(second))
         {

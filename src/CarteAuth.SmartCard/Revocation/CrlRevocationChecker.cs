@@ -45,7 +45,7 @@ public sealed class CrlRevocationChecker : ICertificateRevocationChecker
         var url = _options.CrlUrl ?? DistributionPoint(pair.CrlDistributionPoints);
         if (url is null)
         {
-            return RevocationLog.Report(_services.Logger, pair.SerialHex, RevocationCheckResult.Unavailable(
+            return SmartCardLog.Report(_services.Logger, pair.SerialHex, RevocationCheckResult.Unavailable(
                 "The certificate has no HTTP CRL distribution point and no CrlUrl is configured: configure CrlRevocationOptions.CrlUrl (e.g. https://igc-sante.esante.gouv.fr/CRL/<CA>.crl) or use OCSP.",
                 ReasonCodes.CertRevocationNoSource));
         }
@@ -53,7 +53,7 @@ public sealed class CrlRevocationChecker : ICertificateRevocationChecker
         var (crl, fetched, crlFailure) = await GetCrlAsync(url, pair, cancellationToken).ConfigureAwait(false);
         if (crl is null)
         {
-            return RevocationLog.Report(_services.Logger, pair.SerialHex, _services.Degraded.Apply(pair.CacheKey, pair.SerialHex, crlFailure!));
+            return SmartCardLog.Report(_services.Logger, pair.SerialHex, _services.Degraded.Apply(pair.CacheKey, pair.SerialHex, crlFailure!));
         }
 
         // RFC 5280 §6.3.3 (i): if the serial number appears on the CRL, the certificate is revoked (a listed serial
@@ -62,18 +62,18 @@ public sealed class CrlRevocationChecker : ICertificateRevocationChecker
         if (entry is not null)
         {
             var at = Utc(entry.RevocationDate);
-            RevocationLog.Revoked(_services.Logger, pair.SerialHex, at, url.AbsoluteUri);
+            SmartCardLog.Revoked(_services.Logger, pair.SerialHex, at, url.AbsoluteUri);
             return RevocationCheckResult.Revoked(at, $"The certificate {pair.SerialHex} is revoked since {at:u} according to the CRL {url}.");
         }
 
         var stale = Freshness(crl, url);
         if (stale is not null)
         {
-            return RevocationLog.Report(_services.Logger, pair.SerialHex, _services.Degraded.Apply(pair.CacheKey, pair.SerialHex, stale));
+            return SmartCardLog.Report(_services.Logger, pair.SerialHex, _services.Degraded.Apply(pair.CacheKey, pair.SerialHex, stale));
         }
 
         _services.Degraded.RecordGood(pair.CacheKey, fetched);
-        RevocationLog.Checked(_services.Logger, pair.SerialHex, url.AbsoluteUri, RevocationStatus.Good);
+        SmartCardLog.Checked(_services.Logger, pair.SerialHex, url.AbsoluteUri, RevocationStatus.Good);
         return RevocationCheckResult.Good($"The certificate {pair.SerialHex} is not on the CRL {url} (thisUpdate {Utc(crl.ThisUpdate):u}).");
     }
 
@@ -136,7 +136,7 @@ public sealed class CrlRevocationChecker : ICertificateRevocationChecker
                 return (null, default, failure);
             }
 
-            RevocationLog.CrlDownloaded(_services.Logger, url, crl.GetRevokedCertificates()?.Count ?? 0, crl.NextUpdate is { } n ? Utc(n) : null);
+            SmartCardLog.CrlDownloaded(_services.Logger, url, crl.GetRevokedCertificates()?.Count ?? 0, crl.NextUpdate is { } n ? Utc(n) : null);
             var until = now + _options.MaxCacheDuration;
             if (crl.NextUpdate is { } next && Utc(next) < until)
             {

@@ -53,13 +53,13 @@ public sealed class OcspRevocationChecker : ICertificateRevocationChecker
         var url = _options.ResponderUrl ?? ResponderUrl(certificate);
         if (url is null)
         {
-            return RevocationLog.Report(_services.Logger, pair.SerialHex, RevocationCheckResult.Unavailable(
+            return SmartCardLog.Report(_services.Logger, pair.SerialHex, RevocationCheckResult.Unavailable(
                 "The certificate has no OCSP responder in its Authority Information Access and no ResponderUrl is configured: configure OcspRevocationOptions.ResponderUrl (e.g. http://ocsp.esante.gouv.fr) or use the CRL.",
                 ReasonCodes.CertRevocationNoSource));
         }
 
         var result = await AskAsync(pair, url, cancellationToken).ConfigureAwait(false);
-        return RevocationLog.Report(_services.Logger, pair.SerialHex, result.Status == RevocationStatus.Unavailable ? _services.Degraded.Apply(pair.CacheKey, pair.SerialHex, result) : result);
+        return SmartCardLog.Report(_services.Logger, pair.SerialHex, result.Status == RevocationStatus.Unavailable ? _services.Degraded.Apply(pair.CacheKey, pair.SerialHex, result) : result);
     }
 
     private static Uri? ResponderUrl(X509Certificate2 certificate)
@@ -124,10 +124,10 @@ public sealed class OcspRevocationChecker : ICertificateRevocationChecker
 
         if (answer.Status == RevocationStatus.Revoked)
         {
-            RevocationLog.Revoked(_services.Logger, pair.SerialHex, answer.RevokedAt, url.AbsoluteUri);
+            SmartCardLog.Revoked(_services.Logger, pair.SerialHex, answer.RevokedAt, url.AbsoluteUri);
         }
 
-        RevocationLog.OcspAnswered(_services.Logger, pair.SerialHex, url, answer.Status);
+        SmartCardLog.OcspAnswered(_services.Logger, pair.SerialHex, url, answer.Status);
         return answer;
     }
 

@@ -195,7 +195,7 @@ internal sealed record RevocationServices(HttpClient Http, TimeProvider Time, IL
     public bool TryPair(X509Certificate2 certificate, X509Certificate2 issuer, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out CertificatePair? pair, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out RevocationCheckResult? failure)
     {
         (pair, var refused) = CertificatePair.Create(certificate, issuer);
-        failure = pair is null ? RevocationLog.Report(Logger, certificate.SerialNumber, refused!) : null;
+        failure = pair is null ? SmartCardLog.Report(Logger, certificate.SerialNumber, refused!) : null;
         return pair is not null;
     }
 }
@@ -311,7 +311,7 @@ internal sealed class DegradedMode(RevocationCheckerOptions options, TimeProvide
             return RevocationCheckResult.Unavailable(failure.Message + $" Degraded mode cannot accept the certificate: {why}.", failure.ReasonCode);
         }
 
-        RevocationLog.DegradedAccept(logger, serial, lastGood, failure.ReasonCode, failure.Message);
+        SmartCardLog.DegradedAccept(logger, serial, lastGood, failure.ReasonCode, failure.Message);
         return RevocationCheckResult.DegradedGood(
             $"Accepted in degraded mode on the good answer of {lastGood:u} (valid until {lastGood + options.DegradedModeDuration:u}) because: [{failure.ReasonCode}] {failure.Message} Restore access to the revocation source; this acceptance must be audited.");
     }
