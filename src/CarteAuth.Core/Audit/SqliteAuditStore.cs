@@ -99,7 +99,7 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
     private readonly ILogger _logger;
     private SqliteConnection? _connection;
     private SqliteCommand? _selectLast;
-    private SqliteCommand? _insert;
+    private InsertStatement? _insert;
     private SqliteCommand? _begin;
     private SqliteCommand? _commit;
     private bool _disposed;
@@ -719,47 +719,15 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
             }
 
             var events = new AuditEvent[batch.Count];
-            var insert = _insert ??= CreateInsertCommand(connection);
+            var insert = _insert ??= new InsertStatement(connection, InsertSql);
+            for (var i = 0; i < batch.Count; i++)
             {
-                var parameters = insert.Parameters;
-                var seq = parameters["$seq"];
-                var timestamp = parameters["$timestamp"];
-                var kind = parameters["$kind"];
-                var result = parameters["$result"];
-                var subject = parameters["$subject"];
-                var methods = parameters["$methods"];
-                var authenticator = parameters["$authenticator"];
-                var policy = parameters["$policy"];
-                var reasonCode = parameters["$reason_code"];
-                var clientAddress = parameters["$client_address"];
-                var correlationId = parameters["$correlation_id"];
-                var detail = parameters["$detail"];
-                var prevHash = parameters["$prev_hash"];
-                var hashParameter = parameters["$hash"];
-                for (var i = 0; i < batch.Count; i++)
-                {
-                    // Chained in queue order: each event's prev_hash is the hash of the one before it (AuditChain).
-                    var auditEvent = AuditChain.CreateEvent(batch[i].Entry, lastSequence + 1, previousHash, _timeProvider);
-                    seq.Value = auditEvent.Sequence;
-                    timestamp.Value = auditEvent.Timestamp.UtcDateTime.ToString(TimestampFormat, CultureInfo.InvariantCulture);
-                    kind.Value = auditEvent.Kind;
-                    result.Value = auditEvent.Result;
-                    subject.Value = (object?)auditEvent.Subject ?? DBNull.Value;
-                    methods.Value = (object?)auditEvent.Methods ?? DBNull.Value;
-                    authenticator.Value = (object?)auditEvent.Authenticator ?? DBNull.Value;
-                    policy.Value = (object?)auditEvent.Policy ?? DBNull.Value;
-                    reasonCode.Value = (object?)auditEvent.ReasonCode ?? DBNull.Value;
-                    clientAddress.Value = (object?)auditEvent.ClientAddress ?? DBNull.Value;
-                    correlationId.Value = (object?)auditEvent.CorrelationId ?? DBNull.Value;
-                    detail.Value = (object?)auditEvent.Detail ?? DBNull.Value;
-                    prevHash.Value = auditEvent.PreviousHash.ToArray();
-                    var hash = auditEvent.Hash.ToArray();
-                    hashParameter.Value = hash;
-                    insert.ExecuteNonQuery();
-                    events[i] = auditEvent;
-                    lastSequence = auditEvent.Sequence;
-                    previousHash = hash;
-                }
+                // Chained in queue order: each event's prev_hash is the hash of the one before it (AuditChain).
+                var auditEvent = AuditChain.CreateEvent(batch[i].Entry, lastSequence + 1, previousHash, _timeProvider);
+                insert.Insert(auditEvent);
+                events[i] = auditEvent;
+                lastSequence = auditEvent.Sequence;
+                previousHash = auditEvent.Hash.ToArray();
             }
 
             (_commit ??= CreateCommand(connection, "COMMIT")).ExecuteNonQuery();
@@ -782,19 +750,86 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
         return command;
     }
 
-    private static SqliteCommand CreateInsertCommand(SqliteConnection connection)
+    /// <summary>
+    /// The append path's INSERT, prepared once per connection with SQLite's own API and bound by position: one event
+    /// is 14 binds and one step, without the per-execution parameter-name look-ups, boxing, UTF-8 transcoding and
+    /// handle reference counting of a <see cref="SqliteCommand"/> (measured: the larger part of the writer thread's
+    /// CPU per event under forward-auth load). Text is bound as UTF-16 and stored by SQLite in the database's UTF-8.
+    /// Used only by the writer, under the store's gate; finalized before the connection is closed.
+    /// </summary>
+    private sealed class InsertStatement : IDisposable
     {
-        var command = CreateCommand(connection, InsertSql);
-        var parameters = command.Parameters;
-        parameters.Add("$seq", SqliteType.Integer);
-        foreach (var name in (string[])["$timestamp", "$kind", "$result", "$subject", "$methods", "$authenticator", "$policy", "$reason_code", "$client_address", "$correlation_id", "$detail"])
+        private const int SqliteDone = 101;
+        private readonly SqliteConnection _connection;
+        private readonly SQLitePCL.sqlite3_stmt _statement;
+        private readonly int[] _index;
+
+        public InsertStatement(SqliteConnection connection, string sql)
         {
-            parameters.Add(name, SqliteType.Text);
+            _connection = connection;
+            var rc = SQLitePCL.raw.sqlite3_prepare_v2(connection.Handle, sql, out _statement);
+            SqliteException.ThrowExceptionForRC(rc, connection.Handle);
+            string[] names = ["$seq", "$timestamp", "$kind", "$result", "$subject", "$methods", "$authenticator", "$policy", "$reason_code", "$client_address", "$correlation_id", "$detail", "$prev_hash", "$hash"];
+            _index = Array.ConvertAll(names, name => SQLitePCL.raw.sqlite3_bind_parameter_index(_statement, name));
         }
 
-        parameters.Add("$prev_hash", SqliteType.Blob);
-        parameters.Add("$hash", SqliteType.Blob);
-        return command;
+        public void Insert(AuditEvent auditEvent)
+        {
+            var statement = _statement;
+            Span<char> timestamp = stackalloc char[TimestampFormat.Length];
+            if (!auditEvent.Timestamp.UtcDateTime.TryFormat(timestamp, out var written, TimestampFormat, CultureInfo.InvariantCulture))
+            {
+                throw new InvalidOperationException("The audit timestamp does not fit its format.");
+            }
+
+            Check(SQLitePCL.raw.sqlite3_bind_int64(statement, _index[0], auditEvent.Sequence));
+            Check(SQLitePCL.raw.sqlite3_bind_text16(statement, _index[1], timestamp[..written]));
+            BindText(1, auditEvent.Kind);
+            BindText(2, auditEvent.Result);
+            BindText(3, auditEvent.Subject);
+            BindText(4, auditEvent.Methods);
+            BindText(5, auditEvent.Authenticator);
+            BindText(6, auditEvent.Policy);
+            BindText(7, auditEvent.ReasonCode);
+            BindText(8, auditEvent.ClientAddress);
+            BindText(9, auditEvent.CorrelationId);
+            BindText(10, auditEvent.Detail);
+            Check(SQLitePCL.raw.sqlite3_bind_blob(statement, _index[12], auditEvent.PreviousHash.Span));
+            Check(SQLitePCL.raw.sqlite3_bind_blob(statement, _index[13], auditEvent.Hash.Span));
+            try
+            {
+                var rc = SQLitePCL.raw.sqlite3_step(statement);
+                if (rc != SqliteDone)
+                {
+                    SqliteException.ThrowExceptionForRC(rc, _connection.Handle);
+                }
+            }
+            finally
+            {
+                SQLitePCL.raw.sqlite3_reset(statement);
+            }
+        }
+
+        public void Dispose() => _statement.Dispose();
+
+        // Columns 2..11 (kind .. detail) are the text fields, in the order of the AuditChain encoding.
+        private void BindText(int field, string? value) =>
+            Check(value switch
+            {
+                null => SQLitePCL.raw.sqlite3_bind_null(_statement, _index[field + 1]),
+
+                // An empty span pins as a null pointer, which SQLite would store as NULL: "" is bound as UTF-8 text.
+                "" => SQLitePCL.raw.sqlite3_bind_text(_statement, _index[field + 1], string.Empty),
+                _ => SQLitePCL.raw.sqlite3_bind_text16(_statement, _index[field + 1], value.AsSpan()),
+            });
+
+        private void Check(int rc)
+        {
+            if (rc != 0)
+            {
+                SqliteException.ThrowExceptionForRC(rc, _connection.Handle);
+            }
+        }
     }
 
     /// <summary>One caller's queued append and the task it waits on.</summary>
