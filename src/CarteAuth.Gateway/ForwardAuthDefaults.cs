@@ -27,6 +27,9 @@ public static class ForwardAuthDefaults
     /// <summary>A short-lived JWT for the upstream (audience <see cref="ForwardAuthOptions.UpstreamAudience"/>), verifiable with the JWKS.</summary>
     public const string AssertionHeader = "X-CarteAuth-Assertion";
 
+    /// <summary>The identity headers of an allowed decision, in the order they are described.</summary>
+    internal static readonly string[] IdentityHeaderNames = [IdNatHeader, ProfessionHeader, AmrHeader, AcrHeader, LevelHeader, AssertionHeader];
+
     /// <summary>On 401: the login URL (local path with <c>returnUrl</c>, <c>stepUp</c> and <c>policy</c>) to redirect the browser to.</summary>
     public const string LoginHeader = "X-CarteAuth-Login";
 

@@ -64,6 +64,15 @@ internal sealed class ForwardAuthEndpoint(
             return;
         }
 
+        // Every identity header is answered, empty when there is no such value (no profession code; an anonymous request
+        // allowed by its policy): a proxy that copies named headers onto the upstream request then copies an empty one.
+        // Caddy 2.6's forward_auth copy_headers otherwise passes an absent header as its literal placeholder text
+        // ("{http.reverse_proxy.header.X-Carteauth-Profession}"), which an upstream could take for a value.
+        foreach (var name in ForwardAuthDefaults.IdentityHeaderNames)
+        {
+            response.Headers[name] = string.Empty;
+        }
+
         foreach (var (name, value) in decision.IdentityHeaders)
         {
             response.Headers[name] = value;

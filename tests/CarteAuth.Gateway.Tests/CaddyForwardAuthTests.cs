@@ -90,6 +90,22 @@ public sealed class CaddyForwardAuthTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ProfessionalWithoutProfessionCode_UpstreamGetsNoPlaceholderText()
+    {
+        // Caddy 2.6's copy_headers passes a header the decision lacks as its literal placeholder
+        // ("{http.reverse_proxy.header.X-Carteauth-Profession}"): the endpoint answers it empty instead.
+        var token = await _gateway.SignInAsync(GatewayHost.Evidence(profession: null));
+        using var client = Browser(token);
+        var response = await client.GetAsync("/accueil");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var headers = (await response.Content.ReadFromJsonAsync<Dictionary<string, string>>())!;
+        Assert.Equal(GatewayHost.Doctor, headers["x-carteauth-idnat"]);
+        Assert.Equal(string.Empty, headers.GetValueOrDefault("x-carteauth-profession", string.Empty));
+        Assert.DoesNotContain(headers, h => h.Key.StartsWith("x-carteauth-", StringComparison.Ordinal) && h.Value.Contains('{', StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task ForgedIdentityHeaders_NeverReachTheUpstream()
     {
         // Anonymous: refused before the upstream.

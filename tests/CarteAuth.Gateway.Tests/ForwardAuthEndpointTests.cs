@@ -28,6 +28,23 @@ public sealed class ForwardAuthEndpointTests
     }
 
     [Fact]
+    public async Task Allowed_AnswersEveryIdentityHeader_EmptyWhenThereIsNoValue()
+    {
+        // A proxy copying named headers (Caddy's copy_headers) must find each of them: an absent one would reach the
+        // upstream as Caddy's literal placeholder text.
+        await using var gateway = await GatewayHost.StartAsync();
+        var token = await gateway.SignInAsync(GatewayHost.Evidence(profession: null));
+        using var client = new HttpClient { BaseAddress = gateway.Address };
+        var response = await client.SendAsync(Authz(("X-Original-URI", "/accueil"), ("Cookie", "carteauth=" + token)));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        foreach (var name in new[] { "X-CarteAuth-IdNat", "X-CarteAuth-Profession", "X-CarteAuth-Amr", "X-CarteAuth-Acr", "X-CarteAuth-Level", "X-CarteAuth-Assertion" })
+        {
+            Assert.True(response.Headers.TryGetValues(name, out var values), name);
+            Assert.Equal(name == "X-CarteAuth-Profession", string.IsNullOrEmpty(values.Single()));
+        }
+    }
+
+    [Fact]
     public async Task Assertion_IsReusedForTheSession_WhileHalfItsLifetimeIsLeft()
     {
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);

@@ -83,8 +83,8 @@ internal sealed class GatewayHost : IAsyncDisposable
         await App.DisposeAsync();
     }
 
-    public static string Evidence(string idNat = Doctor, string profession = "10", string amr = "\"sc\",\"pin\",\"hwk\"", string assurance = "high", bool phr = true, string authenticator = "smartcard") => $$"""
-        { "subject": "{{idNat}}", "familyName": "DUPONT", "givenName": "JEANNE", "profession": "{{profession}}",
+    public static string Evidence(string idNat = Doctor, string? profession = "10", string amr = "\"sc\",\"pin\",\"hwk\"", string assurance = "high", bool phr = true, string authenticator = "smartcard") => $$"""
+        { "subject": "{{idNat}}", "familyName": "DUPONT", "givenName": "JEANNE", "profession": {{(profession is null ? "null" : "\"" + profession + "\"")}},
           "amr": [ {{amr}} ], "assurance": "{{assurance}}", "authTime": "{{DateTimeOffset.UtcNow.AddMinutes(-1):yyyy-MM-ddTHH:mm:ssZ}}",
           "authenticator": "{{authenticator}}", "phishingResistant": {{(phr ? "true" : "false")}} }
         """;
