@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using CarteAuth.Testing;
 using CarteAuth.Tokens;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace CarteAuth.Gateway.Tests;
@@ -103,6 +104,33 @@ public sealed class CaddyForwardAuthTests : IAsyncLifetime
         Assert.Equal(GatewayHost.Doctor, headers["x-carteauth-idnat"]);
         Assert.Equal(string.Empty, headers.GetValueOrDefault("x-carteauth-profession", string.Empty));
         Assert.DoesNotContain(headers, h => h.Key.StartsWith("x-carteauth-", StringComparison.Ordinal) && h.Value.Contains('{', StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task RenewedSessionCookie_ReachesTheBrowser()
+    {
+        // Tokens shorter than the idle timeout are renewed on every request: the decision's Set-Cookie must pass Caddy,
+        // next to the application's own cookie, and the identity headers must still reach the upstream.
+        await using var gateway = await GatewayHost.StartAsync(services: s => s.Configure<SessionTokenOptions>(o => o.Lifetime = TimeSpan.FromMinutes(20)));
+        using var dir = new TempDirectory();
+        using var caddy = await CaddyProxy.StartAsync("samples/RemoteAccessGateway/caddy/Caddyfile", dir.Path, new Dictionary<string, string>
+        {
+            ["GATEWAY"] = gateway.Address.Authority,
+            ["UPSTREAM"] = _upstream.Address.Authority,
+        }, TimeSpan.FromSeconds(20));
+        var token = await gateway.SignInAsync(GatewayHost.Evidence());
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{caddy.Port}") };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/accueil");
+        request.Headers.Add("Cookie", "carteauth=" + token);
+        var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var cookie = Assert.Single(response.Headers.GetValues("Set-Cookie"), c => c.StartsWith("carteauth=", StringComparison.Ordinal));
+        Assert.DoesNotContain(token, cookie, StringComparison.Ordinal);
+        Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
+        var headers = (await response.Content.ReadFromJsonAsync<Dictionary<string, string>>())!;
+        Assert.Equal(GatewayHost.Doctor, headers["x-carteauth-idnat"]);
+        Assert.Equal("high", headers["x-carteauth-level"]);
     }
 
     [Fact]
