@@ -113,6 +113,31 @@ public sealed class SqliteAuditGroupCommitTests : IDisposable
         Assert.True((await AuditChainVerifier.VerifyAsync(store)).IsValid);
     }
 
+    [Fact]
+    public async Task Appends_cancelled_between_the_writer_waking_and_taking_them_leave_the_writer_running()
+    {
+        var path = _dir.File("groupcancelwake.db");
+        await using var store = await SqliteAuditStore.OpenAsync(new SqliteAuditStoreOptions { Path = path });
+        await store.AppendAsync(AuditTestData.Entry(0));
+
+        using var cts = new CancellationTokenSource();
+        var once = 0;
+        store.BeforeBatchTaken = () =>
+        {
+            if (Interlocked.Exchange(ref once, 1) == 0)
+            {
+                cts.Cancel(); // the only queued append leaves the queue before the writer takes it
+            }
+        };
+        var cancelled = store.AppendAsync(AuditTestData.Entry(1) with { CorrelationId = "cancelled" }, cts.Token).AsTask();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+
+        // The writer found an empty queue but must keep serving: the next append is written.
+        var next = await store.AppendAsync(AuditTestData.Entry(2) with { CorrelationId = "next" }).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(2, next.Sequence);
+        Assert.DoesNotContain(await AuditTestData.ReadAllAsync(store), e => e.CorrelationId == "cancelled");
+    }
+
     /// <summary>
     /// Starts a first append on the thread pool (it takes the writer gate and waits in BEGIN IMMEDIATE behind the
     /// blocker), then queues the other callers from this thread, so they all wait for the next batch.
