@@ -120,7 +120,7 @@ public sealed class PostgreSqlAuditStore : IAuditStore
                     throw _core.Error(ReasonCodes.AuditStoreCorrupt, $"The audit head of PostgreSQL {Database} has a hash of {previousHash.Length} bytes, so no event can be chained after it. Restore the database from a backup.");
                 }
 
-                var auditEvent = AuditChain.CreateEvent(entry, last + 1, previousHash, _timeProvider);
+                var auditEvent = AuditChain.CreateEventFromValidatedEntry(entry, last + 1, previousHash, _timeProvider);
                 // Once writing starts it completes: the rest ignores the caller's cancellation (IAuditTrail.AppendAsync).
                 await using (var insert = new NpgsqlCommand(
                     $"INSERT INTO carteauth_audit ({SelectColumns}) VALUES (@seq, @ts, @kind, @result, @subject, @methods, @authenticator, @policy, @reason_code, @client_address, @correlation_id, @detail, @prev_hash, @hash)",

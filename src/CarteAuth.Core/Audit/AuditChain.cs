@@ -67,6 +67,24 @@ public static class AuditChain
     /// <exception cref="AuditFormatException">The entry cannot be recorded as given (<see cref="ReasonCodes.AuditInvalidEntry"/>).</exception>
     public static AuditEvent CreateEvent(AuditEntry entry, long sequence, ReadOnlySpan<byte> previousHash, TimeProvider timeProvider)
     {
+        CheckLinkArguments(entry, sequence, previousHash, timeProvider);
+        ValidateEntry(entry);
+        return Link(entry, sequence, previousHash, timeProvider);
+    }
+
+    /// <summary>
+    /// <see cref="CreateEvent"/> for an entry that already passed <see cref="ValidateEntry"/>: the stores validate
+    /// when <c>AppendAsync</c> is called (so a bad entry fails before it is queued) and chain it later, on the append
+    /// path, where checking every text field again would be the same work twice.
+    /// </summary>
+    internal static AuditEvent CreateEventFromValidatedEntry(AuditEntry entry, long sequence, ReadOnlySpan<byte> previousHash, TimeProvider timeProvider)
+    {
+        CheckLinkArguments(entry, sequence, previousHash, timeProvider);
+        return Link(entry, sequence, previousHash, timeProvider);
+    }
+
+    private static void CheckLinkArguments(AuditEntry entry, long sequence, ReadOnlySpan<byte> previousHash, TimeProvider timeProvider)
+    {
         ArgumentNullException.ThrowIfNull(entry);
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentOutOfRangeException.ThrowIfLessThan(sequence, 1);
@@ -74,8 +92,10 @@ public static class AuditChain
         {
             throw new ArgumentException($"The previous hash must be {HashSize} bytes, not {previousHash.Length}.", nameof(previousHash));
         }
+    }
 
-        ValidateEntry(entry);
+    private static AuditEvent Link(AuditEntry entry, long sequence, ReadOnlySpan<byte> previousHash, TimeProvider timeProvider)
+    {
         var timestamp = NormalizeTimestamp(entry.Timestamp ?? timeProvider.GetUtcNow());
         var unlinked = new AuditEvent
         {

@@ -40,7 +40,7 @@ public sealed class InMemoryAuditStore : IAuditStore
         lock (_lock)
         {
             var previous = _events.Count == 0 ? AuditChain.GenesisHash : _events[^1].Hash;
-            var auditEvent = AuditChain.CreateEvent(entry, _events.Count + 1, previous.Span, _timeProvider);
+            var auditEvent = AuditChain.CreateEventFromValidatedEntry(entry, _events.Count + 1, previous.Span, _timeProvider);
             _events.Add(auditEvent);
             return ValueTask.FromResult(auditEvent);
         }

@@ -716,7 +716,7 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
             // The last (sequence, hash) is read inside the write transaction, so other stores or processes on the
             // same file extend one contiguous chain.
             long lastSequence = 0;
-            var previousHash = AuditChain.GenesisHash.ToArray();
+            var previousHash = AuditChain.GenesisHash;
             _selectLast ??= CreateCommand(connection, $"SELECT seq, hash FROM {AuditTable} ORDER BY seq DESC LIMIT 1");
             using (var reader = _selectLast.ExecuteReader())
             {
@@ -740,11 +740,11 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
             for (var i = 0; i < batch.Count; i++)
             {
                 // Chained in queue order: each event's prev_hash is the hash of the one before it (AuditChain).
-                var auditEvent = AuditChain.CreateEvent(batch[i].Entry, lastSequence + 1, previousHash, _timeProvider);
+                var auditEvent = AuditChain.CreateEventFromValidatedEntry(batch[i].Entry, lastSequence + 1, previousHash.Span, _timeProvider);
                 insert.Insert(auditEvent);
                 events[i] = auditEvent;
                 lastSequence = auditEvent.Sequence;
-                previousHash = auditEvent.Hash.ToArray();
+                previousHash = auditEvent.Hash; // read-only and never written again: no copy needed
             }
 
             (_commit ??= CreateCommand(connection, "COMMIT")).ExecuteNonQuery();
