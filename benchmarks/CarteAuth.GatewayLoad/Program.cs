@@ -22,7 +22,9 @@ namespace CarteAuth.GatewayLoad;
 /// Forward-auth requests/s (<c>/carteauth/authz</c> with a valid session cookie, a route whose policy allows it,
 /// in-memory session stores, the policy decision audited) against a bare Kestrel endpoint that returns 200, on
 /// 127.0.0.1, measured by the same client (<c>wrk</c>, Debian package) with the same threads, connections, duration
-/// and request headers, interleaved (bare, authz, bare, authz…) so machine noise hits both.
+/// and request headers, interleaved (bare, authz, bare, authz…) so machine noise hits both. Each round also prints this
+/// process's CPU time and managed allocation per request (both servers run here; wrk is another process), so a gap in
+/// rate can be told apart as CPU spent or time waited.
 /// Usage: <c>dotnet run -c Release --project benchmarks/CarteAuth.GatewayLoad -- [--audit sqlite|sqlite-normal|memory|both|all]
 /// [--alg ES256|PS256|RS256] [--warmup 8] [--rounds 4] [--duration 5] [--connections 16] [--threads 1]</c>.
 /// </summary>
@@ -67,9 +69,11 @@ public static partial class Program
                 var authzRates = new List<double>();
                 for (var i = 0; i < rounds; i++)
                 {
-                    bareRates.Add(await WrkAsync(bareUrl, headers, threads, connections, duration));
-                    authzRates.Add(await WrkAsync(authzUrl, headers, threads, connections, duration));
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  [{store}] round {i + 1}: bare {bareRates[^1]:F0} req/s, authz {authzRates[^1]:F0} req/s, ratio {authzRates[^1] / bareRates[^1]:F2}"));
+                    var (bareRate, bareCpu, bareBytes) = await MeasureAsync(bareUrl, headers, threads, connections, duration);
+                    var (authzRate, authzCpu, authzBytes) = await MeasureAsync(authzUrl, headers, threads, connections, duration);
+                    bareRates.Add(bareRate);
+                    authzRates.Add(authzRate);
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  [{store}] round {i + 1}: bare {bareRate:F0} req/s ({bareCpu:F1} us server CPU, {bareBytes:F0} B allocated per request), authz {authzRate:F0} req/s ({authzCpu:F1} us, {authzBytes:F0} B), ratio {authzRate / bareRate:F2}"));
                 }
 
                 var bareMedian = Median(bareRates);
@@ -177,6 +181,22 @@ public static partial class Program
         }
 
         return token;
+    }
+
+    /// <summary>
+    /// One wrk run: requests/s, and this process's CPU time (both servers live here; wrk is another process) per
+    /// request over the run, so a gap in rate can be told apart as CPU spent or time waited.
+    /// </summary>
+    private static async Task<(double Rate, double CpuMicrosecondsPerRequest, double BytesPerRequest)> MeasureAsync(string url, string[] headers, int threads, int connections, int seconds)
+    {
+        using var self = Process.GetCurrentProcess();
+        var before = self.TotalProcessorTime;
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
+        var rate = await WrkAsync(url, headers, threads, connections, seconds);
+        var requests = Math.Max(1, rate * seconds);
+        var bytes = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / requests;
+        self.Refresh();
+        return (rate, (self.TotalProcessorTime - before).TotalMicroseconds / requests, bytes);
     }
 
     private static async Task<double> WrkAsync(string url, string[] headers, int threads, int connections, int seconds)

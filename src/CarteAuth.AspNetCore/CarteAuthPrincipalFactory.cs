@@ -20,45 +20,46 @@ public static class CarteAuthPrincipalFactory
     {
         ArgumentNullException.ThrowIfNull(evidence);
         var id = evidence.Identity;
-        var claims = new List<Claim>(16)
-        {
-            new(CarteAuthClaimTypes.NationalId, id.NationalId.Value, ClaimValueTypes.String, ClaimIssuer),
-            new(ClaimTypes.NameIdentifier, id.NationalId.Value, ClaimValueTypes.String, ClaimIssuer),
-            new(CarteAuthClaimTypes.Name, id.DisplayName, ClaimValueTypes.String, ClaimIssuer),
-            new(CarteAuthClaimTypes.FamilyName, id.FamilyName, ClaimValueTypes.String, ClaimIssuer),
-        };
-        Add(claims, CarteAuthClaimTypes.GivenName, id.GivenName);
-        Add(claims, CarteAuthClaimTypes.Profession, id.ProfessionCode);
+
+        // Each claim is made with the identity as its subject: ClaimsIdentity keeps such a claim as it is, where it
+        // would copy (Claim.Clone) one made without a subject, a second allocation per claim on every request.
+        var identity = new ClaimsIdentity(authenticationType, CarteAuthClaimTypes.Name, CarteAuthClaimTypes.Role);
+        identity.AddClaim(new Claim(CarteAuthClaimTypes.NationalId, id.NationalId.Value, ClaimValueTypes.String, ClaimIssuer, ClaimIssuer, identity));
+        identity.AddClaim(new Claim(ClaimTypes.NameIdentifier, id.NationalId.Value, ClaimValueTypes.String, ClaimIssuer, ClaimIssuer, identity));
+        identity.AddClaim(new Claim(CarteAuthClaimTypes.Name, id.DisplayName, ClaimValueTypes.String, ClaimIssuer, ClaimIssuer, identity));
+        identity.AddClaim(new Claim(CarteAuthClaimTypes.FamilyName, id.FamilyName, ClaimValueTypes.String, ClaimIssuer, ClaimIssuer, identity));
+        Add(identity, CarteAuthClaimTypes.GivenName, id.GivenName);
+        Add(identity, CarteAuthClaimTypes.Profession, id.ProfessionCode);
         foreach (var structure in id.Structures)
         {
-            Add(claims, CarteAuthClaimTypes.Structure, structure.Identifier.NationalValue);
+            Add(identity, CarteAuthClaimTypes.Structure, structure.Identifier.NationalValue);
         }
 
         foreach (var role in id.Roles)
         {
-            Add(claims, CarteAuthClaimTypes.Role, role);
+            Add(identity, CarteAuthClaimTypes.Role, role);
         }
 
         foreach (var amr in Amr.ToValues(evidence.Methods))
         {
-            Add(claims, CarteAuthClaimTypes.AuthenticationMethod, amr);
+            Add(identity, CarteAuthClaimTypes.AuthenticationMethod, amr);
         }
 
-        Add(claims, CarteAuthClaimTypes.AuthenticationContextClass, evidence.Acr ?? Acr.ToValue(evidence.Assurance));
-        Add(claims, CarteAuthClaimTypes.AssuranceLevel, Acr.ToValue(evidence.Assurance));
-        claims.Add(new(CarteAuthClaimTypes.AuthenticationTime, evidence.AuthenticatedAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture), ClaimValueTypes.Integer64, ClaimIssuer));
-        Add(claims, CarteAuthClaimTypes.Authenticator, evidence.Authenticator);
-        claims.Add(new(CarteAuthClaimTypes.PhishingResistant, evidence.IsPhishingResistant ? "true" : "false", ClaimValueTypes.Boolean, ClaimIssuer));
-        Add(claims, CarteAuthClaimTypes.SessionId, sessionId);
-        Add(claims, CarteAuthClaimTypes.LocalAccount, localAccountId);
-        return new ClaimsPrincipal(new ClaimsIdentity(claims, authenticationType, CarteAuthClaimTypes.Name, CarteAuthClaimTypes.Role));
+        Add(identity, CarteAuthClaimTypes.AuthenticationContextClass, evidence.Acr ?? Acr.ToValue(evidence.Assurance));
+        Add(identity, CarteAuthClaimTypes.AssuranceLevel, Acr.ToValue(evidence.Assurance));
+        identity.AddClaim(new Claim(CarteAuthClaimTypes.AuthenticationTime, evidence.AuthenticatedAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture), ClaimValueTypes.Integer64, ClaimIssuer, ClaimIssuer, identity));
+        Add(identity, CarteAuthClaimTypes.Authenticator, evidence.Authenticator);
+        identity.AddClaim(new Claim(CarteAuthClaimTypes.PhishingResistant, evidence.IsPhishingResistant ? "true" : "false", ClaimValueTypes.Boolean, ClaimIssuer, ClaimIssuer, identity));
+        Add(identity, CarteAuthClaimTypes.SessionId, sessionId);
+        Add(identity, CarteAuthClaimTypes.LocalAccount, localAccountId);
+        return new ClaimsPrincipal(identity);
     }
 
-    private static void Add(List<Claim> claims, string type, string? value)
+    private static void Add(ClaimsIdentity identity, string type, string? value)
     {
         if (!string.IsNullOrEmpty(value))
         {
-            claims.Add(new Claim(type, value, ClaimValueTypes.String, ClaimIssuer));
+            identity.AddClaim(new Claim(type, value, ClaimValueTypes.String, ClaimIssuer, ClaimIssuer, identity));
         }
     }
 }
