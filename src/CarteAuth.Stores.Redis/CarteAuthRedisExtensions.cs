@@ -75,6 +75,11 @@ public static class CarteAuthRedisExtensions
         services.Replace(ServiceDescriptor.Singleton<IRevocationEpochStore>(static sp => new RedisRevocationEpochStore(sp.GetRequiredService<RedisConnection>())));
         services.Replace(ServiceDescriptor.Singleton<IReplayCache>(static sp => new RedisReplayCache(sp.GetRequiredService<RedisConnection>())));
         services.AddOptions<AttemptLimiterOptions>();
+
+        // What the stores need of the server (version, primary, no eviction, persistence): logged once at start and
+        // reported by the health check "carteauth-redis" (tag "carteauth", as CarteAuth's other checks).
+        services.AddHostedService<RedisServerStartupCheck>();
+        services.AddHealthChecks().AddCheck<RedisServerHealthCheck>("carteauth-redis", tags: ["carteauth"]);
         services.Replace(ServiceDescriptor.Singleton<IAuthenticationAttemptLimiter>(static sp => new RedisAuthenticationAttemptLimiter(
             sp.GetRequiredService<RedisConnection>(), sp.GetRequiredService<IOptions<AttemptLimiterOptions>>().Value, sp.GetService<TimeProvider>() ?? TimeProvider.System)));
         return services;

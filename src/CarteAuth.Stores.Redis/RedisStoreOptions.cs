@@ -28,6 +28,13 @@ public sealed class RedisStoreOptions
     /// </summary>
     public string DataProtectionApplicationName { get; set; } = "carteauth";
 
+    /// <summary>
+    /// At start, read the server's <c>INFO</c> once in the background and log what CarteAuth's guarantees do not survive:
+    /// a version before 7.0 or a replica (error, event 5502), key eviction or no persistence nor replica (warnings,
+    /// 5501: revocations could be forgotten). The health check <c>carteauth-redis</c> reports the same. Default true.
+    /// </summary>
+    public bool CheckServerAtStart { get; set; } = true;
+
     /// <summary>Checks the options.</summary>
     /// <exception cref="CarteAuthException"><see cref="ReasonCodes.StoreInvalidOptions"/> listing every problem.</exception>
     public void Validate()

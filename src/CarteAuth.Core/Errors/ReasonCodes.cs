@@ -499,4 +499,13 @@ public static class ReasonCodes
 
     /// <summary>A database store's schema (e.g. PostgreSQL <c>carteauth_schema</c>) is newer than this CarteAuth: it is not used (fail closed).</summary>
     public const string StoreSchemaTooNew = "store.schema-too-new";
+
+    /// <summary>The Redis server cannot work with the CarteAuth stores: older than 7.0, or a replica (refuses writes).</summary>
+    public const string StoreRedisUnsupported = "store.redis-unsupported";
+
+    /// <summary>The Redis server evicts keys when full (<c>maxmemory-policy</c> other than <c>noeviction</c>): revocation epochs and replay entries could be dropped.</summary>
+    public const string StoreRedisEvicts = "store.redis-evicts";
+
+    /// <summary>The Redis server has no append-only file and no replica: a restart forgets revocation epochs, replay ids and sessions.</summary>
+    public const string StoreRedisNotPersistent = "store.redis-not-persistent";
 }
