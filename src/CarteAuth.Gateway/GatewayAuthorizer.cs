@@ -1,5 +1,6 @@
 using CarteAuth.AspNetCore;
 using CarteAuth.AspNetCore.Sessions;
+using CarteAuth.Audit;
 using CarteAuth.Authentication;
 using CarteAuth.Policies;
 using Microsoft.AspNetCore.Authentication;
@@ -17,16 +18,60 @@ namespace CarteAuth.Gateway;
 internal sealed class GatewayAuthorizer(
     IOptions<CarteAuthOptions> carteAuth,
     IPolicyEvaluator evaluator,
+    IAuditStore audit,
     ForwardAuthAssertionIssuer assertions,
     TimeProvider time,
     ILogger<GatewayAuthorizer> logger)
 {
     /// <summary>Decides <paramref name="original"/> under <paramref name="route"/> for the session of <paramref name="http"/>.</summary>
-    public async Task<GatewayDecision> AuthorizeAsync(HttpContext http, OriginalRequest original, ForwardAuthRoute route, string clientAddress)
+    /// <param name="http">The request carrying the session (cookie or bearer token).</param>
+    /// <param name="original">The request to decide.</param>
+    /// <param name="route">Its route: policy and zone.</param>
+    /// <param name="clientAddress">The client's address, for the audit.</param>
+    /// <param name="bindCardCertificate">
+    /// The connection is the client's own TLS connection (YARP, not a proxy's forward-auth call): a card session's request
+    /// presenting a client certificate other than the session's card is refused before the policy is evaluated.
+    /// </param>
+    public async Task<GatewayDecision> AuthorizeAsync(HttpContext http, OriginalRequest original, ForwardAuthRoute route, string clientAddress, bool bindCardCertificate = false)
     {
         var authentication = await http.AuthenticateAsync(CarteAuthDefaults.AuthenticationScheme).ConfigureAwait(false);
         var feature = authentication.Succeeded ? http.Features.Get<ICarteAuthSessionFeature>() : null;
         var evidence = feature?.Evidence;
+        if (bindCardCertificate && evidence is not null && feature is not null && evidence.Methods.HasFlag(AuthenticationMethods.Sc)
+            && await http.Connection.GetClientCertificateAsync(http.RequestAborted).ConfigureAwait(false) is { } presented
+            && !IsSessionCard(presented, evidence))
+        {
+            // The session was opened with one card (its evidence keeps the certificate's SHA-256 thumbprint), the
+            // connection presents another: another professional's card at the workstation, or the cookie taken
+            // elsewhere. The session is not this card holder's; refused before any decision is made or forwarded.
+            var thumbprint = presented.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256);
+            GatewayLog.ClientCertificateMismatch(logger, original.Method, original.Host, original.Path, thumbprint, feature.Session.Id, evidence.CredentialId ?? "-");
+            try
+            {
+                // Audited as the route's decision (deny): the refusal is one, made before the policy could be.
+                await audit.AppendAsync(new AuditEntry
+                {
+                    Kind = AuditEventKinds.PolicyDecision,
+                    Result = AuditResults.Deny,
+                    Subject = evidence.Identity.NationalId.Value,
+                    Methods = Amr.Format(evidence.Methods),
+                    Authenticator = evidence.Authenticator,
+                    Policy = route.Policy,
+                    ReasonCode = ReasonCodes.GatewayClientCertificateMismatch,
+                    ClientAddress = clientAddress,
+                    CorrelationId = feature.Session.Id,
+                    Detail = "presented certificate sha256=" + thumbprint,
+                    Timestamp = time.GetUtcNow(),
+                }, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (CarteAuthException e)
+            {
+                // Refused all the same; the log line above keeps the facts.
+                GatewayLog.RefusalNotAudited(logger, e, e.ReasonCode);
+            }
+
+            return GatewayDecision.Refused(StatusCodes.Status403Forbidden, ReasonCodes.GatewayClientCertificateMismatch);
+        }
         var policyContext = new PolicyContext(evidence, time.GetUtcNow(), route.Zone);
         var request = new AuthenticationContext
         {
@@ -87,6 +132,14 @@ internal sealed class GatewayAuthorizer(
         GatewayLog.Denied(logger, original.Method, original.Host, original.Path, route.Policy, decision.ReasonCode);
         return GatewayDecision.Refused(StatusCodes.Status403Forbidden, decision.ReasonCode);
     }
+
+    /// <summary>
+    /// The presented certificate is the card the session was opened with: the card authenticator records the
+    /// certificate's SHA-256 thumbprint as the evidence's credential id (a card session without one matches nothing).
+    /// </summary>
+    internal static bool IsSessionCard(System.Security.Cryptography.X509Certificates.X509Certificate2 presented, AuthenticationEvidence evidence) =>
+        evidence.CredentialId is { Length: > 0 } credential
+        && string.Equals(presented.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256), credential, StringComparison.OrdinalIgnoreCase);
 }
 
 /// <summary>

@@ -34,6 +34,12 @@ internal static partial class GatewayLog
     [LoggerMessage(EventId = 3111, Level = LogLevel.Error, Message = "YARP route {RouteId} rejected: {Problem} The proxy keeps its previous configuration (or does not start).")]
     public static partial void ProxyRouteRejected(ILogger logger, string routeId, string problem);
 
+    [LoggerMessage(EventId = 3112, Level = LogLevel.Warning, Message = "YARP refused {Method} {Host}{Path}: the TLS client certificate ({Presented}) is not the card of session {SessionId} ({SessionCard}).")]
+    public static partial void ClientCertificateMismatch(ILogger logger, string method, string? host, string path, string presented, string sessionId, string sessionCard);
+
+    [LoggerMessage(EventId = 3113, Level = LogLevel.Error, Message = "The refusal of a card session used with another card could not be audited ({ReasonCode}); the request was refused all the same.")]
+    public static partial void RefusalNotAudited(ILogger logger, Exception exception, string reasonCode);
+
     // RADIUS server (Radius/): event ids 3200-3299.
     [LoggerMessage(EventId = 3200, Level = LogLevel.Information, Message = "RADIUS server listening on {Endpoint}.")]
     public static partial void Listening(ILogger logger, string endpoint);

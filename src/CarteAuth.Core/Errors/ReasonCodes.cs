@@ -480,6 +480,12 @@ public static class ReasonCodes
     /// <summary>A YARP route has no CarteAuth.Policy metadata and the proxy has no DefaultPolicy: refused (fail closed).</summary>
     public const string GatewayRouteWithoutPolicy = "gateway.route-without-policy";
 
+    /// <summary>
+    /// A card session's request came over a TLS connection whose client certificate is not the card the session was
+    /// opened with (another card inserted, the cookie used from another workstation): refused before the policy is evaluated.
+    /// </summary>
+    public const string GatewayClientCertificateMismatch = "gateway.client-certificate-mismatch";
+
     // store: shared stores (CarteAuth.Stores.Redis)
 
     /// <summary>The shared store options (Redis connection string, key prefix, retention) are invalid.</summary>

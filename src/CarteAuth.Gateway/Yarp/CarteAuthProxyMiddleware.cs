@@ -65,7 +65,7 @@ internal sealed class CarteAuthProxyMiddleware(
         }
 
         http.Response.Headers.CacheControl = "no-store";
-        var decision = await authorizer.AuthorizeAsync(http, original, route, remote).ConfigureAwait(false);
+        var decision = await authorizer.AuthorizeAsync(http, original, route, remote, bindCardCertificate: true).ConfigureAwait(false);
         if (!decision.IsAllowed)
         {
             decision.WriteRefusal(http.Response);
@@ -93,8 +93,9 @@ internal sealed class CarteAuthProxyMiddleware(
 
         if (settings.ForwardClientCertificate && decision.Evidence is { } evidence && evidence.Methods.HasFlag(AuthenticationMethods.Sc))
         {
+            // Only the session's own card (GatewayAuthorizer refused any other before deciding).
             var certificate = await http.Connection.GetClientCertificateAsync(http.RequestAborted).ConfigureAwait(false);
-            if (certificate is not null)
+            if (certificate is not null && GatewayAuthorizer.IsSessionCard(certificate, evidence))
             {
                 // RFC 9440 §2.2: Client-Cert is the DER certificate as an RFC 8941 §3.3.5 byte sequence, ":base64:".
                 request.Headers[CarteAuthProxyDefaults.ClientCertHeader] = ":" + Convert.ToBase64String(certificate.RawData) + ":";

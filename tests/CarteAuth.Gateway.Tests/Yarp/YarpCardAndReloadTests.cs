@@ -2,6 +2,9 @@ using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using CarteAuth.AspNetCore;
+using CarteAuth.Audit;
+using Microsoft.Extensions.DependencyInjection;
 using CarteAuth.SmartCard.Development;
 
 namespace CarteAuth.Gateway.Tests.Yarp;
@@ -45,6 +48,65 @@ public sealed class YarpCardAndReloadTests
 
         // Over TLS the session cookie is __Host-carteauth: it is not passed on either.
         Assert.DoesNotContain("carteauth=", headers.GetValueOrDefault("cookie") ?? string.Empty, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CardSession_FromAnotherCard_IsRefusedBeforeTheDecision_AndWithoutACard_GetsNoCertificate()
+    {
+        using var pki = DevPki.CreateWithStandardCards(new DevPkiOptions { Now = DateTimeOffset.UtcNow.AddDays(-1) });
+        await using var gateway = await YarpGatewayHost.StartAsync(pki: pki);
+        var cookies = new CookieContainer();
+        using var doctorCard = Pkcs12(pki.Cards.Single(c => c.Spec.Name == "doctor").Certificate);
+        using var nurseCard = Pkcs12(pki.Cards.Single(c => c.Spec.Name == "nurse").Certificate);
+        using var doctor = MutualTlsClient(gateway, cookies, doctorCard);
+        using var login = new HttpRequestMessage(HttpMethod.Get, "/carteauth/login/card?returnUrl=%2Fdossier%2F1");
+        login.Headers.Accept.ParseAdd("text/html");
+        Assert.Equal(HttpStatusCode.Redirect, (await doctor.SendAsync(login)).StatusCode);
+
+        // The doctor's session cookie, the nurse's card in the reader: refused, nothing reaches the upstream.
+        using var nurse = MutualTlsClient(gateway, cookies, nurseCard);
+        var refused = await nurse.GetAsync(new Uri("/dossier/1", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal(ReasonCodes.GatewayClientCertificateMismatch, refused.Headers.GetValues(CarteAuthDefaults.ReasonHeader).Single());
+        Assert.Empty(await refused.Content.ReadAsStringAsync()); // not the upstream's echo
+        Assert.True(gateway.Log.Contains(3112, nurseCard.GetCertHashString(HashAlgorithmName.SHA256)));
+        var audit = gateway.App.Services.GetRequiredService<IAuditStore>();
+        var refusal = (await audit.GetLastAsync())!;
+        Assert.Equal((AuditEventKinds.PolicyDecision, AuditResults.Deny, ReasonCodes.GatewayClientCertificateMismatch, "dossier-patient", GatewayHost.Doctor),
+            (refusal.Kind, refusal.Result, refusal.ReasonCode, refusal.Policy, refusal.Subject));
+        Assert.Equal("presented certificate sha256=" + nurseCard.GetCertHashString(HashAlgorithmName.SHA256), refusal.Detail);
+
+        // The same cookie over a connection without a client certificate: the session's decision applies, and no
+        // certificate is forwarded (none was presented).
+        using var noCard = MutualTlsClient(gateway, cookies, clientCertificate: null);
+        var headers = await YarpGatewayHost.EchoAsync(await noCard.GetAsync(new Uri("/dossier/1", UriKind.Relative)));
+        Assert.Equal(GatewayHost.Doctor, headers["x-carteauth-idnat"]);
+        Assert.False(headers.ContainsKey("client-cert"));
+
+        // And with the doctor's own card again: forwarded.
+        headers = await YarpGatewayHost.EchoAsync(await doctor.GetAsync(new Uri("/dossier/1", UriKind.Relative)));
+        Assert.Equal(":" + Convert.ToBase64String(doctorCard.RawData) + ":", headers["client-cert"]);
+    }
+
+    private static X509Certificate2 Pkcs12(X509Certificate2 card) =>
+        // The TLS stack wants a key it owns: round-trip through PKCS#12.
+        X509CertificateLoader.LoadPkcs12(card.Export(X509ContentType.Pkcs12, "t"), "t", X509KeyStorageFlags.Exportable);
+
+    private static HttpClient MutualTlsClient(YarpGatewayHost gateway, CookieContainer cookies, X509Certificate2? clientCertificate)
+    {
+        var serverThumbprint = gateway.ServerCertificate.GetCertHashString(HashAlgorithmName.SHA256);
+        return new HttpClient(new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            CookieContainer = cookies,
+            PooledConnectionLifetime = TimeSpan.Zero,
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                RemoteCertificateValidationCallback = (_, c, _, _) => c is not null && c.GetCertHashString(HashAlgorithmName.SHA256) == serverThumbprint,
+                ClientCertificates = clientCertificate is null ? [] : [clientCertificate],
+                LocalCertificateSelectionCallback = (_, _, _, _, _) => clientCertificate!,
+            },
+        }) { BaseAddress = gateway.Https, Timeout = TimeSpan.FromSeconds(20) };
     }
 
     [Fact]
