@@ -18,21 +18,8 @@ public sealed class YarpCardAndReloadTests
         using var pki = DevPki.CreateWithStandardCards(new DevPkiOptions { Now = DateTimeOffset.UtcNow.AddDays(-1) });
         await using var gateway = await YarpGatewayHost.StartAsync(pki: pki);
         var card = pki.Cards.Single(c => c.Spec.Name == "doctor").Certificate;
-
-        // The TLS stack wants a key it owns: round-trip through PKCS#12.
-        using var clientCertificate = X509CertificateLoader.LoadPkcs12(card.Export(X509ContentType.Pkcs12, "t"), "t", X509KeyStorageFlags.Exportable);
-        var serverThumbprint = gateway.ServerCertificate.GetCertHashString(HashAlgorithmName.SHA256);
-        using var client = new HttpClient(new SocketsHttpHandler
-        {
-            AllowAutoRedirect = false,
-            PooledConnectionLifetime = TimeSpan.Zero,
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                RemoteCertificateValidationCallback = (_, c, _, _) => c is not null && c.GetCertHashString(HashAlgorithmName.SHA256) == serverThumbprint,
-                ClientCertificates = [clientCertificate],
-                LocalCertificateSelectionCallback = (_, _, _, _, _) => clientCertificate,
-            },
-        }) { BaseAddress = gateway.Https, Timeout = TimeSpan.FromSeconds(20) };
+        using var clientCertificate = Pkcs12(card);
+        using var client = MutualTlsClient(gateway, new CookieContainer(), clientCertificate);
 
         using var login = new HttpRequestMessage(HttpMethod.Get, "/carteauth/login/card?returnUrl=%2Fdossier%2F1");
         login.Headers.Accept.ParseAdd("text/html");
