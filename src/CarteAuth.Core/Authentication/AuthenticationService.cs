@@ -13,13 +13,16 @@ namespace CarteAuth.Authentication;
 /// else <see cref="AuthenticationContext.ClientAddress"/>) is locked out is refused before the authenticator runs
 /// (<see cref="ReasonCodes.AuthLockedOut"/>, <see cref="ReasonCodes.AuthRateLimited"/>; the refusal is the attempt's
 /// one audit event); a refused credential counts one failure for each; a success resets the identity's count only
-/// (not the source's: one valid account must not let a source go on guessing others).
+/// (not the source's: one valid account must not let a source go on guessing others). One identity's attempts take
+/// turns on a node (the check, the authenticator and the count as one step), so parallel guesses cannot pass the check
+/// together.
 /// </summary>
 public sealed class AuthenticationService : IAuthenticationService
 {
     private readonly IAuthenticator[] _authenticators;
     private readonly IAuditTrail _audit;
     private readonly IAuthenticationAttemptLimiter? _limiter;
+    private readonly AttemptTurns _identityTurns = new();
     private readonly ILogger _logger;
 
     /// <summary>Creates the service.</summary>
@@ -48,6 +51,11 @@ public sealed class AuthenticationService : IAuthenticationService
         ArgumentNullException.ThrowIfNull(request);
         var authenticator = Array.Find(_authenticators, a => a.CanAuthenticate(request));
         var (identityKey, sourceKey) = AttemptKeys(request);
+
+        // With a limiter, one identity's attempts take turns on this node (check, authenticator, count): parallel
+        // guesses for one account would otherwise all pass the check before the first failure is counted. Across nodes
+        // at most one attempt per node runs at once for an identity.
+        using var turn = identityKey is { } key ? await _identityTurns.EnterAsync(key.Value, cancellationToken).ConfigureAwait(false) : default;
         if (await CheckLockoutAsync(request, identityKey, sourceKey, cancellationToken).ConfigureAwait(false) is { } refused)
         {
             return await RecordAsync(request, authenticator?.Name, refused).ConfigureAwait(false);

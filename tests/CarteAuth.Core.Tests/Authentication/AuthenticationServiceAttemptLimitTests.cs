@@ -25,15 +25,20 @@ public sealed class AuthenticationServiceAttemptLimitTests
 
         public override string Name => "toy-password";
 
-        protected override ValueTask<AuthenticationResult> AuthenticateAsync(PasswordRequest request, CancellationToken cancellationToken)
+        protected override async ValueTask<AuthenticationResult> AuthenticateAsync(PasswordRequest request, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref Calls);
-            return ValueTask.FromResult(request.Password switch
+            if (request.Password.StartsWith("slow", StringComparison.Ordinal))
+            {
+                await Task.Delay(50, cancellationToken); // a directory round trip: parallel attempts overlap
+            }
+
+            return request.Password switch
             {
                 "right" => AuthenticationResult.Success(Evidence.Card()),
                 "down" => AuthenticationResult.Fail("toy.directory-unavailable", "Directory down."),
                 _ => AuthenticationResult.Fail("toy.wrong-password", "Wrong password.", request.User),
-            });
+            };
         }
     }
 
@@ -59,6 +64,22 @@ public sealed class AuthenticationServiceAttemptLimitTests
         }
 
         return events;
+    }
+
+    [Fact]
+    public async Task ParallelGuessesForOneIdentity_TakeTurns_SoNoMoreThanTheMaximumAreChecked()
+    {
+        var service = Service(perIdentity: 3, perSource: 1000);
+        var attempts = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => Task.Run(async () => await service.AuthenticateAsync(Attempt("alice", "slow-guess" + i, from: "10.0.0." + i)))));
+
+        // Without turns all 20 passed the check before the first failure was counted (20 calls).
+        Assert.Equal(3, _authenticator.Calls);
+        Assert.Equal(3, attempts.Count(a => a.ReasonCode == "toy.wrong-password"));
+        Assert.Equal(17, attempts.Count(a => a.ReasonCode == ReasonCodes.AuthLockedOut));
+        Assert.Equal(20, (await EventsAsync()).Count);
+
+        // Another identity is not held up by alice's turns, and nothing is kept once the attempts are done.
+        Assert.Equal("toy.wrong-password", (await service.AuthenticateAsync(Attempt("bob", "guess"))).ReasonCode);
     }
 
     [Fact]
