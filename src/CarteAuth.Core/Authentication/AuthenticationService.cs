@@ -54,42 +54,50 @@ public sealed class AuthenticationService : IAuthenticationService
 
         // With a limiter, one identity's attempts take turns on this node (check, authenticator, count): parallel
         // guesses for one account would otherwise all pass the check before the first failure is counted. Across nodes
-        // at most one attempt per node runs at once for an identity.
-        using var turn = identityKey is { } key ? await _identityTurns.EnterAsync(key.Value, cancellationToken).ConfigureAwait(false) : default;
-        if (await CheckLockoutAsync(request, identityKey, sourceKey, cancellationToken).ConfigureAwait(false) is { } refused)
+        // at most one attempt per node runs at once for an identity. The turn ends before the audit write.
+        AuthenticationResult result;
+        using (identityKey is { } key ? await _identityTurns.EnterAsync(key.Value, cancellationToken).ConfigureAwait(false) : default)
         {
-            return await RecordAsync(request, authenticator?.Name, refused).ConfigureAwait(false);
+            if (await CheckLockoutAsync(request, identityKey, sourceKey, cancellationToken).ConfigureAwait(false) is { } refused)
+            {
+                result = refused;
+            }
+            else
+            {
+                result = await RunAsync(authenticator, request, cancellationToken).ConfigureAwait(false);
+                await CountAsync(result, identityKey, sourceKey).ConfigureAwait(false);
+            }
         }
 
-        AuthenticationResult result;
+        return await RecordAsync(request, authenticator?.Name, result).ConfigureAwait(false);
+    }
+
+    // Runs the authenticator; fails closed when there is none or it throws. A cancellation is recorded, then rethrown.
+    private async ValueTask<AuthenticationResult> RunAsync(IAuthenticator? authenticator, AuthenticationRequest request, CancellationToken cancellationToken)
+    {
         if (authenticator is null)
         {
-            result = AuthenticationResult.Fail(
+            return AuthenticationResult.Fail(
                 ReasonCodes.NoAuthenticator,
                 $"No authenticator is registered for {request.GetType().Name} credentials; register the method's package (e.g. AddSmartCard(), AddFido2(), AddProSanteConnect()).");
         }
-        else
-        {
-            try
-            {
-                result = await authenticator.AuthenticateAsync(request, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                await RecordAsync(request, authenticator.Name, AuthenticationResult.Fail(ReasonCodes.AuthenticationCancelled, "The authentication was cancelled by the caller.")).ConfigureAwait(false);
-                throw;
-            }
-            catch (Exception e)
-            {
-                CoreLog.AuthenticatorFailed(_logger, e, authenticator.Name, request.Context.CorrelationId);
-                result = AuthenticationResult.Fail(
-                    ReasonCodes.AuthenticatorError,
-                    $"The {authenticator.Name} authenticator failed ({e.GetType().Name}); the attempt is refused. Correlation id: {request.Context.CorrelationId ?? "none"}.");
-            }
-        }
 
-        await CountAsync(result, identityKey, sourceKey).ConfigureAwait(false);
-        return await RecordAsync(request, authenticator?.Name, result).ConfigureAwait(false);
+        try
+        {
+            return await authenticator.AuthenticateAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await RecordAsync(request, authenticator.Name, AuthenticationResult.Fail(ReasonCodes.AuthenticationCancelled, "The authentication was cancelled by the caller.")).ConfigureAwait(false);
+            throw;
+        }
+        catch (Exception e)
+        {
+            CoreLog.AuthenticatorFailed(_logger, e, authenticator.Name, request.Context.CorrelationId);
+            return AuthenticationResult.Fail(
+                ReasonCodes.AuthenticatorError,
+                $"The {authenticator.Name} authenticator failed ({e.GetType().Name}); the attempt is refused. Correlation id: {request.Context.CorrelationId ?? "none"}.");
+        }
     }
 
     private (AttemptKey? Identity, AttemptKey? Source) AttemptKeys(AuthenticationRequest request)
