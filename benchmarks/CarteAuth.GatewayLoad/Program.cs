@@ -73,7 +73,7 @@ public static partial class Program
                     var (authzRate, authzCpu, authzBytes) = await MeasureAsync(authzUrl, headers, threads, connections, duration);
                     bareRates.Add(bareRate);
                     authzRates.Add(authzRate);
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  [{store}] round {i + 1}: bare {bareRate:F0} req/s ({bareCpu:F1} us server CPU, about {bareBytes:F0} B allocated per request), authz {authzRate:F0} req/s ({authzCpu:F1} us, {authzBytes:F0} B), ratio {authzRate / bareRate:F2}"));
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  [{store}] round {i + 1}: bare {bareRate:F0} req/s ({bareCpu:F1} us server CPU, {bareBytes / 1024:F1} KB allocated per request), authz {authzRate:F0} req/s ({authzCpu:F1} us, {authzBytes / 1024:F1} KB), ratio {authzRate / bareRate:F2}"));
                 }
 
                 var bareMedian = Median(bareRates);
@@ -191,6 +191,7 @@ public static partial class Program
     {
         using var self = Process.GetCurrentProcess();
         var before = self.TotalProcessorTime;
+        // The runtime's counter moves in allocation-context steps (kilobytes): enough to tell 0.5 KB from 10 KB per request.
         var allocated = GC.GetTotalAllocatedBytes();
         var rate = await WrkAsync(url, headers, threads, connections, seconds);
         var requests = Math.Max(1, rate * seconds);
