@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using CarteAuth.Identity;
+using CarteAuth.Tokens;
 
 namespace CarteAuth.Gateway.Radius;
 
@@ -41,7 +42,13 @@ public sealed class FileRadiusUserDirectory : IRadiusPasswordVerifier, IRadiusOt
     }
 
     /// <summary>Loads the user file; a malformed file throws <see cref="CarteAuthException"/> (<c>radius.invalid-options</c>) naming the user and field.</summary>
-    public static FileRadiusUserDirectory Load(string path, TimeProvider time)
+    public static FileRadiusUserDirectory Load(string path, TimeProvider time) => Load(path, time, null);
+
+    /// <summary>
+    /// Loads the user file, recording accepted one-time codes in <paramref name="usedCodes"/> (shared by every node when
+    /// it is Redis's, so a code is accepted once by the whole deployment; <see cref="TotpVerifier.VerifyAsync"/>).
+    /// </summary>
+    public static FileRadiusUserDirectory Load(string path, TimeProvider time, IReplayCache? usedCodes)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         string json;
@@ -54,11 +61,14 @@ public sealed class FileRadiusUserDirectory : IRadiusPasswordVerifier, IRadiusOt
             throw RadiusServerOptions.Invalid($"UsersFile: '{path}' cannot be read ({e.Message}).");
         }
 
-        return Parse(json, time, path);
+        return Parse(json, time, path, usedCodes);
     }
 
     /// <summary>Parses a user file's JSON (see the class summary).</summary>
-    public static FileRadiusUserDirectory Parse(string json, TimeProvider time, string source = "user file")
+    public static FileRadiusUserDirectory Parse(string json, TimeProvider time, string source = "user file") => Parse(json, time, source, null);
+
+    /// <summary>Parses a user file's JSON (see the class summary), recording accepted one-time codes in <paramref name="usedCodes"/>.</summary>
+    internal static FileRadiusUserDirectory Parse(string json, TimeProvider time, string source, IReplayCache? usedCodes)
     {
         ArgumentNullException.ThrowIfNull(time);
         JsonDocument document;
@@ -114,7 +124,7 @@ public sealed class FileRadiusUserDirectory : IRadiusPasswordVerifier, IRadiusOt
                 index++;
             }
 
-            return new FileRadiusUserDirectory(users, new TotpVerifier(time));
+            return new FileRadiusUserDirectory(users, new TotpVerifier(time, usedCodes));
         }
     }
 
@@ -147,11 +157,10 @@ public sealed class FileRadiusUserDirectory : IRadiusPasswordVerifier, IRadiusOt
     public bool HasOtp(string userName) => _users.TryGetValue(userName, out var entry) && entry.TotpSecret is not null;
 
     /// <inheritdoc/>
-    public ValueTask<string?> VerifyAsync(string userName, string code, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(
-            _users.TryGetValue(userName, out var entry) && entry.TotpSecret is { } secret && _totp.Verify(userName, secret, code)
-                ? null
-                : ReasonCodes.RadiusBadOtp);
+    public async ValueTask<string?> VerifyAsync(string userName, string code, CancellationToken cancellationToken = default) =>
+        _users.TryGetValue(userName, out var entry) && entry.TotpSecret is { } secret && await _totp.VerifyAsync(userName, secret, code, cancellationToken).ConfigureAwait(false)
+            ? null
+            : ReasonCodes.RadiusBadOtp;
 
     private static bool TryParseHash(string text, out byte[] salt, out byte[] hash, out int iterations)
     {

@@ -1,3 +1,4 @@
+using CarteAuth.Tokens;
 using CarteAuth.Audit;
 using CarteAuth.Authentication;
 using CarteAuth.Oidc;
@@ -44,8 +45,10 @@ public static class RadiusServiceCollectionExtensions
         services.TryAddSingleton(static sp =>
         {
             var options = sp.GetRequiredService<IOptions<RadiusServerOptions>>().Value;
+            // Accepted one-time codes go to the replay cache when there is one (AddCarteAuth's in-memory cache; Redis's,
+            // shared by every node, with UseRedis / AddCarteAuthRedisStores): a code is then accepted once by all nodes.
             return options.UsersFile is { } path
-                ? FileRadiusUserDirectory.Load(path, sp.GetRequiredService<TimeProvider>())
+                ? FileRadiusUserDirectory.Load(path, sp.GetRequiredService<TimeProvider>(), sp.GetService<IReplayCache>())
                 : throw RadiusServerOptions.Invalid("no IRadiusPasswordVerifier is registered and UsersFile is not set: register your verifier (services.AddSingleton<IRadiusPasswordVerifier, …>()) or give a user file.");
         });
         services.TryAddSingleton<IRadiusPasswordVerifier>(static sp => sp.GetRequiredService<FileRadiusUserDirectory>());

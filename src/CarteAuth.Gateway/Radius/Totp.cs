@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using CarteAuth.Tokens;
 
 namespace CarteAuth.Gateway.Radius;
 
@@ -17,7 +18,9 @@ public interface IRadiusOtpVerifier
 /// <summary>
 /// TOTP (RFC 6238) over HOTP (RFC 4226): HMAC-SHA1, 30-second steps from the Unix epoch, 6 digits, one step of clock
 /// drift either way (RFC 6238 §5.2), and each step accepted once per user (RFC 6238 §5.2: "MUST NOT accept the
-/// second attempt of the same OTP after the successful validation").
+/// second attempt of the same OTP after the successful validation"): on this node only a step after the last one
+/// accepted passes, and with an <see cref="IReplayCache"/> (<see cref="VerifyAsync"/>; shared through Redis by
+/// <c>UseRedis</c>) a code accepted by one node is refused by every other.
 /// </summary>
 public sealed class TotpVerifier
 {
@@ -25,22 +28,53 @@ public sealed class TotpVerifier
     public static readonly TimeSpan Step = TimeSpan.FromSeconds(30);
 
     private readonly TimeProvider _time;
+    private readonly IReplayCache? _usedCodes;
     private readonly ConcurrentDictionary<string, long> _lastStep = new(StringComparer.Ordinal);
 
     /// <summary>Creates a verifier on <paramref name="time"/>.</summary>
     public TotpVerifier(TimeProvider time)
+        : this(time, null)
+    {
+    }
+
+    /// <summary>Creates a verifier on <paramref name="time"/> that records accepted codes in <paramref name="usedCodes"/> (see <see cref="VerifyAsync"/>).</summary>
+    /// <param name="time">The clock.</param>
+    /// <param name="usedCodes">Where accepted (user, step) pairs are recorded until the step can no longer be accepted; shared by every node when it is Redis's.</param>
+    public TotpVerifier(TimeProvider time, IReplayCache? usedCodes)
     {
         ArgumentNullException.ThrowIfNull(time);
         _time = time;
+        _usedCodes = usedCodes;
+    }
+
+    /// <summary>
+    /// <see cref="Verify"/>, then, with the <see cref="IReplayCache"/> given at construction, records the accepted code
+    /// (key <c>totp:&lt;user&gt;:&lt;step&gt;</c> until the step leaves the drift window): a code already recorded, by this
+    /// node or another sharing the cache, is refused. A cache that cannot record throws its
+    /// <see cref="CarteAuthException"/> (the code is not accepted: fail closed).
+    /// </summary>
+    public async ValueTask<bool> VerifyAsync(string user, ReadOnlyMemory<byte> secret, string code, CancellationToken cancellationToken = default)
+    {
+        if (!TryVerify(user, secret.Span, code, out var step))
+        {
+            return false;
+        }
+
+        // RFC 6238 §5.2 across nodes: the step is acceptable until one drift step after its own ends.
+        var expiresAt = DateTimeOffset.FromUnixTimeSeconds((step + 2) * (long)Step.TotalSeconds);
+        return _usedCodes is null || await _usedCodes.TryAddAsync("totp:" + user + ":" + step.ToString(System.Globalization.CultureInfo.InvariantCulture), expiresAt, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The 6-digit code of <paramref name="secret"/> at <paramref name="at"/> (RFC 6238 §4.2, RFC 4226 §5.3).</summary>
     public static string Compute(ReadOnlySpan<byte> secret, DateTimeOffset at) => Compute(secret, at.ToUnixTimeSeconds() / (long)Step.TotalSeconds);
 
-    /// <summary>Checks <paramref name="code"/> for <paramref name="user"/>, in constant time per candidate step.</summary>
-    public bool Verify(string user, ReadOnlySpan<byte> secret, string code)
+    /// <summary>Checks <paramref name="code"/> for <paramref name="user"/>, in constant time per candidate step (this node's single use only: see <see cref="VerifyAsync"/>).</summary>
+    public bool Verify(string user, ReadOnlySpan<byte> secret, string code) => TryVerify(user, secret, code, out _);
+
+    private bool TryVerify(string user, ReadOnlySpan<byte> secret, string code, out long acceptedStep)
     {
         ArgumentNullException.ThrowIfNull(user);
+        acceptedStep = 0;
         if (code is null || code.Length != 6 || !code.All(char.IsAsciiDigit))
         {
             return false;
@@ -52,12 +86,13 @@ public sealed class TotpVerifier
             var expected = Compute(secret, step);
             if (CarteAuth.Text.FixedTime.Equals(expected, code))
             {
-                // Single use: only a step after the last accepted one passes.
+                // Single use on this node: only a step after the last accepted one passes.
                 var accepted = false;
                 _lastStep.AddOrUpdate(
                     user,
                     _ => { accepted = true; return step; },
                     (_, last) => { accepted = step > last; return accepted ? step : last; });
+                acceptedStep = step;
                 return accepted;
             }
         }

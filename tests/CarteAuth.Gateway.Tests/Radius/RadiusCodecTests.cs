@@ -134,6 +134,33 @@ public sealed class RadiusCodecTests
     }
 
     [Fact]
+    public async Task Totp_TwoNodesSharingAReplayCache_AcceptACodeOnce_AndTheCacheEntryOutlivesTheDriftWindow()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1_700_000_000));
+        var shared = new CarteAuth.Tokens.InMemoryReplayCache(time);
+        var nodeA = new TotpVerifier(time, shared);
+        var nodeB = new TotpVerifier(time, shared);
+        var secret = Encoding.ASCII.GetBytes("12345678901234567890");
+        var current = TotpVerifier.Compute(secret, time.GetUtcNow());
+
+        Assert.True(await nodeA.VerifyAsync("u", secret, current));
+        Assert.False(await nodeB.VerifyAsync("u", secret, current)); // same code on the other node: refused
+        Assert.False(await nodeA.VerifyAsync("u", secret, current));
+        Assert.True(await nodeB.VerifyAsync("v", secret, current)); // another user's code is their own
+
+        // A code not yet used on either node passes once, wherever it is presented first.
+        time.Advance(TimeSpan.FromSeconds(30));
+        var next = TotpVerifier.Compute(secret, time.GetUtcNow());
+        Assert.True(await nodeB.VerifyAsync("u", secret, next));
+        Assert.False(await nodeA.VerifyAsync("u", secret, next));
+
+        // Without a cache, VerifyAsync is the node's own single use.
+        var alone = new TotpVerifier(time);
+        Assert.True(await alone.VerifyAsync("u", secret, next));
+        Assert.False(await alone.VerifyAsync("u", secret, next));
+    }
+
+    [Fact]
     public void Base32_RoundTrips()
     {
         var bytes = Encoding.ASCII.GetBytes("12345678901234567890");
