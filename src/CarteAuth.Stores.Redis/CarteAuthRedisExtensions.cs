@@ -4,6 +4,7 @@ using CarteAuth.AspNetCore.Sessions;
 using CarteAuth.Authentication.Attempts;
 using CarteAuth.DependencyInjection;
 using CarteAuth.Fido2.Challenges;
+using CarteAuth.Gateway.Radius;
 using CarteAuth.SmartCard.Pkcs11;
 using CarteAuth.Stores.Redis;
 using CarteAuth.Tokens;
@@ -54,9 +55,10 @@ public static class CarteAuthRedisExtensions
     }
 
     /// <summary>
-    /// Registers the Redis connection and the Core stores (revocation epochs, replay cache, the brute-force attempt
-    /// limiter <see cref="IAuthenticationAttemptLimiter"/>, so failures on every node count together) without the web session
-    /// store, for hosts that use Core's tokens without CarteAuth.AspNetCore.
+    /// Registers the Redis connection and the Core stores (revocation epochs, replay cache, also used for RADIUS one-time
+    /// codes, the brute-force attempt limiter <see cref="IAuthenticationAttemptLimiter"/>, so failures on every node count
+    /// together) and the RADIUS challenge store (<see cref="IRadiusChallengeStore"/>) without the web session store, for
+    /// hosts that use Core's tokens or the RADIUS server without CarteAuth.AspNetCore.
     /// </summary>
     public static IServiceCollection AddCarteAuthRedisStores(this IServiceCollection services, Action<RedisStoreOptions> configure)
     {
@@ -74,6 +76,7 @@ public static class CarteAuthRedisExtensions
         services.TryAddSingleton(static sp => new RedisConnection(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value.KeyPrefix));
         services.Replace(ServiceDescriptor.Singleton<IRevocationEpochStore>(static sp => new RedisRevocationEpochStore(sp.GetRequiredService<RedisConnection>())));
         services.Replace(ServiceDescriptor.Singleton<IReplayCache>(static sp => new RedisReplayCache(sp.GetRequiredService<RedisConnection>())));
+        services.Replace(ServiceDescriptor.Singleton<IRadiusChallengeStore>(static sp => new RedisRadiusChallengeStore(sp.GetRequiredService<RedisConnection>(), sp.GetService<TimeProvider>() ?? TimeProvider.System)));
         services.AddOptions<AttemptLimiterOptions>();
 
         // What the stores need of the server (version, primary, no eviction, persistence): logged once at start and

@@ -469,6 +469,9 @@ public static class ReasonCodes
     /// <summary>The server is already processing MaxConcurrentRequests requests; the packet is dropped (the NAS retransmits).</summary>
     public const string RadiusOverloaded = "radius.overloaded";
 
+    /// <summary>The shared RADIUS challenge store (e.g. Redis) cannot be reached: no challenge is sent or answered; no reply, the NAS retransmits (fail closed).</summary>
+    public const string RadiusChallengeStoreUnavailable = "radius.challenge-store-unavailable";
+
     /// <summary>The RADIUS client (carteauth radius test, the load harness) got no reply in time: RADIUS servers discard unauthenticated packets silently.</summary>
     public const string RadiusNoReply = "radius.no-reply";
 

@@ -21,7 +21,7 @@ public interface IRadiusChallengeStore
     ValueTask<RadiusChallenge?> TakeAsync(string state, CancellationToken cancellationToken = default);
 }
 
-/// <summary>The in-memory default <see cref="IRadiusChallengeStore"/> (one server; share state across nodes with your own store). Bounded.</summary>
+/// <summary>The in-memory default <see cref="IRadiusChallengeStore"/> (one server; several nodes share challenges through Redis: <c>CarteAuth.Stores.Redis</c>, <c>RedisRadiusChallengeStore</c>). Bounded.</summary>
 public sealed class InMemoryRadiusChallengeStore : IRadiusChallengeStore
 {
     /// <summary>The most pending challenges kept; the oldest expire first when full.</summary>
