@@ -38,12 +38,15 @@ internal sealed class GatewayAuthorizer(
         var feature = authentication.Succeeded ? http.Features.Get<ICarteAuthSessionFeature>() : null;
         var evidence = feature?.Evidence;
         if (bindCardCertificate && evidence is not null && feature is not null && evidence.Methods.HasFlag(AuthenticationMethods.Sc)
+            && evidence.CredentialId is { Length: > 0 }
             && await http.Connection.GetClientCertificateAsync(http.RequestAborted).ConfigureAwait(false) is { } presented
             && !IsSessionCard(presented, evidence))
         {
             // The session was opened with one card (its evidence keeps the certificate's SHA-256 thumbprint), the
             // connection presents another: another professional's card at the workstation, or the cookie taken
             // elsewhere. The session is not this card holder's; refused before any decision is made or forwarded.
+            // (A card session without a thumbprint, e.g. Pro Santé Connect with a CPS, has nothing to compare: decided
+            // as usual, and no certificate is forwarded for it.)
             var thumbprint = presented.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256);
             GatewayLog.ClientCertificateMismatch(logger, original.Method, original.Host, original.Path, thumbprint, feature.Session.Id, evidence.CredentialId ?? "-");
             try

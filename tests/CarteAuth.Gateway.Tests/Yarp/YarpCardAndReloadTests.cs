@@ -73,6 +73,16 @@ public sealed class YarpCardAndReloadTests
         // And with the doctor's own card again: forwarded.
         headers = await YarpGatewayHost.EchoAsync(await doctor.GetAsync(new Uri("/dossier/1", UriKind.Relative)));
         Assert.Equal(":" + Convert.ToBase64String(doctorCard.RawData) + ":", headers["client-cert"]);
+
+        // A card session CarteAuth holds no thumbprint for (Pro Santé Connect with a CPS: amr sc, the card seen by PSC):
+        // nothing to compare, decided as usual, and no certificate forwarded.
+        var pscToken = await gateway.SignInAsync(GatewayHost.Evidence(authenticator: "pro-sante-connect"));
+        using var pscRequest = new HttpRequestMessage(HttpMethod.Get, "/dossier/1");
+        pscRequest.Headers.Add("Cookie", "__Host-carteauth=" + pscToken);
+        using var pscClient = MutualTlsClient(gateway, new CookieContainer(), nurseCard);
+        headers = await YarpGatewayHost.EchoAsync(await pscClient.SendAsync(pscRequest));
+        Assert.Equal(GatewayHost.Doctor, headers["x-carteauth-idnat"]);
+        Assert.False(headers.ContainsKey("client-cert"));
     }
 
     private static X509Certificate2 Pkcs12(X509Certificate2 card) =>
