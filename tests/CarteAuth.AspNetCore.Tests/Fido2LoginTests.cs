@@ -111,6 +111,12 @@ public sealed class Fido2LoginTests
             Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
             Assert.Equal(ReasonCodes.SessionStoreUnavailable, (await Browser.JsonAsync(refused)).GetProperty("reasonCode").GetString());
             Assert.Null(browser.SessionCookie);
+
+            // The start was audited before the store refused: the trail closes that session at once, same id.
+            var sessionEvents = (await host.AuditAsync()).Where(e => e.Kind == CarteAuthDefaults.SessionAuditKind).ToList();
+            var (started, ended) = (sessionEvents[^2], sessionEvents[^1]);
+            Assert.Equal(("started", "ended", ReasonCodes.SessionStoreUnavailable), (started.Result, ended.Result, ended.ReasonCode));
+            Assert.Equal(started.CorrelationId, ended.CorrelationId);
         }
 
         var again = key.Assert(await LoginChallengeAsync(browser), userHandle);

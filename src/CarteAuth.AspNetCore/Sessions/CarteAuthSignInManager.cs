@@ -54,7 +54,17 @@ internal sealed class CarteAuthSignInManager(
 
         // Fail closed: a session that cannot be audited is not started.
         await audit.StartedAsync(session, Amr.Format(evidence.Methods), ct).ConfigureAwait(false);
-        await store.CreateAsync(session, ct).ConfigureAwait(false);
+        try
+        {
+            await store.CreateAsync(session, ct).ConfigureAwait(false);
+        }
+        catch (CarteAuthException e)
+        {
+            // Its start is already in the trail but the session was not stored (no cookie is issued): the trail records
+            // its end at once, with the store's reason code, so no audited session is left open that never existed.
+            await audit.EndedAsync(session.NationalId, session.Id, e.ReasonCode, session.ClientAddress, now).ConfigureAwait(false);
+            throw;
+        }
         var properties = new AuthenticationProperties { ExpiresUtc = session.AbsoluteExpiresAt, IsPersistent = true };
         properties.Items[CarteAuthSessionHandler.TokenItem] = issued.Token;
         await context.SignInAsync(CarteAuthDefaults.AuthenticationScheme, CarteAuthPrincipalFactory.Create(evidence, session.Id, localAccountId: localAccount), properties).ConfigureAwait(false);
