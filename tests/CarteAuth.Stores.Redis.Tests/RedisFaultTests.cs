@@ -35,6 +35,7 @@ public sealed class RedisFaultTests
             var replay = new RedisReplayCache(connection);
             var webauthn = new RedisWebAuthnChallengeStore(connection, TimeProvider.System);
             var cards = new RedisCardChallengeStore(connection);
+            var radius = new RedisRadiusChallengeStore(connection, TimeProvider.System);
 
             // In use: the Lua scripts are loaded on the server, a replay id and an epoch are recorded.
             await sessions.CreateAsync(Session("s1"));
@@ -52,6 +53,8 @@ public sealed class RedisFaultTests
             Assert.Equal(ReasonCodes.TokenStoreUnavailable, (await Assert.ThrowsAsync<CarteAuthException>(async () => await replay.TryAddAsync("jti-2", DateTimeOffset.UtcNow.AddMinutes(5)))).ReasonCode);
             Assert.Equal(ReasonCodes.WebAuthnChallengeStoreUnavailable, (await Assert.ThrowsAsync<WebAuthnException>(async () => await webauthn.StoreAsync(Challenge()))).ReasonCode);
             Assert.Equal(ReasonCodes.Pkcs11ChallengeStoreUnavailable, (await Assert.ThrowsAsync<CarteAuthException>(async () => await cards.AddAsync(CardChallenge()))).ReasonCode);
+            Assert.Equal(ReasonCodes.RadiusChallengeStoreUnavailable, (await Assert.ThrowsAsync<CarteAuthException>(async () => await radius.StoreAsync("state-down", RadiusChallenge()))).ReasonCode);
+            Assert.Equal(ReasonCodes.RadiusChallengeStoreUnavailable, (await Assert.ThrowsAsync<CarteAuthException>(async () => await radius.TakeAsync("state-down"))).ReasonCode);
 
             await server.RestartAsync();
 
@@ -71,6 +74,8 @@ public sealed class RedisFaultTests
             var card = CardChallenge();
             await cards.AddAsync(card);
             Assert.Equal(CardChallengeStatus.FirstUse, (await cards.ConsumeAsync(card.Id)).Status);
+            await radius.StoreAsync("state-back", RadiusChallenge());
+            Assert.NotNull(await radius.TakeAsync("state-back"));
         }
         finally
         {
@@ -130,6 +135,9 @@ public sealed class RedisFaultTests
         ClientAddress = "127.0.0.1",
         UserAgent = "faults",
     };
+
+    private static Gateway.Radius.RadiusChallenge RadiusChallenge() => new(
+        "isabelle.medecin", "vpn-1", CarteAuth.Authentication.EvidenceJson.Parse(Session("r").EvidenceJson), "corr-r", DateTimeOffset.UtcNow.AddMinutes(2));
 
     private static WebAuthnChallengeState Challenge() => new()
     {
