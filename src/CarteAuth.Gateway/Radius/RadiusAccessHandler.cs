@@ -86,7 +86,7 @@ internal sealed class RadiusAccessHandler(
         var hasOtp = otp?.HasOtp(userName) == true;
         if (!hasOtp && !pushEnabled)
         {
-            await AuditAsync(AuditEventKinds.Authentication, AuditResults.Failure, evidence.Identity.NationalId.Value, ReasonCodes.RadiusNoSecondFactor, source, correlationId,
+            await AuditAsync(AuditEventKinds.Authentication, AuditResults.Failure, evidence.Identity.NationalId.Value, ReasonCodes.RadiusNoSecondFactor, AuditAddress(source, request), correlationId,
                 $"The policy '{options.Policy}' needs a second factor ({decision.StepUp.Describe()}) and the user has neither an OTP secret nor the PSC push.").ConfigureAwait(false);
             return Reject(request, client, source, correlationId, ReasonCodes.RadiusNoSecondFactor);
         }
@@ -149,7 +149,7 @@ internal sealed class RadiusAccessHandler(
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            await AuditAsync(AuditEventKinds.Authentication, AuditResults.Failure, idNat, ReasonCodes.RadiusPushTimeout, source, challenge.CorrelationId,
+            await AuditAsync(AuditEventKinds.Authentication, AuditResults.Failure, idNat, ReasonCodes.RadiusPushTimeout, AuditAddress(source, request), challenge.CorrelationId,
                 $"The e-CPS push was not approved within {options.PushTimeout}.").ConfigureAwait(false);
             return Reject(request, client, source, challenge.CorrelationId, ReasonCodes.RadiusPushTimeout);
         }
@@ -158,7 +158,7 @@ internal sealed class RadiusAccessHandler(
         {
             if (psc.Identity.NationalId != challenge.FirstFactor.Identity.NationalId)
             {
-                await AuditAsync(AuditEventKinds.Authentication, AuditResults.Failure, idNat, ReasonCodes.RadiusPushDenied, source, challenge.CorrelationId,
+                await AuditAsync(AuditEventKinds.Authentication, AuditResults.Failure, idNat, ReasonCodes.RadiusPushDenied, AuditAddress(source, request), challenge.CorrelationId,
                     $"Pro Santé Connect approved as {psc.Identity.NationalId}, not the password's professional.").ConfigureAwait(false);
                 return Reject(request, client, source, challenge.CorrelationId, ReasonCodes.RadiusPushDenied);
             }
@@ -213,11 +213,11 @@ internal sealed class RadiusAccessHandler(
 
     private async ValueTask<byte[]> RejectUnauthenticatedAsync(RadiusPacket request, RadiusClient client, IPEndPoint source, string correlationId, string? userName, string reasonCode, string detail)
     {
-        await AuditAsync(AuditEventKinds.Authentication, AuditResults.Failure, userName, reasonCode, source, correlationId, detail).ConfigureAwait(false);
+        await AuditAsync(AuditEventKinds.Authentication, AuditResults.Failure, userName, reasonCode, AuditAddress(source, request), correlationId, detail).ConfigureAwait(false);
         return Reject(request, client, source, correlationId, reasonCode);
     }
 
-    private async ValueTask AuditAsync(string kind, string result, string? subject, string reasonCode, IPEndPoint source, string correlationId, string detail) =>
+    private async ValueTask AuditAsync(string kind, string result, string? subject, string reasonCode, string clientAddress, string correlationId, string detail) =>
         await audit.AppendAsync(
             new AuditEntry
             {
@@ -226,16 +226,26 @@ internal sealed class RadiusAccessHandler(
                 Subject = subject,
                 Authenticator = "radius",
                 ReasonCode = reasonCode,
-                ClientAddress = source.Address.ToString(),
+                ClientAddress = clientAddress,
                 CorrelationId = correlationId,
                 Detail = detail,
             },
             CancellationToken.None).ConfigureAwait(false);
 
+    /// <summary>
+    /// The address the audit records for an access request: the VPN user's, from Calling-Station-Id (RFC 2865 §5.31,
+    /// sent by the NAS, which the shared secret authenticates) when it is an IP address; else the NAS's own. The NAS is
+    /// in the server's log (event 3203) and in the accounting events of the session.
+    /// </summary>
+    private static string AuditAddress(IPEndPoint source, RadiusPacket request) =>
+        request.FindText(RadiusAttributeType.CallingStationId) is { Length: > 0 } calling && IPAddress.TryParse(calling, out var address)
+            ? address.ToString()
+            : source.Address.ToString();
+
     private AuthenticationContext Context(IPEndPoint source, string correlationId, RadiusPacket request) =>
         new()
         {
-            ClientAddress = source.Address.ToString(),
+            ClientAddress = AuditAddress(source, request),
             CorrelationId = correlationId,
             Zone = options.Zone,
             // RFC 2865 §5.31: Calling-Station-Id, the address the VPN user calls from; counting per NAS address would

@@ -29,6 +29,15 @@ public sealed class RadClientTests
         var decision = Assert.Single(events, e => e.Kind == AuditEventKinds.PolicyDecision);
         Assert.Equal((AuditResults.Allow, RadiusTestServer.PasswordPolicy, auth.CorrelationId), (decision.Result, decision.Policy, decision.CorrelationId));
         Assert.Contains("zone=remote", decision.Detail, StringComparison.Ordinal);
+
+        // Both events record the VPN user's address (Calling-Station-Id), not the NAS's (127.0.0.1)...
+        Assert.Equal(("192.0.2.10", "192.0.2.10"), (auth.ClientAddress, decision.ClientAddress));
+
+        // ...and the NAS's when the request carries none (or one that is not an IP address).
+        var noCallingStation = await RadClient.RunAsync(server.EndPoint, "auth", RadiusTestServer.Secret,
+            Pap(RadiusTestServer.PasswordOnlyUser, RadiusTestServer.Password).Replace("192.0.2.10", "00-11-22-33-44-55", StringComparison.Ordinal));
+        Assert.True(noCallingStation.Received("Access-Accept"), noCallingStation.Output);
+        Assert.Equal("127.0.0.1", (await server.AuditEventsAsync()).Last(e => e.Kind == AuditEventKinds.Authentication).ClientAddress);
     }
 
     [Theory]

@@ -37,7 +37,8 @@ public sealed class RadiusBruteForceTests
 
         var auth = (await server.AuditEventsAsync()).Where(e => e.Kind == AuditEventKinds.Authentication).ToList();
         Assert.Equal(["radius.bad-password", "radius.bad-password", "radius.bad-password", ReasonCodes.AuthLockedOut], auth.Select(e => e.ReasonCode));
-        Assert.Equal((RadiusAuthenticatorNames.Pap, "127.0.0.1"), (auth[^1].Authenticator, auth[^1].ClientAddress));
+        // The audit records the VPN user's address (Calling-Station-Id), not the NAS's.
+        Assert.Equal((RadiusAuthenticatorNames.Pap, "192.0.2.10"), (auth[^1].Authenticator, auth[^1].ClientAddress));
         Assert.Contains("radius-password:" + RadiusTestServer.PasswordOnlyUser, auth[^1].Detail, StringComparison.Ordinal);
 
         // Another user through the same NAS and from another VPN address is not affected.
