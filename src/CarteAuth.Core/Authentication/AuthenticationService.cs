@@ -55,8 +55,20 @@ public sealed class AuthenticationService : IAuthenticationService
         // With a limiter, one identity's attempts take turns on this node (check, authenticator, count): parallel
         // guesses for one account would otherwise all pass the check before the first failure is counted. Across nodes
         // at most one attempt per node runs at once for an identity. The turn ends before the audit write.
+        AttemptTurns.Releaser turn;
+        try
+        {
+            turn = identityKey is { } key ? await _identityTurns.EnterAsync(key.Value, cancellationToken).ConfigureAwait(false) : default;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Cancelled while an earlier attempt for the identity held its turn: still one attempt, so one event.
+            await RecordAsync(request, authenticator?.Name, Cancelled()).ConfigureAwait(false);
+            throw;
+        }
+
         AuthenticationResult result;
-        using (identityKey is { } key ? await _identityTurns.EnterAsync(key.Value, cancellationToken).ConfigureAwait(false) : default)
+        using (turn)
         {
             if (await CheckLockoutAsync(request, identityKey, sourceKey, cancellationToken).ConfigureAwait(false) is { } refused)
             {
@@ -71,6 +83,8 @@ public sealed class AuthenticationService : IAuthenticationService
 
         return await RecordAsync(request, authenticator?.Name, result).ConfigureAwait(false);
     }
+
+    private static AuthenticationResult Cancelled() => AuthenticationResult.Fail(ReasonCodes.AuthenticationCancelled, "The authentication was cancelled by the caller.");
 
     // Runs the authenticator; fails closed when there is none or it throws. A cancellation is recorded, then rethrown.
     private async ValueTask<AuthenticationResult> RunAsync(IAuthenticator? authenticator, AuthenticationRequest request, CancellationToken cancellationToken)
@@ -88,7 +102,7 @@ public sealed class AuthenticationService : IAuthenticationService
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await RecordAsync(request, authenticator.Name, AuthenticationResult.Fail(ReasonCodes.AuthenticationCancelled, "The authentication was cancelled by the caller.")).ConfigureAwait(false);
+            await RecordAsync(request, authenticator.Name, Cancelled()).ConfigureAwait(false);
             throw;
         }
         catch (Exception e)

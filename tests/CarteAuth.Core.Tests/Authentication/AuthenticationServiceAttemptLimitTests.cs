@@ -23,11 +23,19 @@ public sealed class AuthenticationServiceAttemptLimitTests
     {
         public int Calls;
 
+        /// <summary>Password "blocked" waits for this (a directory that has not answered yet).</summary>
+        public TaskCompletionSource Gate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
         public override string Name => "toy-password";
 
         protected override async ValueTask<AuthenticationResult> AuthenticateAsync(PasswordRequest request, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref Calls);
+            if (request.Password == "blocked")
+            {
+                await Gate.Task.WaitAsync(cancellationToken);
+            }
+
             if (request.Password.StartsWith("slow", StringComparison.Ordinal))
             {
                 await Task.Delay(50, cancellationToken); // a directory round trip: parallel attempts overlap
@@ -80,6 +88,22 @@ public sealed class AuthenticationServiceAttemptLimitTests
 
         // Another identity is not held up by alice's turns, and nothing is kept once the attempts are done.
         Assert.Equal("toy.wrong-password", (await service.AuthenticateAsync(Attempt("bob", "guess"))).ReasonCode);
+    }
+
+    [Fact]
+    public async Task AnAttemptCancelledWhileWaitingForItsTurn_IsStillAuditedOnce()
+    {
+        var service = Service(perIdentity: 3, perSource: 1000);
+        var holding = service.AuthenticateAsync(Attempt("carol", "blocked", from: "10.0.0.1")).AsTask(); // holds carol's turn
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await service.AuthenticateAsync(Attempt("carol", "guess", from: "10.0.0.2"), cancel.Token));
+        _authenticator.Gate.SetResult();
+        Assert.Equal("toy.wrong-password", (await holding).ReasonCode);
+
+        var events = await EventsAsync();
+        Assert.Equal(2, events.Count);
+        Assert.Contains(events, e => e.ReasonCode == ReasonCodes.AuthenticationCancelled && e.ClientAddress == "10.0.0.2");
+        Assert.Equal(1, _authenticator.Calls); // the cancelled attempt never reached the authenticator
     }
 
     [Fact]
