@@ -37,44 +37,51 @@ internal sealed class GatewayAuthorizer(
         var authentication = await http.AuthenticateAsync(CarteAuthDefaults.AuthenticationScheme).ConfigureAwait(false);
         var feature = authentication.Succeeded ? http.Features.Get<ICarteAuthSessionFeature>() : null;
         var evidence = feature?.Evidence;
+
+        // The connection's certificate when it is the card the session was opened with (YARP forwards only that one).
+        System.Security.Cryptography.X509Certificates.X509Certificate2? sessionCard = null;
         if (bindCardCertificate && evidence is not null && feature is not null && evidence.Methods.HasFlag(AuthenticationMethods.Sc)
-            && evidence.CredentialId is { Length: > 0 }
-            && await http.Connection.GetClientCertificateAsync(http.RequestAborted).ConfigureAwait(false) is { } presented
-            && !IsSessionCard(presented, evidence))
+            && evidence.CredentialId is { Length: > 0 } credential
+            && await http.Connection.GetClientCertificateAsync(http.RequestAborted).ConfigureAwait(false) is { } presented)
         {
-            // The session was opened with one card (its evidence keeps the certificate's SHA-256 thumbprint), the
-            // connection presents another: another professional's card at the workstation, or the cookie taken
-            // elsewhere. The session is not this card holder's; refused before any decision is made or forwarded.
-            // (A card session without a thumbprint, e.g. Pro Santé Connect with a CPS, has nothing to compare: decided
-            // as usual, and no certificate is forwarded for it.)
+            // The card authenticator keeps the certificate's SHA-256 thumbprint as the evidence's credential id. Another
+            // certificate: another professional's card at the workstation, or the cookie taken elsewhere. The session is
+            // not this card holder's; refused before any decision is made or forwarded. (A card session without a
+            // thumbprint, e.g. Pro Santé Connect with a CPS, has nothing to compare: decided as usual, nothing forwarded.)
             var thumbprint = presented.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256);
-            GatewayLog.ClientCertificateMismatch(logger, original.Method, original.Host, original.Path, thumbprint, feature.Session.Id, evidence.CredentialId ?? "-");
-            try
+            if (!string.Equals(thumbprint, credential, StringComparison.OrdinalIgnoreCase))
             {
-                // Audited as the route's decision (deny): the refusal is one, made before the policy could be.
-                await audit.AppendAsync(new AuditEntry
+                GatewayLog.ClientCertificateMismatch(logger, original.Method, original.Host, original.Path, thumbprint, feature.Session.Id, credential);
+                try
                 {
-                    Kind = AuditEventKinds.PolicyDecision,
-                    Result = AuditResults.Deny,
-                    Subject = evidence.Identity.NationalId.Value,
-                    Methods = Amr.Format(evidence.Methods),
-                    Authenticator = evidence.Authenticator,
-                    Policy = route.Policy,
-                    ReasonCode = ReasonCodes.GatewayClientCertificateMismatch,
-                    ClientAddress = clientAddress,
-                    CorrelationId = feature.Session.Id,
-                    Detail = "presented certificate sha256=" + thumbprint,
-                    Timestamp = time.GetUtcNow(),
-                }, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (CarteAuthException e)
-            {
-                // Refused all the same; the log line above keeps the facts.
-                GatewayLog.RefusalNotAudited(logger, e, e.ReasonCode);
+                    // Audited as the route's decision (deny): the refusal is one, made before the policy could be.
+                    await audit.AppendAsync(new AuditEntry
+                    {
+                        Kind = AuditEventKinds.PolicyDecision,
+                        Result = AuditResults.Deny,
+                        Subject = evidence.Identity.NationalId.Value,
+                        Methods = Amr.Format(evidence.Methods),
+                        Authenticator = evidence.Authenticator,
+                        Policy = route.Policy,
+                        ReasonCode = ReasonCodes.GatewayClientCertificateMismatch,
+                        ClientAddress = clientAddress,
+                        CorrelationId = feature.Session.Id,
+                        Detail = "presented certificate sha256=" + thumbprint,
+                        Timestamp = time.GetUtcNow(),
+                    }, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (CarteAuthException e)
+                {
+                    // Refused all the same; the log line above keeps the facts.
+                    GatewayLog.RefusalNotAudited(logger, e, e.ReasonCode);
+                }
+
+                return GatewayDecision.Refused(StatusCodes.Status403Forbidden, ReasonCodes.GatewayClientCertificateMismatch);
             }
 
-            return GatewayDecision.Refused(StatusCodes.Status403Forbidden, ReasonCodes.GatewayClientCertificateMismatch);
+            sessionCard = presented;
         }
+
         var policyContext = new PolicyContext(evidence, time.GetUtcNow(), route.Zone);
         var request = new AuthenticationContext
         {
@@ -110,7 +117,7 @@ internal sealed class GatewayAuthorizer(
             headers.Add(new(ForwardAuthDefaults.LevelHeader, Acr.ToValue(evidence.Assurance)));
             headers.Add(new(ForwardAuthDefaults.AssertionHeader, assertion));
             GatewayLog.Allowed(logger, original.Method, original.Host, original.Path, evidence.Identity.NationalId.Value, route.Policy);
-            return new GatewayDecision(StatusCodes.Status200OK, null, headers, null, null, evidence);
+            return new GatewayDecision(StatusCodes.Status200OK, null, headers, null, null, evidence, sessionCard);
         }
 
         // Allowed without a professional (a policy open to anonymous requests): no identity to pass on.
@@ -135,20 +142,13 @@ internal sealed class GatewayAuthorizer(
         GatewayLog.Denied(logger, original.Method, original.Host, original.Path, route.Policy, decision.ReasonCode);
         return GatewayDecision.Refused(StatusCodes.Status403Forbidden, decision.ReasonCode);
     }
-
-    /// <summary>
-    /// The presented certificate is the card the session was opened with: the card authenticator records the
-    /// certificate's SHA-256 thumbprint as the evidence's credential id (a card session without one matches nothing).
-    /// </summary>
-    internal static bool IsSessionCard(System.Security.Cryptography.X509Certificates.X509Certificate2 presented, AuthenticationEvidence evidence) =>
-        evidence.CredentialId is { Length: > 0 } credential
-        && string.Equals(presented.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256), credential, StringComparison.OrdinalIgnoreCase);
 }
 
 /// <summary>
 /// A gateway decision: <see cref="Status"/> 200 (allowed, with <see cref="IdentityHeaders"/>), 401 (sign in or step up:
 /// <see cref="LoginUrl"/> and <see cref="WwwAuthenticate"/>), 403 (denied) or 500 (assertion not issued);
-/// <see cref="ReasonCode"/> on every refusal.
+/// <see cref="ReasonCode"/> on every refusal. <see cref="SessionCard"/>: on Allow, the connection's client certificate
+/// when it is the card the session was opened with (only when the caller asked for the card binding).
 /// </summary>
 internal sealed record GatewayDecision(
     int Status,
@@ -156,7 +156,8 @@ internal sealed record GatewayDecision(
     IReadOnlyList<KeyValuePair<string, string>> IdentityHeaders,
     string? LoginUrl,
     string? WwwAuthenticate,
-    AuthenticationEvidence? Evidence)
+    AuthenticationEvidence? Evidence,
+    System.Security.Cryptography.X509Certificates.X509Certificate2? SessionCard = null)
 {
     public bool IsAllowed => Status == StatusCodes.Status200OK;
 

@@ -1,6 +1,5 @@
 using CarteAuth.AspNetCore;
 using CarteAuth.AspNetCore.Sessions;
-using CarteAuth.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -91,15 +90,11 @@ internal sealed class CarteAuthProxyMiddleware(
             StripSessionCredentials(request, sessions.Get(CarteAuthDefaults.AuthenticationScheme).CookieName);
         }
 
-        if (settings.ForwardClientCertificate && decision.Evidence is { } evidence && evidence.Methods.HasFlag(AuthenticationMethods.Sc))
+        // Only the session's own card: GatewayAuthorizer refused any other before deciding.
+        if (settings.ForwardClientCertificate && decision.SessionCard is { } certificate)
         {
-            // Only the session's own card (GatewayAuthorizer refused any other before deciding).
-            var certificate = await http.Connection.GetClientCertificateAsync(http.RequestAborted).ConfigureAwait(false);
-            if (certificate is not null && GatewayAuthorizer.IsSessionCard(certificate, evidence))
-            {
-                // RFC 9440 §2.2: Client-Cert is the DER certificate as an RFC 8941 §3.3.5 byte sequence, ":base64:".
-                request.Headers[CarteAuthProxyDefaults.ClientCertHeader] = ":" + Convert.ToBase64String(certificate.RawData) + ":";
-            }
+            // RFC 9440 §2.2: Client-Cert is the DER certificate as an RFC 8941 §3.3.5 byte sequence, ":base64:".
+            request.Headers[CarteAuthProxyDefaults.ClientCertHeader] = ":" + Convert.ToBase64String(certificate.RawData) + ":";
         }
 
         await next(http).ConfigureAwait(false);
