@@ -86,7 +86,7 @@ internal sealed class RadiusAccessHandler(
         var hasOtp = otp?.HasOtp(userName) == true;
         if (!hasOtp && !pushEnabled)
         {
-            await AuditAsync(AuditEventKinds.Authentication, AuditResults.Failure, evidence.Identity.NationalId.Value, ReasonCodes.RadiusNoSecondFactor, AuditAddress(source, request), correlationId,
+            await AuditAsync(AuditEventKinds.Authentication, AuditResults.Failure, evidence.Identity.NationalId.Value, ReasonCodes.RadiusNoSecondFactor, source, request, correlationId,
                 $"The policy '{options.Policy}' needs a second factor ({decision.StepUp.Describe()}) and the user has neither an OTP secret nor the PSC push.").ConfigureAwait(false);
             return Reject(request, client, source, correlationId, ReasonCodes.RadiusNoSecondFactor);
         }
@@ -149,7 +149,7 @@ internal sealed class RadiusAccessHandler(
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            await AuditAsync(AuditEventKinds.Authentication, AuditResults.Failure, idNat, ReasonCodes.RadiusPushTimeout, AuditAddress(source, request), challenge.CorrelationId,
+            await AuditAsync(AuditEventKinds.Authentication, AuditResults.Failure, idNat, ReasonCodes.RadiusPushTimeout, source, request, challenge.CorrelationId,
                 $"The e-CPS push was not approved within {options.PushTimeout}.").ConfigureAwait(false);
             return Reject(request, client, source, challenge.CorrelationId, ReasonCodes.RadiusPushTimeout);
         }
@@ -158,7 +158,7 @@ internal sealed class RadiusAccessHandler(
         {
             if (psc.Identity.NationalId != challenge.FirstFactor.Identity.NationalId)
             {
-                await AuditAsync(AuditEventKinds.Authentication, AuditResults.Failure, idNat, ReasonCodes.RadiusPushDenied, AuditAddress(source, request), challenge.CorrelationId,
+                await AuditAsync(AuditEventKinds.Authentication, AuditResults.Failure, idNat, ReasonCodes.RadiusPushDenied, source, request, challenge.CorrelationId,
                     $"Pro Santé Connect approved as {psc.Identity.NationalId}, not the password's professional.").ConfigureAwait(false);
                 return Reject(request, client, source, challenge.CorrelationId, ReasonCodes.RadiusPushDenied);
             }
@@ -213,11 +213,11 @@ internal sealed class RadiusAccessHandler(
 
     private async ValueTask<byte[]> RejectUnauthenticatedAsync(RadiusPacket request, RadiusClient client, IPEndPoint source, string correlationId, string? userName, string reasonCode, string detail)
     {
-        await AuditAsync(AuditEventKinds.Authentication, AuditResults.Failure, userName, reasonCode, AuditAddress(source, request), correlationId, detail).ConfigureAwait(false);
+        await AuditAsync(AuditEventKinds.Authentication, AuditResults.Failure, userName, reasonCode, source, request, correlationId, detail).ConfigureAwait(false);
         return Reject(request, client, source, correlationId, reasonCode);
     }
 
-    private async ValueTask AuditAsync(string kind, string result, string? subject, string reasonCode, string clientAddress, string correlationId, string detail) =>
+    private async ValueTask AuditAsync(string kind, string result, string? subject, string reasonCode, IPEndPoint source, RadiusPacket request, string correlationId, string detail) =>
         await audit.AppendAsync(
             new AuditEntry
             {
@@ -226,7 +226,7 @@ internal sealed class RadiusAccessHandler(
                 Subject = subject,
                 Authenticator = "radius",
                 ReasonCode = reasonCode,
-                ClientAddress = clientAddress,
+                ClientAddress = AuditAddress(source, request),
                 CorrelationId = correlationId,
                 Detail = detail,
             },
