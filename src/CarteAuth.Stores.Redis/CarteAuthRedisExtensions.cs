@@ -80,9 +80,13 @@ public static class CarteAuthRedisExtensions
         services.AddOptions<AttemptLimiterOptions>();
 
         // What the stores need of the server (version, primary, no eviction, persistence): logged once at start and
-        // reported by the health check "carteauth-redis" (tag "carteauth", as CarteAuth's other checks).
-        services.AddHostedService<RedisServerStartupCheck>();
-        services.AddHealthChecks().AddCheck<RedisServerHealthCheck>("carteauth-redis", tags: ["carteauth"]);
+        // reported by the health check "carteauth-redis" (tag "carteauth", as CarteAuth's other checks). Registered once
+        // however often this method is called, like the stores above (a second health check of one name would fail).
+        if (!services.Any(static d => d.ServiceType == typeof(Microsoft.Extensions.Hosting.IHostedService) && d.ImplementationType == typeof(RedisServerStartupCheck)))
+        {
+            services.AddHostedService<RedisServerStartupCheck>();
+            services.AddHealthChecks().AddCheck<RedisServerHealthCheck>("carteauth-redis", tags: ["carteauth"]);
+        }
         services.Replace(ServiceDescriptor.Singleton<IAuthenticationAttemptLimiter>(static sp => new RedisAuthenticationAttemptLimiter(
             sp.GetRequiredService<RedisConnection>(), sp.GetRequiredService<IOptions<AttemptLimiterOptions>>().Value, sp.GetService<TimeProvider>() ?? TimeProvider.System)));
         return services;

@@ -28,7 +28,7 @@ internal static class RedisServerCheck
     /// Checks the primary the connection writes to. Throws <see cref="CarteAuthException"/>
     /// (<see cref="ReasonCodes.TokenStoreUnavailable"/>) when no server is connected or <c>INFO</c> fails.
     /// </summary>
-    public static async Task<(EndPoint EndPoint, IReadOnlyList<RedisServerFinding> Findings)> CheckAsync(IConnectionMultiplexer multiplexer)
+    public static async Task<(string EndPoint, IReadOnlyList<RedisServerFinding> Findings)> CheckAsync(IConnectionMultiplexer multiplexer)
     {
         ArgumentNullException.ThrowIfNull(multiplexer);
         var servers = multiplexer.GetServers().Where(static s => s.IsConnected).ToList();
@@ -54,7 +54,8 @@ internal static class RedisServerCheck
             }
         }
 
-        return (server.EndPoint, Evaluate(info, Format(server.EndPoint)));
+        var endPoint = Format(server.EndPoint);
+        return (endPoint, Evaluate(info, endPoint));
     }
 
     /// <summary>The findings for one server's <c>INFO</c> fields (<c>redis_version</c>, <c>role</c>, <c>maxmemory</c>, <c>maxmemory_policy</c>, <c>aof_enabled</c>, <c>connected_slaves</c>).</summary>

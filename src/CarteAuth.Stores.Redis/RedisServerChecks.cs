@@ -38,7 +38,7 @@ internal sealed class RedisServerStartupCheck(IConnectionMultiplexer multiplexer
 
             if (findings.Count == 0)
             {
-                RedisLog.ServerChecked(logger, endPoint.ToString() ?? "(unknown)");
+                RedisLog.ServerChecked(logger, endPoint);
             }
         }
         catch (CarteAuthException e)

@@ -131,6 +131,14 @@ public sealed class RedisServerCheckTests
         });
         await using var offProvider = off.BuildServiceProvider();
         Assert.Empty(await RunStartCheckAsync(offProvider));
+
+        // Registering the stores twice keeps one start check and one health check (a duplicate name would fail).
+        var twice = new ServiceCollection().AddLogging()
+            .AddCarteAuthRedisStores(o => o.Configuration = configuration)
+            .AddCarteAuthRedisStores(o => o.Configuration = configuration);
+        await using var twiceProvider = twice.BuildServiceProvider();
+        Assert.Single(twiceProvider.GetServices<Microsoft.Extensions.Hosting.IHostedService>(), s => s is RedisServerStartupCheck);
+        Assert.Single((await twiceProvider.GetRequiredService<HealthCheckService>().CheckHealthAsync()).Entries, e => e.Key == "carteauth-redis");
     }
 
     /// <summary>Runs the registered start check (as the host would) with a logger that keeps what it is given.</summary>
