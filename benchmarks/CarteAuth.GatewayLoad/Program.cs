@@ -27,11 +27,21 @@ namespace CarteAuth.GatewayLoad;
 /// rate can be told apart as CPU spent or time waited.
 /// Usage: <c>dotnet run -c Release --project benchmarks/CarteAuth.GatewayLoad -- [--audit sqlite|sqlite-normal|memory|both|all]
 /// [--alg ES256|PS256|RS256] [--warmup 8] [--rounds 4] [--duration 5] [--connections 16] [--threads 1]</c>.
+/// <c>--audit-append 16,64,256</c> measures instead what the audit stores alone cost per event in this process (no HTTP):
+/// that many concurrent appenders, the in-memory store and the SQLite store (power-loss-safe) one after the other.
 /// </summary>
 public static partial class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        if (Array.IndexOf(args, "--audit-append") >= 0)
+        {
+            return await AuditAppendAsync(
+                [.. Arg(args, "--audit-append", "16,64,256").Split(',').Select(static c => int.Parse(c, CultureInfo.InvariantCulture))],
+                int.Parse(Arg(args, "--rounds", "3"), CultureInfo.InvariantCulture),
+                int.Parse(Arg(args, "--duration", "5"), CultureInfo.InvariantCulture));
+        }
+
         var audit = Arg(args, "--audit", "both");
         var algorithm = Enum.Parse<SessionTokenAlgorithm>(Arg(args, "--alg", "ES256"), ignoreCase: true);
         var rounds = int.Parse(Arg(args, "--rounds", "4"), CultureInfo.InvariantCulture);
@@ -57,6 +67,7 @@ public static partial class Program
             {
                 await using var gateway = await StartGatewayAsync(store, algorithm, root);
                 var token = await SignInAsync(gateway.Address);
+                var commits = CommitCounter.Attach(gateway.Services);
                 string[] headers = ["Cookie: " + CarteAuthDefaults.CookieName + "=" + token, "X-Original-URI: /dossier/42", "X-Original-Method: GET", "X-Real-IP: 192.0.2.10"];
                 var bareUrl = new Uri(bare.Address, "/ok").ToString();
                 var authzUrl = new Uri(gateway.Address, ForwardAuthDefaults.Path).ToString();
@@ -69,17 +80,19 @@ public static partial class Program
                 var authzRates = new List<double>();
                 for (var i = 0; i < rounds; i++)
                 {
-                    var (bareRate, bareCpu, bareBytes) = await MeasureAsync(bareUrl, headers, threads, connections, duration);
-                    var (authzRate, authzCpu, authzBytes) = await MeasureAsync(authzUrl, headers, threads, connections, duration);
-                    bareRates.Add(bareRate);
-                    authzRates.Add(authzRate);
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  [{store}] round {i + 1}: bare {bareRate:F0} req/s ({bareCpu:F1} us server CPU, {bareBytes / 1024:F1} KB allocated per request), authz {authzRate:F0} req/s ({authzCpu:F1} us, {authzBytes / 1024:F1} KB), ratio {authzRate / bareRate:F2}"));
+                    var bareRun = await MeasureAsync(bareUrl, headers, threads, connections, duration);
+                    var before = commits?.Read();
+                    var authzRun = await MeasureAsync(authzUrl, headers, threads, connections, duration);
+                    var batches = commits is null ? string.Empty : string.Create(CultureInfo.InvariantCulture, $", {commits.EventsPerCommitSince(before!.Value):F1} audit events per commit");
+                    bareRates.Add(bareRun.Rate);
+                    authzRates.Add(authzRun.Rate);
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  [{store}] round {i + 1}: bare {bareRun}, authz {authzRun}{batches}, ratio {authzRun.Rate / bareRun.Rate:F2}"));
                 }
 
                 var bareMedian = Median(bareRates);
                 var authzMedian = Median(authzRates);
                 var ratios = bareRates.Zip(authzRates, (b, a) => a / b).ToList();
-                rows.Add(string.Create(CultureInfo.InvariantCulture, $"| `/carteauth/authz`, {algorithm} session tokens, {Describe(store)} | {bareMedian:F0} | {authzMedian:F0} | **{authzMedian / bareMedian:F2}** | {ratios.Min():F2}–{ratios.Max():F2} |"));
+                rows.Add(string.Create(CultureInfo.InvariantCulture, $"| `/carteauth/authz`, {algorithm} session tokens, {connections} connections, {Describe(store)} | {bareMedian:F0} | {authzMedian:F0} | **{authzMedian / bareMedian:F2}** | {ratios.Min():F2}–{ratios.Max():F2} |"));
             }
         }
         finally
@@ -187,17 +200,87 @@ public static partial class Program
     /// One wrk run: requests/s, and this process's CPU time (both servers live here; wrk is another process) per
     /// request over the run, so a gap in rate can be told apart as CPU spent or time waited.
     /// </summary>
-    private static async Task<(double Rate, double CpuMicrosecondsPerRequest, double BytesPerRequest)> MeasureAsync(string url, string[] headers, int threads, int connections, int seconds)
+    private static async Task<Measurement> MeasureAsync(string url, string[] headers, int threads, int connections, int seconds)
     {
-        using var self = Process.GetCurrentProcess();
-        var before = self.TotalProcessorTime;
-        // The runtime's counter moves in allocation-context steps (kilobytes): enough to tell 0.5 KB from 10 KB per request.
-        var allocated = GC.GetTotalAllocatedBytes();
+        var start = ProcessCounters.Read();
         var rate = await WrkAsync(url, headers, threads, connections, seconds);
-        var requests = Math.Max(1, rate * seconds);
-        var bytes = (GC.GetTotalAllocatedBytes() - allocated) / requests;
-        self.Refresh();
-        return (rate, (self.TotalProcessorTime - before).TotalMicroseconds / requests, bytes);
+        return ProcessCounters.Read().PerUnitSince(start, rate, Math.Max(1, rate * seconds));
+    }
+
+    /// <summary>
+    /// The audit stores alone, per event, in this process: <paramref name="concurrency"/> tasks each appending one
+    /// forward-auth decision event after the other (as many requests waiting for their decision's event), for
+    /// <paramref name="seconds"/>; the in-memory store (hash chain only) then the SQLite store (group commit, one fsync
+    /// per batch), interleaved for <paramref name="rounds"/> rounds. What a durable audit adds to each decision's CPU.
+    /// </summary>
+    private static async Task<int> AuditAppendAsync(int[] concurrency, int rounds, int seconds)
+    {
+        var root = Path.Combine(Environment.GetEnvironmentVariable("CARTEAUTH_ARTIFACTS") ?? Path.GetTempPath(), "audit-append-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(root);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Audit append: {rounds} rounds of {seconds} s per store and concurrency, {Environment.ProcessorCount} CPUs, .NET {Environment.Version}, server GC {System.Runtime.GCSettings.IsServerGC}"));
+        var entry = new AuditEntry
+        {
+            Kind = AuditEventKinds.PolicyDecision,
+            Result = AuditResults.Allow,
+            Subject = "810002813839",
+            Methods = "hwk pin sc",
+            Authenticator = "smartcard",
+            Policy = "dossier-patient",
+            ClientAddress = "192.0.2.10",
+            CorrelationId = "0HNH8B2F4T6KQ:00000001",
+            Detail = "zone=remote",
+        };
+        var rows = new List<string>();
+        try
+        {
+            foreach (var tasks in concurrency)
+            {
+                await using var sqlite = new SqliteAuditStore(new SqliteAuditStoreOptions { Path = Path.Combine(root, $"audit-{tasks}.db") });
+                var commits = new CommitCounter(sqlite);
+                var memory = new InMemoryAuditStore();
+                var memoryRuns = new List<Measurement>();
+                var sqliteRuns = new List<Measurement>();
+                var perCommit = new List<double>();
+                await AppendForAsync(memory, entry, tasks, 1);
+                await AppendForAsync(sqlite, entry, tasks, 1);
+                for (var i = 0; i < rounds; i++)
+                {
+                    memoryRuns.Add(await AppendForAsync(memory, entry, tasks, seconds));
+                    var before = commits.Read();
+                    sqliteRuns.Add(await AppendForAsync(sqlite, entry, tasks, seconds));
+                    perCommit.Add(commits.EventsPerCommitSince(before));
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  [{tasks} appenders] round {i + 1}: in-memory {memoryRuns[^1]}; SQLite {sqliteRuns[^1]}, {perCommit[^1]:F1} events per commit"));
+                }
+
+                rows.Add(string.Create(CultureInfo.InvariantCulture, $"| {tasks} | {Median(memoryRuns.ConvertAll(m => m.CpuMicroseconds)):F2} | {Median(sqliteRuns.ConvertAll(m => m.CpuMicroseconds)):F2} | {Median(perCommit):F1} | {Median(sqliteRuns.ConvertAll(m => m.Rate)):F0} |"));
+            }
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("| concurrent appenders | in-memory: CPU µs per event (median) | SQLite PowerLoss: CPU µs per event (median) | SQLite events per commit | SQLite events/s |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|");
+        rows.ForEach(Console.WriteLine);
+        return 0;
+    }
+
+    private static async Task<Measurement> AppendForAsync(IAuditStore store, AuditEntry entry, int tasks, int seconds)
+    {
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+        long appended = 0;
+        var start = ProcessCounters.Read();
+        await Task.WhenAll(Enumerable.Range(0, tasks).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await store.AppendAsync(entry, CancellationToken.None);
+                Interlocked.Increment(ref appended);
+            }
+        })));
+        return ProcessCounters.Read().PerUnitSince(start, appended / (double)seconds, Math.Max(1, appended));
     }
 
     private static async Task<double> WrkAsync(string url, string[] headers, int threads, int connections, int seconds)
@@ -236,6 +319,57 @@ public static partial class Program
     [GeneratedRegex(@"Requests/sec:\s+([0-9.]+)")]
     private static partial Regex RequestsPerSecond();
 
+    /// <summary>One measurement: rate (requests or events per second) and, per request or event, this process's CPU time, managed allocation and GC pause.</summary>
+    private readonly record struct Measurement(double Rate, double CpuMicroseconds, double Bytes, double GcPauseMicroseconds)
+    {
+        // The allocation counter moves in allocation-context steps (kilobytes): enough to tell 0.5 KB from 10 KB per request.
+        public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Rate:F0}/s ({CpuMicroseconds:F1} us CPU, {Bytes / 1024:F1} KB allocated, {GcPauseMicroseconds:F2} us GC pause each)");
+    }
+
+    /// <summary>This process's CPU time, allocated bytes and GC pause time at one moment.</summary>
+    private readonly record struct ProcessCounters(TimeSpan Cpu, long Allocated, TimeSpan GcPause)
+    {
+        public static ProcessCounters Read()
+        {
+            using var self = Process.GetCurrentProcess();
+            return new(self.TotalProcessorTime, GC.GetTotalAllocatedBytes(), GC.GetTotalPauseDuration());
+        }
+
+        public Measurement PerUnitSince(ProcessCounters start, double rate, double units) => new(
+            rate,
+            (Cpu - start.Cpu).TotalMicroseconds / units,
+            (Allocated - start.Allocated) / units,
+            (GcPause - start.GcPause).TotalMicroseconds / units);
+    }
+
+    /// <summary>Counts the SQLite audit store's committed batches (its test hook), to print the events per commit.</summary>
+    private sealed class CommitCounter
+    {
+        private long _commits;
+        private long _events;
+
+        public CommitCounter(SqliteAuditStore store) =>
+            store.BatchWritten = (count, error) =>
+            {
+                if (error is null)
+                {
+                    Interlocked.Increment(ref _commits);
+                    Interlocked.Add(ref _events, count);
+                }
+            };
+
+        public static CommitCounter? Attach(IServiceProvider services) =>
+            services.GetService<IAuditStore>() is SqliteAuditStore store ? new CommitCounter(store) : null;
+
+        public (long Commits, long Events) Read() => (Interlocked.Read(ref _commits), Interlocked.Read(ref _events));
+
+        public double EventsPerCommitSince((long Commits, long Events) start)
+        {
+            var (commits, events) = Read();
+            return (events - start.Events) / (double)Math.Max(1, commits - start.Commits);
+        }
+    }
+
     private static double Median(List<double> values)
     {
         var sorted = values.Order().ToList();
@@ -251,6 +385,8 @@ public static partial class Program
     private sealed class Host(WebApplication app, Uri address) : IAsyncDisposable
     {
         public Uri Address { get; } = address;
+
+        public IServiceProvider Services => app.Services;
 
         public static async Task<Host> StartAsync(WebApplication app)
         {
