@@ -1,8 +1,11 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
 using CarteAuth.SmartCard.Tests.Nginx;
 using CarteAuth.Testing;
 using CarteAuth.Tokens;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -27,7 +30,7 @@ public sealed class NginxForwardAuthTests : IAsyncLifetime
         _upstream = await EchoUpstream.StartAsync();
         _nginx = await NginxProxy.StartAsync("samples/RemoteAccessGateway/nginx/forward-auth.conf", _dir.Path, new Dictionary<string, string>
         {
-            ["GATEWAY"] = _gateway.Address.ToString().TrimEnd('/'),
+            ["GATEWAY"] = _gateway.Address.Authority,
             ["UPSTREAM"] = _upstream.Address.ToString().TrimEnd('/'),
         }, TimeSpan.FromSeconds(20));
     }
@@ -93,7 +96,7 @@ public sealed class NginxForwardAuthTests : IAsyncLifetime
         using var dir = new TempDirectory();
         using var nginx = await NginxProxy.StartAsync("samples/RemoteAccessGateway/nginx/forward-auth.conf", dir.Path, new Dictionary<string, string>
         {
-            ["GATEWAY"] = gateway.Address.ToString().TrimEnd('/'),
+            ["GATEWAY"] = gateway.Address.Authority,
             ["UPSTREAM"] = _upstream.Address.ToString().TrimEnd('/'),
         }, TimeSpan.FromSeconds(20));
         var token = await gateway.SignInAsync(GatewayHost.Evidence());
@@ -106,6 +109,51 @@ public sealed class NginxForwardAuthTests : IAsyncLifetime
         Assert.StartsWith("carteauth=", cookie, StringComparison.Ordinal);
         Assert.DoesNotContain(token, cookie, StringComparison.Ordinal);
         Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Decisions_ReuseOneConnectionToTheGateway()
+    {
+        // nginx without keep-alive opens a TCP connection per auth_request subrequest (HTTP/1.0, Connection: close),
+        // which costs the gateway more than the decision; the sample keeps its connections to the gateway open.
+        var connections = new ConcurrentQueue<string>();
+        await using var gateway = await GatewayHost.StartAsync(services: s => s.AddSingleton<IStartupFilter>(new RecordConnections(connections)));
+        using var dir = new TempDirectory();
+        using var nginx = await NginxProxy.StartAsync("samples/RemoteAccessGateway/nginx/forward-auth.conf", dir.Path, new Dictionary<string, string>
+        {
+            ["GATEWAY"] = gateway.Address.Authority,
+            ["UPSTREAM"] = _upstream.Address.ToString().TrimEnd('/'),
+        }, TimeSpan.FromSeconds(20));
+        var token = await gateway.SignInAsync(GatewayHost.Evidence());
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{nginx.Port}") };
+        for (var i = 0; i < 20; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/dossier/" + i);
+            request.Headers.Add("Cookie", "carteauth=" + token);
+            Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(request)).StatusCode);
+        }
+
+        Assert.Equal(20, connections.Count);
+        var distinct = connections.Distinct().Count();
+        Assert.True(distinct == 1, $"20 sequential decisions reached the gateway over {distinct} connections; nginx should keep one open (upstream keepalive).");
+    }
+
+    /// <summary>Records the connection of every forward-auth request the gateway receives.</summary>
+    private sealed class RecordConnections(ConcurrentQueue<string> connections) : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use(async (context, nextMiddleware) =>
+            {
+                if (context.Request.Path == ForwardAuthDefaults.Path)
+                {
+                    connections.Enqueue(context.Connection.Id);
+                }
+
+                await nextMiddleware(context);
+            });
+            next(app);
+        };
     }
 
     [Fact]
