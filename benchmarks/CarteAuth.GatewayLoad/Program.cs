@@ -26,7 +26,8 @@ namespace CarteAuth.GatewayLoad;
 /// process's CPU time and managed allocation per request (both servers run here; wrk is another process), so a gap in
 /// rate can be told apart as CPU spent or time waited.
 /// Usage: <c>dotnet run -c Release --project benchmarks/CarteAuth.GatewayLoad -- [--audit sqlite|sqlite-normal|memory|both|all]
-/// [--alg ES256|PS256|RS256] [--warmup 8] [--rounds 4] [--duration 5] [--connections 16] [--threads 1]</c>.
+/// [--alg ES256|PS256|RS256] [--warmup 8] [--rounds 4] [--duration 5] [--connections 16] [--threads 1] [--close]</c>
+/// (<c>--close</c>: every request on a new connection, <c>Connection: close</c>).
 /// <c>--audit-append 16,64,256</c> measures instead what the audit stores alone cost per event in this process (no HTTP):
 /// that many concurrent appenders, the in-memory store and the SQLite store (power-loss-safe) one after the other.
 /// </summary>
@@ -49,6 +50,8 @@ public static partial class Program
         var connections = int.Parse(Arg(args, "--connections", "16"), CultureInfo.InvariantCulture);
         var threads = int.Parse(Arg(args, "--threads", "1"), CultureInfo.InvariantCulture);
         var warmup = int.Parse(Arg(args, "--warmup", "8"), CultureInfo.InvariantCulture);
+        // A new TCP connection for every request, as nginx's proxy_pass does without an upstream keepalive.
+        var close = Array.IndexOf(args, "--close") >= 0;
         var root = Path.Combine(Environment.GetEnvironmentVariable("CARTEAUTH_ARTIFACTS") ?? Path.GetTempPath(), "gateway-load-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(root);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Forward-auth load: wrk -t{threads} -c{connections} -d{duration}s, {warmup} s warm-up each, {rounds} interleaved rounds, {Environment.ProcessorCount} CPUs, .NET {Environment.Version}, server GC {System.Runtime.GCSettings.IsServerGC}"));
@@ -68,7 +71,7 @@ public static partial class Program
                 await using var gateway = await StartGatewayAsync(store, algorithm, root);
                 var token = await SignInAsync(gateway.Address);
                 var commits = CommitCounter.Attach(gateway.Services);
-                string[] headers = ["Cookie: " + CarteAuthDefaults.CookieName + "=" + token, "X-Original-URI: /dossier/42", "X-Original-Method: GET", "X-Real-IP: 192.0.2.10"];
+                string[] headers = ["Cookie: " + CarteAuthDefaults.CookieName + "=" + token, "X-Original-URI: /dossier/42", "X-Original-Method: GET", "X-Real-IP: 192.0.2.10", .. (close ? new[] { "Connection: close" } : [])];
                 var bareUrl = new Uri(bare.Address, "/ok").ToString();
                 var authzUrl = new Uri(gateway.Address, ForwardAuthDefaults.Path).ToString();
 
