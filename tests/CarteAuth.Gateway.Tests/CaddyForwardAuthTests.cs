@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
 using CarteAuth.Testing;
@@ -131,6 +132,33 @@ public sealed class CaddyForwardAuthTests : IAsyncLifetime
         var headers = (await response.Content.ReadFromJsonAsync<Dictionary<string, string>>())!;
         Assert.Equal(GatewayHost.Doctor, headers["x-carteauth-idnat"]);
         Assert.Equal("high", headers["x-carteauth-level"]);
+    }
+
+    [Fact]
+    public async Task Decisions_ReuseOneConnectionToTheGateway()
+    {
+        // One decision per request: a connection per decision would cost the gateway more than the decision. Caddy's
+        // reverse_proxy keeps its connections alive by default; this keeps the sample from turning that off.
+        var connections = new ConcurrentQueue<string>();
+        await using var gateway = await GatewayHost.StartAsync(services: GatewayHost.RecordForwardAuthConnections(connections));
+        using var dir = new TempDirectory();
+        using var caddy = await CaddyProxy.StartAsync("samples/RemoteAccessGateway/caddy/Caddyfile", dir.Path, new Dictionary<string, string>
+        {
+            ["GATEWAY"] = gateway.Address.Authority,
+            ["UPSTREAM"] = _upstream.Address.Authority,
+        }, TimeSpan.FromSeconds(20));
+        var token = await gateway.SignInAsync(GatewayHost.Evidence());
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{caddy.Port}") };
+        for (var i = 0; i < 20; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/dossier/" + i);
+            request.Headers.Add("Cookie", "carteauth=" + token);
+            Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(request)).StatusCode);
+        }
+
+        Assert.Equal(20, connections.Count);
+        var distinct = connections.Distinct().Count();
+        Assert.True(distinct == 1, $"20 sequential decisions reached the gateway over {distinct} connections; Caddy should keep one open.");
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using CarteAuth.AspNetCore;
 using CarteAuth.AspNetCore.Sessions;
@@ -89,8 +90,33 @@ internal sealed class GatewayHost : IAsyncDisposable
           "authenticator": "{{authenticator}}", "phishingResistant": {{(phr ? "true" : "false")}} }
         """;
 
+    /// <summary>
+    /// Services for <see cref="StartAsync"/> that record the connection id of every <c>/carteauth/authz</c> request the
+    /// gateway receives (does the proxy keep its connections to the gateway alive?).
+    /// </summary>
+    public static Action<IServiceCollection> RecordForwardAuthConnections(ConcurrentQueue<string> connections) =>
+        services => services.AddSingleton<IStartupFilter>(new ConnectionRecorder(connections));
+
     /// <summary>A FIDO2 key without user verification: substantial, phishing-resistant, no PIN.</summary>
     public static string KeyEvidence(string idNat = Doctor, string profession = "10") => Evidence(idNat, profession, "\"hwk\"", "substantial", true, "fido2");
+}
+
+/// <summary>Records the connection of every forward-auth request, before the rest of the pipeline.</summary>
+internal sealed class ConnectionRecorder(ConcurrentQueue<string> connections) : IStartupFilter
+{
+    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+    {
+        app.Use(async (context, nextMiddleware) =>
+        {
+            if (context.Request.Path == ForwardAuthDefaults.Path)
+            {
+                connections.Enqueue(context.Connection.Id);
+            }
+
+            await nextMiddleware(context);
+        });
+        next(app);
+    };
 }
 
 /// <summary>Test-only login endpoint of the gateway test hosts.</summary>

@@ -4,8 +4,6 @@ using System.Net.Http.Json;
 using CarteAuth.SmartCard.Tests.Nginx;
 using CarteAuth.Testing;
 using CarteAuth.Tokens;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -117,7 +115,7 @@ public sealed class NginxForwardAuthTests : IAsyncLifetime
         // nginx without keep-alive opens a TCP connection per auth_request subrequest (HTTP/1.0, Connection: close),
         // which costs the gateway more than the decision; the sample keeps its connections to the gateway open.
         var connections = new ConcurrentQueue<string>();
-        await using var gateway = await GatewayHost.StartAsync(services: s => s.AddSingleton<IStartupFilter>(new RecordConnections(connections)));
+        await using var gateway = await GatewayHost.StartAsync(services: GatewayHost.RecordForwardAuthConnections(connections));
         using var dir = new TempDirectory();
         using var nginx = await NginxProxy.StartAsync("samples/RemoteAccessGateway/nginx/forward-auth.conf", dir.Path, new Dictionary<string, string>
         {
@@ -136,24 +134,6 @@ public sealed class NginxForwardAuthTests : IAsyncLifetime
         Assert.Equal(20, connections.Count);
         var distinct = connections.Distinct().Count();
         Assert.True(distinct == 1, $"20 sequential decisions reached the gateway over {distinct} connections; nginx should keep one open (upstream keepalive).");
-    }
-
-    /// <summary>Records the connection of every forward-auth request the gateway receives.</summary>
-    private sealed class RecordConnections(ConcurrentQueue<string> connections) : IStartupFilter
-    {
-        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-        {
-            app.Use(async (context, nextMiddleware) =>
-            {
-                if (context.Request.Path == ForwardAuthDefaults.Path)
-                {
-                    connections.Enqueue(context.Connection.Id);
-                }
-
-                await nextMiddleware(context);
-            });
-            next(app);
-        };
     }
 
     [Fact]
