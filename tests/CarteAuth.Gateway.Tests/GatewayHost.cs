@@ -97,6 +97,27 @@ internal sealed class GatewayHost : IAsyncDisposable
     public static Action<IServiceCollection> RecordForwardAuthConnections(ConcurrentQueue<string> connections) =>
         services => services.AddSingleton<IStartupFilter>(new ConnectionRecorder(connections));
 
+    /// <summary>
+    /// Signs in, sends twenty requests one after the other through <paramref name="proxy"/> at <paramref name="front"/>,
+    /// and checks that their twenty decisions reached this gateway over one connection (recorded by
+    /// <see cref="RecordForwardAuthConnections"/>).
+    /// </summary>
+    public async Task AssertDecisionsShareOneConnectionAsync(Uri front, ConcurrentQueue<string> connections, string proxy)
+    {
+        var token = await SignInAsync(Evidence());
+        using var client = new HttpClient { BaseAddress = front };
+        for (var i = 0; i < 20; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/dossier/" + i);
+            request.Headers.Add("Cookie", "carteauth=" + token);
+            Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(request)).StatusCode);
+        }
+
+        Assert.Equal(20, connections.Count);
+        var distinct = connections.Distinct().Count();
+        Assert.True(distinct == 1, $"20 sequential decisions reached the gateway over {distinct} connections; {proxy} should keep one open to the gateway (keep-alive).");
+    }
+
     /// <summary>A FIDO2 key without user verification: substantial, phishing-resistant, no PIN.</summary>
     public static string KeyEvidence(string idNat = Doctor, string profession = "10") => Evidence(idNat, profession, "\"hwk\"", "substantial", true, "fido2");
 }

@@ -122,18 +122,7 @@ public sealed class NginxForwardAuthTests : IAsyncLifetime
             ["GATEWAY"] = gateway.Address.Authority,
             ["UPSTREAM"] = _upstream.Address.ToString().TrimEnd('/'),
         }, TimeSpan.FromSeconds(20));
-        var token = await gateway.SignInAsync(GatewayHost.Evidence());
-        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{nginx.Port}") };
-        for (var i = 0; i < 20; i++)
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Get, "/dossier/" + i);
-            request.Headers.Add("Cookie", "carteauth=" + token);
-            Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(request)).StatusCode);
-        }
-
-        Assert.Equal(20, connections.Count);
-        var distinct = connections.Distinct().Count();
-        Assert.True(distinct == 1, $"20 sequential decisions reached the gateway over {distinct} connections; nginx should keep one open (upstream keepalive).");
+        await gateway.AssertDecisionsShareOneConnectionAsync(new Uri($"http://127.0.0.1:{nginx.Port}"), connections, "nginx");
     }
 
     [Fact]
