@@ -139,7 +139,7 @@ public sealed class CaddyForwardAuthTests : IAsyncLifetime
     {
         // One decision per request: a connection per decision would cost the gateway more than the decision. Caddy's
         // reverse_proxy keeps its connections alive by default; this keeps the sample from turning that off.
-        var connections = new ConcurrentQueue<string>();
+        var connections = new ConcurrentQueue<(string Connection, string Host)>();
         await using var gateway = await GatewayHost.StartAsync(services: GatewayHost.RecordForwardAuthConnections(connections));
         using var dir = new TempDirectory();
         using var caddy = await CaddyProxy.StartAsync("samples/RemoteAccessGateway/caddy/Caddyfile", dir.Path, new Dictionary<string, string>

@@ -91,18 +91,18 @@ internal sealed class GatewayHost : IAsyncDisposable
         """;
 
     /// <summary>
-    /// Services for <see cref="StartAsync"/> that record the connection id of every <c>/carteauth/authz</c> request the
-    /// gateway receives (does the proxy keep its connections to the gateway alive?).
+    /// Services for <see cref="StartAsync"/> that record the connection id and <c>Host</c> of every <c>/carteauth/authz</c>
+    /// request the gateway receives (does the proxy keep its connections to the gateway alive?).
     /// </summary>
-    public static Action<IServiceCollection> RecordForwardAuthConnections(ConcurrentQueue<string> connections) =>
+    public static Action<IServiceCollection> RecordForwardAuthConnections(ConcurrentQueue<(string Connection, string Host)> connections) =>
         services => services.AddSingleton<IStartupFilter>(new ConnectionRecorder(connections));
 
     /// <summary>
     /// Signs in, sends twenty requests one after the other through <paramref name="proxy"/> at <paramref name="front"/>,
     /// and checks that their twenty decisions reached this gateway over one connection (recorded by
-    /// <see cref="RecordForwardAuthConnections"/>).
+    /// <see cref="RecordForwardAuthConnections"/>), with the public host in <c>Host</c>.
     /// </summary>
-    public async Task AssertDecisionsShareOneConnectionAsync(Uri front, ConcurrentQueue<string> connections, string proxy)
+    public async Task AssertDecisionsShareOneConnectionAsync(Uri front, ConcurrentQueue<(string Connection, string Host)> connections, string proxy)
     {
         var token = await SignInAsync(Evidence());
         using var client = new HttpClient { BaseAddress = front };
@@ -114,7 +114,8 @@ internal sealed class GatewayHost : IAsyncDisposable
         }
 
         Assert.Equal(20, connections.Count);
-        var distinct = connections.Distinct().Count();
+        Assert.All(connections, c => Assert.Equal(front.Authority, c.Host));
+        var distinct = connections.Select(static c => c.Connection).Distinct().Count();
         Assert.True(distinct == 1, $"20 sequential decisions reached the gateway over {distinct} connections; {proxy} should keep one open to the gateway (keep-alive).");
     }
 
@@ -123,7 +124,7 @@ internal sealed class GatewayHost : IAsyncDisposable
 }
 
 /// <summary>Records the connection of every forward-auth request, before the rest of the pipeline.</summary>
-internal sealed class ConnectionRecorder(ConcurrentQueue<string> connections) : IStartupFilter
+internal sealed class ConnectionRecorder(ConcurrentQueue<(string Connection, string Host)> connections) : IStartupFilter
 {
     public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
     {
@@ -131,7 +132,7 @@ internal sealed class ConnectionRecorder(ConcurrentQueue<string> connections) : 
         {
             if (context.Request.Path == ForwardAuthDefaults.Path)
             {
-                connections.Enqueue(context.Connection.Id);
+                connections.Enqueue((context.Connection.Id, context.Request.Host.Value ?? string.Empty));
             }
 
             await nextMiddleware(context);

@@ -114,7 +114,7 @@ public sealed class NginxForwardAuthTests : IAsyncLifetime
     {
         // nginx without keep-alive opens a TCP connection per auth_request subrequest (HTTP/1.0, Connection: close),
         // which costs the gateway more than the decision; the sample keeps its connections to the gateway open.
-        var connections = new ConcurrentQueue<string>();
+        var connections = new ConcurrentQueue<(string Connection, string Host)>();
         await using var gateway = await GatewayHost.StartAsync(services: GatewayHost.RecordForwardAuthConnections(connections));
         using var dir = new TempDirectory();
         using var nginx = await NginxProxy.StartAsync("samples/RemoteAccessGateway/nginx/forward-auth.conf", dir.Path, new Dictionary<string, string>
