@@ -72,6 +72,26 @@ public sealed class NginxForwardedCertificateTests(NginxForwardedCertificateTest
         Assert.Equal($"401 {ReasonCodes.CertUntrustedChain}", await fixture.CallAsync(client, fixture.ProxyUrl));
     }
 
+    [Fact(Timeout = Bound)]
+    public async Task A_kept_alive_connection_to_the_application_carries_each_requests_own_certificate()
+    {
+        // nginx keeps its connection to the application open: a doctor, then a client without a card, then the doctor
+        // again, one after the other, reach the application over the same connection, and the second sees no card.
+        using var doctorCard = fixture.Card("doctor");
+        using var doctor = fixture.ProxyClient(doctorCard);
+        using var anonymous = fixture.ProxyClient(null);
+
+        var first = await fixture.CallWithConnectionAsync(doctor);
+        var second = await fixture.CallWithConnectionAsync(anonymous);
+        var third = await fixture.CallWithConnectionAsync(doctor);
+
+        Assert.Equal("200 810002813839", first.Answer);
+        Assert.Equal($"401 {ReasonCodes.CertMissing}", second.Answer);
+        Assert.Equal("200 810002813839", third.Answer);
+        Assert.Equal(first.Connection, second.Connection);
+        Assert.Equal(first.Connection, third.Connection);
+    }
+
     /// <summary>Dev PKI, Kestrel application, nginx: started once for the class.</summary>
     public sealed class Fixture : IAsyncLifetime
     {
@@ -102,6 +122,7 @@ public sealed class NginxForwardedCertificateTests(NginxForwardedCertificateTest
             _app = builder.Build();
             _app.MapGet("/whoami", async (HttpContext context, SmartCardAuthenticator authenticator) =>
             {
+                context.Response.Headers["X-Test-Connection"] = context.Connection.Id;
                 if (!ForwardedClientCertificate.TryRead(context.Request.Headers[Header], context.Connection.RemoteIpAddress, forwarded, out var certificate, out var code, out _))
                 {
                     return Results.Text(code, statusCode: StatusCodes.Status401Unauthorized);
@@ -132,7 +153,7 @@ public sealed class NginxForwardedCertificateTests(NginxForwardedCertificateTest
                     ["SERVER_CERTIFICATE"] = certificatePath,
                     ["SERVER_KEY"] = keyPath,
                     ["PROXY_SOURCE_ADDRESS"] = "127.0.0.2",
-                    ["UPSTREAM"] = $"http://127.0.0.1:{address.Port}",
+                    ["UPSTREAM"] = $"127.0.0.1:{address.Port}",
                 },
                 Timeout);
             ProxyUrl = new Uri($"https://127.0.0.1:{_nginx.Port}/whoami");
@@ -167,6 +188,13 @@ public sealed class NginxForwardedCertificateTests(NginxForwardedCertificateTest
 
             using var response = await client.SendAsync(request);
             return $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
+        }
+
+        /// <summary>GETs <see cref="ProxyUrl"/>: "status body", and the id of the application's connection that served it.</summary>
+        public async Task<(string Answer, string Connection)> CallWithConnectionAsync(HttpClient client)
+        {
+            using var response = await client.GetAsync(ProxyUrl);
+            return ($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}", response.Headers.GetValues("X-Test-Connection").Single());
         }
     }
 }
