@@ -20,6 +20,9 @@ internal sealed class EchoUpstream : IAsyncDisposable
         Address = address;
     }
 
+    /// <summary>The response header naming the connection that served the request.</summary>
+    public const string ConnectionHeader = "X-Test-Connection";
+
     public Uri Address { get; }
 
     public static async Task<EchoUpstream> StartAsync()
@@ -28,7 +31,12 @@ internal sealed class EchoUpstream : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
         var app = builder.Build();
-        app.Run(http => http.Response.WriteAsJsonAsync(http.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString())));
+        app.Run(http =>
+        {
+            // Which of the application's connections served the request (does the proxy keep them alive?).
+            http.Response.Headers[ConnectionHeader] = http.Connection.Id;
+            return http.Response.WriteAsJsonAsync(http.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()));
+        });
         await app.StartAsync();
         return new EchoUpstream(app, new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()));
     }

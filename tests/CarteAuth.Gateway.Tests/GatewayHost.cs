@@ -100,18 +100,24 @@ internal sealed class GatewayHost : IAsyncDisposable
     /// <summary>
     /// Signs in, sends twenty requests one after the other through <paramref name="proxy"/> at <paramref name="front"/>,
     /// and checks that their twenty decisions reached this gateway over one connection (recorded by
-    /// <see cref="RecordForwardAuthConnections"/>), with the public host in <c>Host</c>.
+    /// <see cref="RecordForwardAuthConnections"/>), with the public host in <c>Host</c>, and that the twenty requests
+    /// reached the application (<see cref="EchoUpstream"/>) over one connection too.
     /// </summary>
     public async Task AssertDecisionsShareOneConnectionAsync(Uri front, ConcurrentQueue<(string Connection, string Host)> connections, string proxy)
     {
         var token = await SignInAsync(Evidence());
         using var client = new HttpClient { BaseAddress = front };
+        var application = new HashSet<string>();
         for (var i = 0; i < 20; i++)
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, "/dossier/" + i);
             request.Headers.Add("Cookie", "carteauth=" + token);
-            Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(request)).StatusCode);
+            using var response = await client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            application.Add(response.Headers.GetValues(EchoUpstream.ConnectionHeader).Single());
         }
+
+        Assert.True(application.Count == 1, $"20 sequential requests reached the application over {application.Count} connections; {proxy} should keep one open to it (keep-alive).");
 
         Assert.Equal(20, connections.Count);
         Assert.All(connections, c => Assert.Equal(front.Authority, c.Host));

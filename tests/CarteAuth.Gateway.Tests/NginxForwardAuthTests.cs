@@ -29,7 +29,7 @@ public sealed class NginxForwardAuthTests : IAsyncLifetime
         _nginx = await NginxProxy.StartAsync("samples/RemoteAccessGateway/nginx/forward-auth.conf", _dir.Path, new Dictionary<string, string>
         {
             ["GATEWAY"] = _gateway.Address.Authority,
-            ["UPSTREAM"] = _upstream.Address.ToString().TrimEnd('/'),
+            ["UPSTREAM"] = _upstream.Address.Authority,
         }, TimeSpan.FromSeconds(20));
     }
 
@@ -95,7 +95,7 @@ public sealed class NginxForwardAuthTests : IAsyncLifetime
         using var nginx = await NginxProxy.StartAsync("samples/RemoteAccessGateway/nginx/forward-auth.conf", dir.Path, new Dictionary<string, string>
         {
             ["GATEWAY"] = gateway.Address.Authority,
-            ["UPSTREAM"] = _upstream.Address.ToString().TrimEnd('/'),
+            ["UPSTREAM"] = _upstream.Address.Authority,
         }, TimeSpan.FromSeconds(20));
         var token = await gateway.SignInAsync(GatewayHost.Evidence());
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{nginx.Port}") };
@@ -120,7 +120,7 @@ public sealed class NginxForwardAuthTests : IAsyncLifetime
         using var nginx = await NginxProxy.StartAsync("samples/RemoteAccessGateway/nginx/forward-auth.conf", dir.Path, new Dictionary<string, string>
         {
             ["GATEWAY"] = gateway.Address.Authority,
-            ["UPSTREAM"] = _upstream.Address.ToString().TrimEnd('/'),
+            ["UPSTREAM"] = _upstream.Address.Authority,
         }, TimeSpan.FromSeconds(20));
         await gateway.AssertDecisionsShareOneConnectionAsync(new Uri($"http://127.0.0.1:{nginx.Port}"), connections, "nginx");
     }
