@@ -126,6 +126,48 @@ public sealed class NginxForwardAuthTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RequestsWithBodies_KeepTheDecisionConnectionInStep()
+    {
+        // The decision subrequest carries the client's headers but no body (proxy_pass_request_body off, Content-Length
+        // cleared). Over a kept-alive HTTP/1.1 connection a Transfer-Encoding or Content-Length that still announced a
+        // body would make the gateway wait for it, or read the next decision as that body. Chunked and sized bodies,
+        // then plain requests, over the same connections: every one decided and answered.
+        var connections = new ConcurrentQueue<(string Connection, string Host)>();
+        await using var gateway = await GatewayHost.StartAsync(services: GatewayHost.RecordForwardAuthConnections(connections));
+        using var dir = new TempDirectory();
+        using var nginx = await NginxProxy.StartAsync("samples/RemoteAccessGateway/nginx/forward-auth.conf", dir.Path, new Dictionary<string, string>
+        {
+            ["GATEWAY"] = gateway.Address.Authority,
+            ["UPSTREAM"] = _upstream.Address.Authority,
+        }, TimeSpan.FromSeconds(20));
+        var token = await gateway.SignInAsync(GatewayHost.Evidence());
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{nginx.Port}"), Timeout = TimeSpan.FromSeconds(20) };
+        for (var i = 0; i < 6; i++)
+        {
+            using var request = new HttpRequestMessage(i % 3 == 2 ? HttpMethod.Get : HttpMethod.Post, "/dossier/" + i);
+            request.Headers.Add("Cookie", "carteauth=" + token);
+            if (i % 3 == 0)
+            {
+                // No length: HttpClient sends it chunked.
+                request.Content = new StreamContent(new MemoryStream("{\"note\":\"chunked\"}"u8.ToArray()));
+                request.Headers.TransferEncodingChunked = true;
+            }
+            else if (i % 3 == 1)
+            {
+                request.Content = new StringContent("{\"note\":\"sized\"}");
+            }
+
+            using var response = await client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var headers = (await response.Content.ReadFromJsonAsync<Dictionary<string, string>>())!;
+            Assert.Equal(GatewayHost.Doctor, headers["x-carteauth-idnat"]);
+        }
+
+        Assert.Equal(6, connections.Count);
+        Assert.Single(connections.Select(static c => c.Connection).Distinct());
+    }
+
+    [Fact]
     public async Task ForgedIdentityHeaders_AreStripped()
     {
         // Anonymous: the forged headers never reach the upstream (nginx refuses before).
