@@ -1,9 +1,7 @@
 using System.Net;
 using System.Text;
 using BenchmarkDotNet.Attributes;
-using CarteAuth.AspNetCore.Sessions;
 using CarteAuth.Audit;
-using CarteAuth.Authentication;
 using CarteAuth.Gateway;
 using CarteAuth.Tokens;
 using Microsoft.AspNetCore.Builder;
@@ -12,6 +10,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+
+using CarteAuth.BenchmarkScenarios;
 
 namespace CarteAuth.Benchmarks;
 
@@ -38,36 +38,10 @@ public class ForwardAuthDecisionBenchmarks
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Services.AddSingleton<IAuditStore>(new ChainOnlyAuditStore());
-        builder.Services.AddCarteAuthPolicy("acces-distant", b => b.RequireAssurance(AssuranceLevel.Substantial));
-        builder.Services.AddCarteAuthPolicy("dossier-patient", b => b.RequireAssurance(AssuranceLevel.High).RequireMethods(AuthenticationMethods.Pin).RequirePhishingResistant());
-        builder.Services.AddCarteAuth(o => o.SigningKeys = SigningKeyRing.Create(SessionSigningKey.Generate(SessionTokenAlgorithm.ES256, "bench-1")))
-            .AddForwardAuth(o =>
-            {
-                o.Routes.Add(new ForwardAuthRoute { Host = "admin.chu.fr", PathPrefix = "/admin", Policy = "dossier-patient" });
-                o.Routes.Add(new ForwardAuthRoute { PathPrefix = "/dossier", Policy = "dossier-patient" });
-                o.DefaultPolicy = "acces-distant";
-                o.UpstreamAudience = "dpi.chu.fr";
-            });
-        _gateway = await PipelineHost.StartAsync(builder, static app =>
-        {
-            app.UseAuthentication();
-            app.UseAuthorization();
-            app.MapCarteAuth();
-            app.MapCarteAuthForwardAuth();
-            app.MapPost("/bench/sign-in", static async (HttpContext http, ICarteAuthSignInManager signIn) =>
-            {
-                using var reader = new StreamReader(http.Request.Body);
-                var session = await signIn.SignInAsync(http, EvidenceJson.Parse(await reader.ReadToEndAsync()));
-                return Results.Ok(session.Id);
-            });
-        });
+        ForwardAuthScenario.AddServices(builder.Services, SessionTokenAlgorithm.ES256);
+        _gateway = await PipelineHost.StartAsync(builder, ForwardAuthScenario.MapEndpoints);
 
-        var evidence = $$"""
-            { "subject": "810002813839", "familyName": "DUPONT", "givenName": "JEANNE", "profession": "10",
-              "amr": [ "sc", "pin", "hwk" ], "assurance": "high", "authTime": "{{DateTimeOffset.UtcNow.AddMinutes(-1):yyyy-MM-ddTHH:mm:ssZ}}",
-              "authenticator": "smartcard", "phishingResistant": true }
-            """;
-        var signIn = await _gateway.SendAsync("POST", "/bench/sign-in", [], Encoding.UTF8.GetBytes(evidence));
+        var signIn = await _gateway.SendAsync("POST", ForwardAuthScenario.SignInPath, [], Encoding.UTF8.GetBytes(ForwardAuthScenario.Evidence()));
         var setCookie = signIn.Headers.SetCookie.ToString();
         _cookie = setCookie[..setCookie.IndexOf(';', StringComparison.Ordinal)];
         var check = await Authz();
@@ -98,7 +72,7 @@ public class ForwardAuthDecisionBenchmarks
     private KeyValuePair<string, string>[] Headers() =>
     [
         new("Cookie", _cookie ?? string.Empty),
-        new("X-Original-URI", "/dossier/42"),
+        new("X-Original-URI", ForwardAuthScenario.OriginalUri),
         new("X-Original-Method", "GET"),
         new("X-Real-IP", "192.0.2.10"),
     ];

@@ -3,9 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
 using CarteAuth.AspNetCore;
-using CarteAuth.AspNetCore.Sessions;
 using CarteAuth.Audit;
-using CarteAuth.Authentication;
 using CarteAuth.Gateway;
 using CarteAuth.Tokens;
 using Microsoft.AspNetCore.Builder;
@@ -15,6 +13,8 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+
+using CarteAuth.BenchmarkScenarios;
 
 namespace CarteAuth.GatewayLoad;
 
@@ -71,7 +71,7 @@ public static partial class Program
                 await using var gateway = await StartGatewayAsync(store, algorithm, root);
                 var token = await SignInAsync(gateway.Address);
                 var commits = CommitCounter.Attach(gateway.Services);
-                string[] headers = ["Cookie: " + CarteAuthDefaults.CookieName + "=" + token, "X-Original-URI: /dossier/42", "X-Original-Method: GET", "X-Real-IP: 192.0.2.10", .. (close ? new[] { "Connection: close" } : [])];
+                string[] headers = ["Cookie: " + CarteAuthDefaults.CookieName + "=" + token, "X-Original-URI: " + ForwardAuthScenario.OriginalUri, "X-Original-Method: GET", "X-Real-IP: 192.0.2.10", .. (close ? new[] { "Connection: close" } : [])];
                 var bareUrl = new Uri(bare.Address, "/ok").ToString();
                 var authzUrl = new Uri(gateway.Address, ForwardAuthDefaults.Path).ToString();
 
@@ -145,30 +145,9 @@ public static partial class Program
             builder.Services.AddCarteAuthInMemoryAudit();
         }
 
-        builder.Services.AddCarteAuthPolicy("acces-distant", b => b.RequireAssurance(AssuranceLevel.Substantial));
-        builder.Services.AddCarteAuthPolicy("dossier-patient", b => b.RequireAssurance(AssuranceLevel.High).RequireMethods(AuthenticationMethods.Pin).RequirePhishingResistant());
-        builder.Services.AddCarteAuth(o => o.SigningKeys = SigningKeyRing.Create(SessionSigningKey.Generate(algorithm, "load-1")))
-            .AddForwardAuth(o =>
-            {
-                o.Routes.Add(new ForwardAuthRoute { Host = "admin.chu.fr", PathPrefix = "/admin", Policy = "dossier-patient" });
-                o.Routes.Add(new ForwardAuthRoute { PathPrefix = "/dossier", Policy = "dossier-patient" });
-                o.DefaultPolicy = "acces-distant";
-                o.UpstreamAudience = "dpi.chu.fr";
-            });
+        ForwardAuthScenario.AddServices(builder.Services, algorithm);
         var app = builder.Build();
-        app.UseAuthentication();
-        app.UseAuthorization();
-        app.MapCarteAuth();
-        app.MapCarteAuthForwardAuth();
-
-        // What a real login endpoint does after its authenticator: evidence in, session cookie out.
-        app.MapPost("/load/sign-in", static async (HttpContext http, ICarteAuthSignInManager signIn) =>
-        {
-            using var reader = new StreamReader(http.Request.Body);
-            var evidence = EvidenceJson.Parse(await reader.ReadToEndAsync());
-            var session = await signIn.SignInAsync(http, evidence);
-            return Results.Ok(session.Id);
-        });
+        ForwardAuthScenario.MapEndpoints(app);
         return await Host.StartAsync(app);
     }
 
@@ -176,19 +155,14 @@ public static partial class Program
     {
         var cookies = new CookieContainer();
         using var client = new HttpClient(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = address };
-        var evidence = $$"""
-            { "subject": "810002813839", "familyName": "DUPONT", "givenName": "JEANNE", "profession": "10",
-              "amr": [ "sc", "pin", "hwk" ], "assurance": "high", "authTime": "{{DateTimeOffset.UtcNow.AddMinutes(-1):yyyy-MM-ddTHH:mm:ssZ}}",
-              "authenticator": "smartcard", "phishingResistant": true }
-            """;
-        using var response = await client.PostAsync(new Uri("/load/sign-in", UriKind.Relative), new StringContent(evidence));
+        using var response = await client.PostAsync(new Uri(ForwardAuthScenario.SignInPath, UriKind.Relative), new StringContent(ForwardAuthScenario.Evidence()));
         response.EnsureSuccessStatusCode();
         var token = cookies.GetCookies(address)[CarteAuthDefaults.CookieName]?.Value ?? throw new InvalidOperationException("No session cookie after sign-in.");
 
         // The request the load repeats must be allowed, or the figure would measure refusals.
         using var check = new HttpRequestMessage(HttpMethod.Get, ForwardAuthDefaults.Path);
         check.Headers.Add("Cookie", CarteAuthDefaults.CookieName + "=" + token);
-        check.Headers.Add("X-Original-URI", "/dossier/42");
+        check.Headers.Add("X-Original-URI", ForwardAuthScenario.OriginalUri);
         using var plain = new HttpClient { BaseAddress = address };
         using var allowed = await plain.SendAsync(check);
         if (allowed.StatusCode != HttpStatusCode.OK || !allowed.Headers.Contains(ForwardAuthDefaults.AssertionHeader))

@@ -25,11 +25,7 @@ public sealed class CaddyForwardAuthTests : IAsyncLifetime
     {
         _gateway = await GatewayHost.StartAsync();
         _upstream = await EchoUpstream.StartAsync();
-        _caddy = await CaddyProxy.StartAsync("samples/RemoteAccessGateway/caddy/Caddyfile", _dir.Path, new Dictionary<string, string>
-        {
-            ["GATEWAY"] = _gateway.Address.Authority,
-            ["UPSTREAM"] = _upstream.Address.Authority,
-        }, TimeSpan.FromSeconds(20));
+        _caddy = await StartCaddyAsync(_gateway, _dir);
     }
 
     public async Task DisposeAsync()
@@ -39,6 +35,14 @@ public sealed class CaddyForwardAuthTests : IAsyncLifetime
         await _gateway.DisposeAsync();
         _dir.Dispose();
     }
+
+    /// <summary>Caddy running the sample Caddyfile in <paramref name="dir"/>, in front of <paramref name="gateway"/> and the echo application.</summary>
+    private Task<CaddyProxy> StartCaddyAsync(GatewayHost gateway, TempDirectory dir) =>
+        CaddyProxy.StartAsync("samples/RemoteAccessGateway/caddy/Caddyfile", dir.Path, new Dictionary<string, string>
+        {
+            ["GATEWAY"] = gateway.Address.Authority,
+            ["UPSTREAM"] = _upstream.Address.Authority,
+        }, TimeSpan.FromSeconds(20));
 
     [Fact]
     public async Task BrowserWithoutSession_IsRedirectedToLogin_WithReturnUrlAndPolicy()
@@ -114,11 +118,7 @@ public sealed class CaddyForwardAuthTests : IAsyncLifetime
         // next to the application's own cookie, and the identity headers must still reach the upstream.
         await using var gateway = await GatewayHost.StartAsync(services: s => s.Configure<SessionTokenOptions>(o => o.Lifetime = TimeSpan.FromMinutes(20)));
         using var dir = new TempDirectory();
-        using var caddy = await CaddyProxy.StartAsync("samples/RemoteAccessGateway/caddy/Caddyfile", dir.Path, new Dictionary<string, string>
-        {
-            ["GATEWAY"] = gateway.Address.Authority,
-            ["UPSTREAM"] = _upstream.Address.Authority,
-        }, TimeSpan.FromSeconds(20));
+        using var caddy = await StartCaddyAsync(gateway, dir);
         var token = await gateway.SignInAsync(GatewayHost.Evidence());
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{caddy.Port}") };
         using var request = new HttpRequestMessage(HttpMethod.Get, "/accueil");
@@ -142,11 +142,7 @@ public sealed class CaddyForwardAuthTests : IAsyncLifetime
         var connections = new ConcurrentQueue<(string Connection, string Host)>();
         await using var gateway = await GatewayHost.StartAsync(services: GatewayHost.RecordForwardAuthConnections(connections));
         using var dir = new TempDirectory();
-        using var caddy = await CaddyProxy.StartAsync("samples/RemoteAccessGateway/caddy/Caddyfile", dir.Path, new Dictionary<string, string>
-        {
-            ["GATEWAY"] = gateway.Address.Authority,
-            ["UPSTREAM"] = _upstream.Address.Authority,
-        }, TimeSpan.FromSeconds(20));
+        using var caddy = await StartCaddyAsync(gateway, dir);
         await gateway.AssertDecisionsShareOneConnectionAsync(new Uri($"http://127.0.0.1:{caddy.Port}"), connections, "Caddy");
     }
 

@@ -26,11 +26,7 @@ public sealed class NginxForwardAuthTests : IAsyncLifetime
     {
         _gateway = await GatewayHost.StartAsync();
         _upstream = await EchoUpstream.StartAsync();
-        _nginx = await NginxProxy.StartAsync("samples/RemoteAccessGateway/nginx/forward-auth.conf", _dir.Path, new Dictionary<string, string>
-        {
-            ["GATEWAY"] = _gateway.Address.Authority,
-            ["UPSTREAM"] = _upstream.Address.Authority,
-        }, TimeSpan.FromSeconds(20));
+        _nginx = await StartNginxAsync(_gateway, _dir);
     }
 
     public async Task DisposeAsync()
@@ -40,6 +36,14 @@ public sealed class NginxForwardAuthTests : IAsyncLifetime
         await _gateway.DisposeAsync();
         _dir.Dispose();
     }
+
+    /// <summary>nginx running the sample configuration in <paramref name="dir"/>, in front of <paramref name="gateway"/> and the echo application.</summary>
+    private Task<NginxProxy> StartNginxAsync(GatewayHost gateway, TempDirectory dir) =>
+        NginxProxy.StartAsync("samples/RemoteAccessGateway/nginx/forward-auth.conf", dir.Path, new Dictionary<string, string>
+        {
+            ["GATEWAY"] = gateway.Address.Authority,
+            ["UPSTREAM"] = _upstream.Address.Authority,
+        }, TimeSpan.FromSeconds(20));
 
     [Fact]
     public async Task NoSession_RedirectsToLogin_WithReturnUrlAndPolicy()
@@ -92,11 +96,7 @@ public sealed class NginxForwardAuthTests : IAsyncLifetime
         // Tokens shorter than the idle timeout are renewed on every request: the gateway's Set-Cookie must pass nginx.
         await using var gateway = await GatewayHost.StartAsync(services: s => s.Configure<SessionTokenOptions>(o => o.Lifetime = TimeSpan.FromMinutes(20)));
         using var dir = new TempDirectory();
-        using var nginx = await NginxProxy.StartAsync("samples/RemoteAccessGateway/nginx/forward-auth.conf", dir.Path, new Dictionary<string, string>
-        {
-            ["GATEWAY"] = gateway.Address.Authority,
-            ["UPSTREAM"] = _upstream.Address.Authority,
-        }, TimeSpan.FromSeconds(20));
+        using var nginx = await StartNginxAsync(gateway, dir);
         var token = await gateway.SignInAsync(GatewayHost.Evidence());
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{nginx.Port}") };
         using var request = new HttpRequestMessage(HttpMethod.Get, "/accueil");
@@ -117,11 +117,7 @@ public sealed class NginxForwardAuthTests : IAsyncLifetime
         var connections = new ConcurrentQueue<(string Connection, string Host)>();
         await using var gateway = await GatewayHost.StartAsync(services: GatewayHost.RecordForwardAuthConnections(connections));
         using var dir = new TempDirectory();
-        using var nginx = await NginxProxy.StartAsync("samples/RemoteAccessGateway/nginx/forward-auth.conf", dir.Path, new Dictionary<string, string>
-        {
-            ["GATEWAY"] = gateway.Address.Authority,
-            ["UPSTREAM"] = _upstream.Address.Authority,
-        }, TimeSpan.FromSeconds(20));
+        using var nginx = await StartNginxAsync(gateway, dir);
         await gateway.AssertDecisionsShareOneConnectionAsync(new Uri($"http://127.0.0.1:{nginx.Port}"), connections, "nginx");
     }
 
@@ -135,11 +131,7 @@ public sealed class NginxForwardAuthTests : IAsyncLifetime
         var connections = new ConcurrentQueue<(string Connection, string Host)>();
         await using var gateway = await GatewayHost.StartAsync(services: GatewayHost.RecordForwardAuthConnections(connections));
         using var dir = new TempDirectory();
-        using var nginx = await NginxProxy.StartAsync("samples/RemoteAccessGateway/nginx/forward-auth.conf", dir.Path, new Dictionary<string, string>
-        {
-            ["GATEWAY"] = gateway.Address.Authority,
-            ["UPSTREAM"] = _upstream.Address.Authority,
-        }, TimeSpan.FromSeconds(20));
+        using var nginx = await StartNginxAsync(gateway, dir);
         var token = await gateway.SignInAsync(GatewayHost.Evidence());
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{nginx.Port}"), Timeout = TimeSpan.FromSeconds(20) };
         for (var i = 0; i < 6; i++)
