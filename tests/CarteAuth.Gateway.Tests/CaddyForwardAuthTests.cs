@@ -140,10 +140,10 @@ public sealed class CaddyForwardAuthTests : IAsyncLifetime
         // One decision per request: a connection per decision would cost the gateway more than the decision. Caddy's
         // reverse_proxy keeps its connections alive by default; this keeps the sample from turning that off.
         var connections = new ConcurrentQueue<(string Connection, string Host)>();
-        await using var gateway = await GatewayHost.StartAsync(services: GatewayHost.RecordForwardAuthConnections(connections));
+        await using var gateway = await GatewayHost.StartAsync(services: ProxyKeepAlive.RecordConnections(connections));
         using var dir = new TempDirectory();
         using var caddy = await StartCaddyAsync(gateway, dir);
-        await gateway.AssertDecisionsShareOneConnectionAsync(new Uri($"http://127.0.0.1:{caddy.Port}"), connections, "Caddy");
+        await ProxyKeepAlive.AssertOneConnectionEachAsync(gateway, new Uri($"http://127.0.0.1:{caddy.Port}"), connections, "Caddy");
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using CarteAuth.AspNetCore;
 using CarteAuth.AspNetCore.Sessions;
@@ -90,61 +89,8 @@ internal sealed class GatewayHost : IAsyncDisposable
           "authenticator": "{{authenticator}}", "phishingResistant": {{(phr ? "true" : "false")}} }
         """;
 
-    /// <summary>
-    /// Services for <see cref="StartAsync"/> that record the connection id and <c>Host</c> of every <c>/carteauth/authz</c>
-    /// request the gateway receives (does the proxy keep its connections to the gateway alive?).
-    /// </summary>
-    public static Action<IServiceCollection> RecordForwardAuthConnections(ConcurrentQueue<(string Connection, string Host)> connections) =>
-        services => services.AddSingleton<IStartupFilter>(new ConnectionRecorder(connections));
-
-    /// <summary>
-    /// Signs in, sends twenty requests one after the other through <paramref name="proxy"/> at <paramref name="front"/>,
-    /// and checks that their twenty decisions reached this gateway over one connection (recorded by
-    /// <see cref="RecordForwardAuthConnections"/>), with the public host in <c>Host</c>, and that the twenty requests
-    /// reached the application (<see cref="EchoUpstream"/>) over one connection too.
-    /// </summary>
-    public async Task AssertDecisionsShareOneConnectionAsync(Uri front, ConcurrentQueue<(string Connection, string Host)> connections, string proxy)
-    {
-        var token = await SignInAsync(Evidence());
-        using var client = new HttpClient { BaseAddress = front };
-        var application = new HashSet<string>();
-        for (var i = 0; i < 20; i++)
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Get, "/dossier/" + i);
-            request.Headers.Add("Cookie", "carteauth=" + token);
-            using var response = await client.SendAsync(request);
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            application.Add(response.Headers.GetValues(EchoUpstream.ConnectionHeader).Single());
-        }
-
-        Assert.True(application.Count == 1, $"20 sequential requests reached the application over {application.Count} connections; {proxy} should keep one open to it (keep-alive).");
-
-        Assert.Equal(20, connections.Count);
-        Assert.All(connections, c => Assert.Equal(front.Authority, c.Host));
-        var distinct = connections.Select(static c => c.Connection).Distinct().Count();
-        Assert.True(distinct == 1, $"20 sequential decisions reached the gateway over {distinct} connections; {proxy} should keep one open to the gateway (keep-alive).");
-    }
-
     /// <summary>A FIDO2 key without user verification: substantial, phishing-resistant, no PIN.</summary>
     public static string KeyEvidence(string idNat = Doctor, string profession = "10") => Evidence(idNat, profession, "\"hwk\"", "substantial", true, "fido2");
-}
-
-/// <summary>Records the connection of every forward-auth request, before the rest of the pipeline.</summary>
-internal sealed class ConnectionRecorder(ConcurrentQueue<(string Connection, string Host)> connections) : IStartupFilter
-{
-    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-    {
-        app.Use(async (context, nextMiddleware) =>
-        {
-            if (context.Request.Path == ForwardAuthDefaults.Path)
-            {
-                connections.Enqueue((context.Connection.Id, context.Request.Host.Value ?? string.Empty));
-            }
-
-            await nextMiddleware(context);
-        });
-        next(app);
-    };
 }
 
 /// <summary>Test-only login endpoint of the gateway test hosts.</summary>

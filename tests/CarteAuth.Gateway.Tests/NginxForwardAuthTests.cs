@@ -115,10 +115,10 @@ public sealed class NginxForwardAuthTests : IAsyncLifetime
         // nginx without keep-alive opens a TCP connection per auth_request subrequest (HTTP/1.0, Connection: close),
         // which costs the gateway more than the decision; the sample keeps its connections to the gateway open.
         var connections = new ConcurrentQueue<(string Connection, string Host)>();
-        await using var gateway = await GatewayHost.StartAsync(services: GatewayHost.RecordForwardAuthConnections(connections));
+        await using var gateway = await GatewayHost.StartAsync(services: ProxyKeepAlive.RecordConnections(connections));
         using var dir = new TempDirectory();
         using var nginx = await StartNginxAsync(gateway, dir);
-        await gateway.AssertDecisionsShareOneConnectionAsync(new Uri($"http://127.0.0.1:{nginx.Port}"), connections, "nginx");
+        await ProxyKeepAlive.AssertOneConnectionEachAsync(gateway, new Uri($"http://127.0.0.1:{nginx.Port}"), connections, "nginx");
     }
 
     [Fact]
@@ -129,7 +129,7 @@ public sealed class NginxForwardAuthTests : IAsyncLifetime
         // body would make the gateway wait for it, or read the next decision as that body. Chunked and sized bodies,
         // then plain requests, over the same connections: every one decided and answered.
         var connections = new ConcurrentQueue<(string Connection, string Host)>();
-        await using var gateway = await GatewayHost.StartAsync(services: GatewayHost.RecordForwardAuthConnections(connections));
+        await using var gateway = await GatewayHost.StartAsync(services: ProxyKeepAlive.RecordConnections(connections));
         using var dir = new TempDirectory();
         using var nginx = await StartNginxAsync(gateway, dir);
         var token = await gateway.SignInAsync(GatewayHost.Evidence());
