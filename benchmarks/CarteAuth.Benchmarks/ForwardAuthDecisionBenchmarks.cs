@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using BenchmarkDotNet.Attributes;
 using CarteAuth.Audit;
+using CarteAuth.BenchmarkScenarios;
 using CarteAuth.Gateway;
 using CarteAuth.Tokens;
 using Microsoft.AspNetCore.Builder;
@@ -11,15 +12,13 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-using CarteAuth.BenchmarkScenarios;
-
 namespace CarteAuth.Benchmarks;
 
 /// <summary>
 /// The managed cost of one forward-auth decision: <c>/carteauth/authz</c> with a valid session cookie on a route whose
 /// policy allows it (the <c>benchmarks/CarteAuth.GatewayLoad</c> configuration: ES256 session tokens, in-memory session
-/// stores; the audit chain computed but not kept, see <see cref="ChainOnlyAuditStore"/>), run through the host's own request pipeline (hosting, routing, authentication, authorization, the
-/// endpoint) without sockets. Baseline in the same run: a minimal-API endpoint returning 200 through the same pipeline
+/// stores; the audit chain computed but not kept, see <see cref="ChainOnlyAuditStore"/>), run through the host's own
+/// request pipeline (hosting, routing, authentication, authorization, the endpoint) without sockets. Baseline in the same run: a minimal-API endpoint returning 200 through the same pipeline
 /// entry, which is what the load test's bare Kestrel endpoint costs above the transport. The load test's ratio is CPU per
 /// request (transport and kernel included, about 12 µs on the project's machine) against CPU per request; this
 /// benchmark shows the decision's own part, which is what the library can change, in microseconds and bytes.

@@ -4,6 +4,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using CarteAuth.AspNetCore;
 using CarteAuth.Audit;
+using CarteAuth.BenchmarkScenarios;
 using CarteAuth.Gateway;
 using CarteAuth.Tokens;
 using Microsoft.AspNetCore.Builder;
@@ -13,8 +14,6 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-
-using CarteAuth.BenchmarkScenarios;
 
 namespace CarteAuth.GatewayLoad;
 
