@@ -207,9 +207,27 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
         // dedicated thread so the blocking COMMIT (fsync) never holds a thread-pool thread.
         ct.ThrowIfCancellationRequested();
         var pending = new PendingAppend(entry);
+
+        // A caller cancelled while its entry is still queued records nothing; once the writer took it, the caller
+        // gets that batch's outcome rather than a cancellation that would hide a recorded event. The callback is
+        // registered before the entry is queued, so a cancellation right after queuing (even before this method
+        // returns to its caller) still finds and removes it; one before queuing is seen under the lock below.
+        using var registration = ct.CanBeCanceled
+            ? ct.Register(() =>
+            {
+                lock (_pendingLock)
+                {
+                    if (_pending.Remove(pending))
+                    {
+                        pending.Completion.TrySetCanceled(ct);
+                    }
+                }
+            })
+            : default;
         lock (_pendingLock)
         {
             ObjectDisposedException.ThrowIf(_writerStopping, this);
+            ct.ThrowIfCancellationRequested();
             _pending.Add(pending);
             if (_writer is null)
             {
@@ -220,23 +238,6 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
             Monitor.Pulse(_pendingLock);
         }
 
-        if (!ct.CanBeCanceled)
-        {
-            return await pending.Completion.Task.ConfigureAwait(false);
-        }
-
-        // A caller cancelled while its entry is still queued records nothing; once the writer took it, the caller
-        // gets that batch's outcome rather than a cancellation that would hide a recorded event.
-        using var registration = ct.Register(() =>
-        {
-            lock (_pendingLock)
-            {
-                if (_pending.Remove(pending))
-                {
-                    pending.Completion.TrySetCanceled(ct);
-                }
-            }
-        });
         return await pending.Completion.Task.ConfigureAwait(false);
     }
 
