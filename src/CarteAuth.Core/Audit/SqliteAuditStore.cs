@@ -279,6 +279,7 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
                     _pending = [];
                 }
 
+                BatchTaken?.Invoke(batch.Count);
                 _gate.Wait();
                 try
                 {
@@ -298,6 +299,9 @@ public sealed class SqliteAuditStore : IAuditStore, IAsyncDisposable
 
     /// <summary>Test hook: called by the writer after it woke for queued appends, before it takes them as a batch.</summary>
     internal Action? BeforeBatchTaken { get; set; }
+
+    /// <summary>Test hook: called by the writer with the size of each batch it took, before it writes it.</summary>
+    internal Action<int>? BatchTaken { get; set; }
 
     /// <summary>Test hook: called after each batch with its size and the error that failed it (null when committed).</summary>
     internal Action<int, Exception?>? BatchWritten { get; set; }

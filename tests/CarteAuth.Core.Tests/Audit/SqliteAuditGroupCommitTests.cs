@@ -139,13 +139,17 @@ public sealed class SqliteAuditGroupCommitTests : IDisposable
     }
 
     /// <summary>
-    /// Starts a first append on the thread pool (it takes the writer gate and waits in BEGIN IMMEDIATE behind the
-    /// blocker), then queues the other callers from this thread, so they all wait for the next batch.
+    /// Starts a first append on the thread pool and waits until the writer took it as a batch of its own (it then waits
+    /// in BEGIN IMMEDIATE behind the blocker), then queues the other callers from this thread, so they all wait for
+    /// the next batch. (A fixed delay instead of that wait let a slow start put more callers in the first batch.)
     /// </summary>
     private static async Task<Task<AuditEvent>[]> QueueBehindABlockedWriterAsync(SqliteAuditStore store, Func<int, AuditEntry> entry)
     {
+        var firstTaken = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        store.BatchTaken = size => firstTaken.TrySetResult(size);
         var first = Task.Run(async () => await store.AppendAsync(entry(1)));
-        await Task.Delay(300);
+        Assert.Equal(1, await firstTaken.Task.WaitAsync(TimeSpan.FromSeconds(20)));
+        store.BatchTaken = null;
         return [first, .. Enumerable.Range(2, Callers - 1).Select(i => store.AppendAsync(entry(i)).AsTask())];
     }
 
