@@ -22,6 +22,7 @@ public sealed class NginxForwardedCertificateTests(NginxForwardedCertificateTest
 {
     private const int Bound = 60_000;
     private const string Header = "X-SSL-Client-Cert";
+    private const string ConnectionHeader = "X-Test-Connection"; // the application's connection that served a request
 
     [Fact(Timeout = Bound)]
     public async Task A_card_presented_to_nginx_reaches_the_application_and_is_validated()
@@ -122,7 +123,7 @@ public sealed class NginxForwardedCertificateTests(NginxForwardedCertificateTest
             _app = builder.Build();
             _app.MapGet("/whoami", async (HttpContext context, SmartCardAuthenticator authenticator) =>
             {
-                context.Response.Headers["X-Test-Connection"] = context.Connection.Id;
+                context.Response.Headers[ConnectionHeader] = context.Connection.Id;
                 if (!ForwardedClientCertificate.TryRead(context.Request.Headers[Header], context.Connection.RemoteIpAddress, forwarded, out var certificate, out var code, out _))
                 {
                     return Results.Text(code, statusCode: StatusCodes.Status401Unauthorized);
@@ -178,7 +179,12 @@ public sealed class NginxForwardedCertificateTests(NginxForwardedCertificateTest
         public HttpClient ProxyClient(X509Certificate2? card) => TestTls.PinnedClient(_serverCertificate, card, Timeout);
 
         /// <summary>GETs <paramref name="url"/> (optionally with a forged certificate header): "status body".</summary>
-        public async Task<string> CallAsync(HttpClient client, Uri url, string? forgedHeader = null)
+        public async Task<string> CallAsync(HttpClient client, Uri url, string? forgedHeader = null) => (await ExchangeAsync(client, url, forgedHeader)).Answer;
+
+        /// <summary>GETs <see cref="ProxyUrl"/>: "status body", and the id of the application's connection that served it.</summary>
+        public Task<(string Answer, string Connection)> CallWithConnectionAsync(HttpClient client) => ExchangeAsync(client, ProxyUrl, null);
+
+        private static async Task<(string Answer, string Connection)> ExchangeAsync(HttpClient client, Uri url, string? forgedHeader)
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, url);
             if (forgedHeader is not null)
@@ -187,14 +193,7 @@ public sealed class NginxForwardedCertificateTests(NginxForwardedCertificateTest
             }
 
             using var response = await client.SendAsync(request);
-            return $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
-        }
-
-        /// <summary>GETs <see cref="ProxyUrl"/>: "status body", and the id of the application's connection that served it.</summary>
-        public async Task<(string Answer, string Connection)> CallWithConnectionAsync(HttpClient client)
-        {
-            using var response = await client.GetAsync(ProxyUrl);
-            return ($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}", response.Headers.GetValues("X-Test-Connection").Single());
+            return ($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}", response.Headers.GetValues(ConnectionHeader).Single());
         }
     }
 }
